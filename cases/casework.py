@@ -1,0 +1,55 @@
+"""Small shared operations on a case: load it, move it to another status (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from cases.audit import append_event
+from cases.errors import NotFound
+from cases.lifecycle import CaseStatus, check_transition
+from cases.models import Case, utcnow
+
+__all__ = ["get_case", "get_case_by_reference", "transition"]
+
+
+def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
+    statement = select(Case).where(Case.id == case_id)
+    if for_update:
+        statement = statement.with_for_update()
+    case = session.exec(statement).first()
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    return case
+
+
+def get_case_by_reference(session: Session, reference: str) -> Case:
+    case = session.exec(select(Case).where(Case.reference == reference)).first()
+    if case is None:
+        raise NotFound(f"no case with reference {reference}")
+    return case
+
+
+def transition(
+    session: Session,
+    case: Case,
+    target: CaseStatus,
+    *,
+    actor: str,
+    why: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Move a case to ``target`` if the lifecycle allows it, and record who did it and why."""
+    check_transition(case.status, target)
+    previous = case.status
+    case.status = target
+    case.updated_at = utcnow()
+    session.add(case)
+    append_event(
+        session,
+        actor=actor,
+        action="case.status_changed",
+        case_id=case.id,
+        payload={"from": previous, "to": target, "why": why, **(details or {})},
+    )

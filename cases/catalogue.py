@@ -1,0 +1,346 @@
+"""The permit catalogue: admin-authored YAML files, validated strictly, with file:line in every error.
+
+One folder per permit type under the catalogue directory::
+
+    rules/<permit-type>/permit.yaml            names, documents, field schema, approval policy
+    rules/<permit-type>/form.yaml              the application form's layout (zonal OCR)
+    rules/<permit-type>/eligibility-*.yaml     versioned rule sets with inline tests
+
+Files are data, never imported as Python. Pydantic models use ``extra="forbid"`` so a typo in a key
+is an error, and every validation error is reported with the file, the line and the field path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cases.errors import CatalogueError, CatalogueProblem, NotFound
+from cases.settings import get_settings
+
+__all__ = [
+    "ApprovalRule",
+    "FieldSpec",
+    "FieldType",
+    "FormField",
+    "FormLayout",
+    "Outcome",
+    "Permit",
+    "PermitType",
+    "Rule",
+    "RuleTest",
+    "Ruleset",
+    "Text",
+    "get_permit_type",
+    "load_catalogue",
+    "load_permit_type",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text an applicant or caseworker reads, in English and Traditional Chinese."""
+
+    en: str
+    zh_hant: str
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    INTEGER = "integer"
+    NUMBER = "number"
+    MONEY = "money"
+    HKID = "hkid"
+    PHONE = "phone"
+
+
+class FieldSpec(_Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Text
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    confidence_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
+    source: Literal["application_form", "id_card"] = "application_form"
+
+
+class Outcome(StrEnum):
+    APPROVE = "approve"
+    REFUSE = "refuse"
+    REFER = "refer"
+    REQUEST_INFO = "request_info"
+
+
+class ApprovalRule(_Strict):
+    role: Literal["caseworker", "senior_caseworker"] = "caseworker"
+    four_eyes: bool = False
+
+
+class DocumentRequirement(_Strict):
+    kind: Literal["application_form", "id_card", "fire_certificate", "tenancy_agreement"]
+    name: Text
+    required: bool = True
+
+
+class Permit(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,5}$")]
+    name: Text
+    service_level_days: Annotated[int, Field(gt=0)]
+    retention_years: Annotated[int, Field(gt=0)]
+    required_documents: list[DocumentRequirement]
+    fields: list[FieldSpec]
+    approval_policy: dict[Literal["approve", "refuse"], ApprovalRule]
+
+    @model_validator(mode="after")
+    def _unique_field_names(self) -> Permit:
+        names = [f.name for f in self.fields]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"field names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+class FormField(_Strict):
+    field: str
+    box_mm: Annotated[tuple[float, float, float, float], Field(description="x, y, width, height")]
+    allowlist: str | None = None
+
+
+class FormLayout(_Strict):
+    form_code: str
+    title: str
+    page_size_mm: tuple[float, float] = (210.0, 297.0)
+    fields: list[FormField]
+
+
+class Rule(_Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Z]+-[0-9]+$")]
+    title: Text
+    legal_reference: str
+    expression: str
+    outcome_if_failed: Literal[Outcome.REFUSE, Outcome.REFER, Outcome.REQUEST_INFO]
+    reason: Text
+
+
+class RuleTestExpectation(_Strict):
+    outcome: Outcome
+    failed_rules: list[str] = []
+
+
+class RuleTest(_Strict):
+    name: str
+    input: dict[str, Any]
+    expect: RuleTestExpectation
+
+
+class Ruleset(_Strict):
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    rules: list[Rule]
+    tests: list[RuleTest] = []
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+class PermitType(BaseModel):
+    """Everything the catalogue holds for one permit type, with where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    folder: Path
+    permit: Permit
+    form: FormLayout
+    rulesets: list[Ruleset]
+
+    @property
+    def id(self) -> str:
+        return self.permit.id
+
+    def ruleset_for(self, day: dt.date) -> Ruleset:
+        for ruleset in self.rulesets:
+            if ruleset.in_force_on(day):
+                return ruleset
+        raise CatalogueError(
+            [
+                CatalogueProblem(
+                    self.folder, None, "effective_from", f"no rule set is in force on {day}"
+                )
+            ]
+        )
+
+
+# --- YAML with line numbers --------------------------------------------------------------------
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _line_index(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*path, i), out)
+
+
+def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _load_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise CatalogueError(
+            [CatalogueProblem(path, line, "(syntax)", f"YAML syntax error: {exc.problem}")]
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError([CatalogueProblem(path, None, "(file)", str(exc))]) from exc
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), lines)
+    return data, lines
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], path: Path) -> M:
+    data, lines = _load_yaml(path)
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = [
+            CatalogueProblem(
+                path,
+                _nearest_line(lines, tuple(err["loc"])),
+                ".".join(str(p) for p in err["loc"]) or "(top)",
+                _friendly(err),
+            )
+            for err in exc.errors()
+        ]
+        raise CatalogueError(problems) from exc
+
+
+def _friendly(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; allowed keys are listed in the README)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    return str(err["msg"])
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
+    problems: list[CatalogueProblem] = []
+    folder = permit_type.folder
+    known = {f.name for f in permit_type.permit.fields}
+    for i, form_field in enumerate(permit_type.form.fields):
+        if form_field.field not in known:
+            problems.append(
+                CatalogueProblem(
+                    folder / "form.yaml",
+                    None,
+                    f"fields.{i}.field",
+                    f"'{form_field.field}' is not a field of permit.yaml",
+                )
+            )
+    if permit_type.permit.id != folder.name:
+        problems.append(
+            CatalogueProblem(
+                folder / "permit.yaml", None, "id", f"must match its folder name '{folder.name}'"
+            )
+        )
+    return problems
+
+
+def load_permit_type(folder: Path) -> PermitType:
+    """Load and validate one permit type's folder; raise CatalogueError listing every problem."""
+    problems: list[CatalogueProblem] = []
+    parsed: dict[str, Any] = {}
+    for key, model, name in (("permit", Permit, "permit.yaml"), ("form", FormLayout, "form.yaml")):
+        try:
+            parsed[key] = _parse(model, folder / name)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+    rulesets: list[Ruleset] = []
+    for path in sorted(folder.glob("eligibility-*.yaml")):
+        try:
+            rulesets.append(_parse(Ruleset, path))
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+    if not rulesets and not problems:
+        problems.append(CatalogueProblem(folder, None, "eligibility-*.yaml", "no rule set found"))
+    if problems:
+        raise CatalogueError(problems)
+    permit_type = PermitType(
+        folder=folder, permit=parsed["permit"], form=parsed["form"], rulesets=rulesets
+    )
+    problems = _cross_check(permit_type)
+    if problems:
+        raise CatalogueError(problems)
+    return permit_type
+
+
+def _permit_folders(root: Path) -> Iterator[Path]:
+    yield from sorted(p for p in root.iterdir() if p.is_dir() and (p / "permit.yaml").exists())
+
+
+@lru_cache(maxsize=8)
+def _load_catalogue(root: Path) -> dict[str, PermitType]:
+    catalogue: dict[str, PermitType] = {}
+    problems: list[CatalogueProblem] = []
+    for folder in _permit_folders(root):
+        try:
+            permit_type = load_permit_type(folder)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+            continue
+        catalogue[permit_type.id] = permit_type
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue
+
+
+def load_catalogue(root: Path | None = None) -> dict[str, PermitType]:
+    """All permit types under the catalogue folder (cached; clear with ``load_catalogue.cache_clear``)."""
+    return _load_catalogue((root or get_settings().catalogue_dir).resolve())
+
+
+load_catalogue.cache_clear = _load_catalogue.cache_clear  # type: ignore[attr-defined]
+
+
+def get_permit_type(permit_type_id: str) -> PermitType:
+    catalogue = load_catalogue()
+    if permit_type_id not in catalogue:
+        known = ", ".join(sorted(catalogue)) or "none"
+        raise NotFound(f"unknown permit type '{permit_type_id}' (known: {known})")
+    return catalogue[permit_type_id]

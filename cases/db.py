@@ -1,0 +1,108 @@
+"""Engines, sessions and migrations.
+
+SQLite (the embedded default) is opened in WAL mode and every transaction starts with
+``BEGIN IMMEDIATE``: the web app, the flow runs and the OCR worker are separate processes writing to
+one file, and a deferred transaction that reads then writes can fail with "database is locked" when
+another process committed in between. Taking the write lock up front turns that into a short wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from cases.errors import DatabaseNotMigrated
+from cases.settings import PROJECT_ROOT, get_settings
+
+__all__ = [
+    "alembic_config",
+    "ensure_migrated",
+    "get_engine",
+    "session_scope",
+    "upgrade_database",
+]
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let us issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    return _engine_for(url or get_settings().resolved_database_url)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session whose transaction commits when the block ends normally and rolls back otherwise."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url or get_settings().resolved_database_url)
+    return config
+
+
+def upgrade_database(url: str | None = None) -> None:
+    """Apply every migration up to the newest one (idempotent)."""
+    url = url or get_settings().resolved_database_url
+    config = alembic_config(url)
+    with get_engine(url).connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
+
+
+def ensure_migrated(engine: Engine | None = None) -> None:
+    """Refuse to work on a database whose schema is not the one this code was written for."""
+    engine = engine or get_engine()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        state = "has no tables yet" if current is None else f"is at revision {current}"
+        raise DatabaseNotMigrated(
+            f"The database {engine.url.render_as_string(hide_password=True)} {state}; "
+            f"this version needs revision {head}. Run: permits db upgrade"
+        )

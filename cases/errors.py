@@ -1,0 +1,72 @@
+"""Domain exceptions, mapped once to HTTP responses (web) and CLI messages (cli).
+
+Each carries a message written for the person who has to act on it: what is wrong, where, and what
+to do next. Nothing here is allowed to leak a traceback to a caseworker or an applicant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class PermitsError(Exception):
+    """Base of every error the product reports to a person."""
+
+    http_status = 400
+
+
+@dataclass(frozen=True)
+class CatalogueProblem:
+    file: Path
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.field}: {self.message}"
+
+
+@dataclass
+class CatalogueError(PermitsError):
+    """A catalogue file (rules, form, template) is invalid; lists every problem found."""
+
+    problems: list[CatalogueProblem] = field(default_factory=list)
+    http_status = 422
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class InvalidDocument(PermitsError):
+    """An uploaded file cannot be accepted (empty, not an image or PDF, too large, corrupt)."""
+
+    http_status = 422
+
+    def __init__(self, filename: str, reason: str) -> None:
+        self.filename = filename
+        self.reason = reason
+        super().__init__(f"{filename}: {reason}")
+
+
+class TransitionNotAllowed(PermitsError):
+    http_status = 409
+
+
+class NotFound(PermitsError):
+    http_status = 404
+
+
+class PermissionDenied(PermitsError):
+    http_status = 403
+
+
+class AlreadyDecided(PermitsError):
+    """A task was completed already (double click, second tab): the first decision stands."""
+
+    http_status = 409
+
+
+class DatabaseNotMigrated(PermitsError):
+    http_status = 503

@@ -1,0 +1,177 @@
+"""Extraction: read each document of a case with OCR, validate the values, flag what a person must check.
+
+OCR runs outside any database transaction (it takes seconds); the results are stored in one
+transaction afterwards. Running it twice stores one set of fields: a case that already has fields, or
+that has moved on, is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+from PIL import Image
+from sqlmodel import Session, select
+
+from cases import ocr
+from cases.approvals import create_task
+from cases.audit import append_event
+from cases.catalogue import FieldSpec, PermitType, get_permit_type
+from cases.casework import get_case, transition
+from cases.db import session_scope
+from cases.lifecycle import CaseStatus
+from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.storage import read_document
+from cases.validators import normalise, parse_date
+
+__all__ = ["ExtractionSummary", "extract_case", "flag_reason", "page_image"]
+
+ACTOR = "system:extraction"
+PDF_DPI = 200
+
+
+@dataclass
+class ExtractionSummary:
+    case_id: int
+    fields: int = 0
+    flagged: dict[str, str] = field(default_factory=dict)
+    skipped: bool = False
+
+
+def page_image(document: Document) -> Image.Image:
+    """The first page of a stored document as an RGB image (PDFs rendered at PDF_DPI)."""
+    data = read_document(document.sha256)
+    if document.media_type == "application/pdf":
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return pdf[0].render(scale=PDF_DPI / 72).to_pil().convert("RGB")
+        finally:
+            pdf.close()
+    return ocr.load_image(data)
+
+
+def _read_documents(documents: list[Document], permit_type: PermitType) -> dict[str, tuple[Document, ocr.FieldReading]]:
+    readings: dict[str, tuple[Document, ocr.FieldReading]] = {}
+    for document in documents:
+        image = page_image(document)
+        if document.kind == "application_form":
+            found = ocr.read_form(image, permit_type.form)
+        elif document.kind == "id_card":
+            found = ocr.read_id_card(image)
+        else:
+            continue
+        for reading in found:
+            readings[reading.name] = (document, reading)
+    return readings
+
+
+def flag_reason(spec: FieldSpec, text: str, confidence: float, error: str | None) -> str | None:
+    """Why a person must check this field, or None. The first applicable reason is given."""
+    if not text:
+        return "required field is empty or could not be read" if spec.required else None
+    if error:
+        return f"value does not validate: {error}"
+    if confidence < spec.confidence_threshold:
+        return (
+            f"OCR confidence {confidence:.2f} is below this field's threshold "
+            f"{spec.confidence_threshold:.2f}"
+        )
+    return None
+
+
+def _store_fields(
+    session: Session,
+    case_id: int,
+    permit_type: PermitType,
+    readings: dict[str, tuple[Document, ocr.FieldReading]],
+) -> ExtractionSummary:
+    summary = ExtractionSummary(case_id)
+    for spec in permit_type.permit.fields:
+        document, reading = readings.get(spec.name, (None, None))
+        text = reading.text.strip() if reading else ""
+        confidence = reading.confidence if reading else 0.0
+        value, error = normalise(spec.type, text) if text else (None, None)
+        reason = flag_reason(spec, text, confidence, error)
+        session.add(
+            ExtractedField(
+                case_id=case_id,
+                document_id=document.id if document else None,
+                name=spec.name,
+                value=value if value is not None else text,
+                raw_text=reading.text if reading else "",
+                confidence=round(confidence, 4),
+                page=reading.page if reading else 1,
+                bbox=list(reading.bbox) if reading else [],
+                engine=reading.engine if reading else "",
+                status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
+                flag_reason=reason,
+            )
+        )
+        summary.fields += 1
+        if reason:
+            summary.flagged[spec.name] = reason
+    return summary
+
+
+def _start(case_id: int) -> tuple[list[Document], str] | None:
+    """Move a new case to 'extracting'; None when there is nothing (left) to extract."""
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        if case.status == CaseStatus.SUBMITTED:
+            transition(session, case, CaseStatus.EXTRACTING, actor=ACTOR, why="extraction started")
+        if case.status != CaseStatus.EXTRACTING or _has_fields(session, case_id):
+            return None
+        documents = list(session.exec(select(Document).where(Document.case_id == case_id)))
+        return documents, case.permit_type
+
+
+def _has_fields(session: Session, case_id: int) -> bool:
+    return session.exec(select(ExtractedField.id).where(ExtractedField.case_id == case_id)).first() is not None
+
+
+def extract_case(case_id: int) -> ExtractionSummary:
+    started = _start(case_id)
+    if started is None:
+        return ExtractionSummary(case_id, skipped=True)
+    documents, permit_type_id = started
+    permit_type = get_permit_type(permit_type_id)
+    readings = _read_documents(documents, permit_type)
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        if case.status != CaseStatus.EXTRACTING or _has_fields(session, case_id):
+            return ExtractionSummary(case_id, skipped=True)  # another run got here first
+        summary = _store_fields(session, case_id, permit_type, readings)
+        application_date = readings.get("application_date")
+        if application_date:
+            case.application_date = parse_date(application_date[1].text)
+        append_event(
+            session,
+            actor=ACTOR,
+            action="fields.extracted",
+            case_id=case_id,
+            payload={
+                "engine": ocr.ENGINE_VERSION,
+                "documents": [d.id for d in documents],
+                "fields": summary.fields,
+                "flagged": summary.flagged,
+            },
+        )
+        _after_extraction(session, case, summary)
+        return summary
+
+
+def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) -> None:
+    if summary.flagged:
+        reasons = "; ".join(f"{name}: {why}" for name, why in summary.flagged.items())
+        create_task(
+            session, case, TaskKind.VERIFY_FIELDS, reason=reasons, role=Role.CASEWORKER, actor=ACTOR
+        )
+        transition(
+            session,
+            case,
+            CaseStatus.AWAITING_VERIFICATION,
+            actor=ACTOR,
+            why=f"{len(summary.flagged)} field(s) need a person's check",
+        )
+    else:
+        transition(session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently")

@@ -1,0 +1,210 @@
+"""Intake: check every uploaded file, store it, and create the case, all or nothing.
+
+Every file is inspected before anything is written, so a bad file (empty, not a scan, corrupt, too
+big) is rejected with a message naming it and no half-created case is left behind.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image, UnidentifiedImageError
+from sqlmodel import Session
+
+from cases.audit import append_event
+from cases.catalogue import PermitType, get_permit_type
+from cases.db import session_scope
+from cases.errors import InvalidDocument
+from cases.models import Applicant, Case, Document, utcnow
+from cases.settings import get_settings
+from cases.storage import store_bytes
+
+__all__ = ["DocumentInfo", "Upload", "inspect_upload", "submit_application"]
+
+_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"%PDF-", "application/pdf"),
+]
+ACCEPTED = "a PDF, PNG, JPEG or TIFF scan or photo"
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    media_type: str
+    page_count: int
+    width_px: int | None
+    height_px: int | None
+
+
+def _media_type(upload: Upload) -> str:
+    for signature, media_type in _SIGNATURES:
+        if upload.data.startswith(signature):
+            return media_type
+    raise InvalidDocument(
+        upload.filename, f"this is not {ACCEPTED} (its content is not a recognised document type)"
+    )
+
+
+def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> DocumentInfo:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(upload.data)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise InvalidDocument(
+                        upload.filename,
+                        f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} "
+                        f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted; "
+                        "scan at 300 dpi or less",
+                    )
+                frames = getattr(image, "n_frames", 1)
+                image.load()
+    except InvalidDocument:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidDocument(upload.filename, f"the image is too large to open safely ({exc})")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidDocument(
+            upload.filename, f"the file is damaged or incomplete and cannot be read ({exc})"
+        ) from exc
+    return DocumentInfo(media_type, frames, width, height)
+
+
+def _inspect_pdf(upload: Upload) -> DocumentInfo:
+    try:
+        pdf = pdfium.PdfDocument(upload.data)
+    except pdfium.PdfiumError as exc:
+        reason = "it is password-protected" if "password" in str(exc).lower() else "it is damaged"
+        raise InvalidDocument(
+            upload.filename, f"the PDF cannot be opened: {reason}; upload an unprotected copy"
+        ) from exc
+    try:
+        pages = len(pdf)
+        if pages == 0:
+            raise InvalidDocument(upload.filename, "the PDF has no pages")
+        width, height = pdf[0].get_size()
+        return DocumentInfo("application/pdf", pages, round(width), round(height))
+    finally:
+        pdf.close()
+
+
+def inspect_upload(upload: Upload) -> DocumentInfo:
+    """Check one uploaded file without storing it; raise InvalidDocument with the reason."""
+    settings = get_settings()
+    if not upload.data:
+        raise InvalidDocument(upload.filename, f"the file is empty (0 bytes); upload {ACCEPTED}")
+    if len(upload.data) > settings.max_upload_bytes:
+        raise InvalidDocument(
+            upload.filename,
+            f"the file is {len(upload.data) / 1e6:.1f} MB; the limit is "
+            f"{settings.max_upload_bytes / 1e6:.0f} MB",
+        )
+    media_type = _media_type(upload)
+    if media_type == "application/pdf":
+        return _inspect_pdf(upload)
+    return _inspect_image(upload, media_type, settings.max_image_pixels)
+
+
+def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[str]:
+    """Kinds given by the caller, else the permit's required documents in order."""
+    expected = [d.kind for d in permit_type.permit.required_documents]
+    return [
+        upload.kind or (expected[i] if i < len(expected) else "other")
+        for i, upload in enumerate(uploads)
+    ]
+
+
+def submit_application(
+    uploads: Sequence[Upload], *, permit_type_id: str, actor: str, channel: str
+) -> Case:
+    """Create a case from uploaded documents. Nothing is written unless every file is accepted."""
+    permit_type = get_permit_type(permit_type_id)
+    if not uploads:
+        raise InvalidDocument("(no file)", "an application needs at least the application form")
+    infos = [inspect_upload(upload) for upload in uploads]
+    kinds = _document_kinds(permit_type, uploads)
+    digests = [store_bytes(upload.data) for upload in uploads]
+    with session_scope() as session:
+        case = _create_case(session, permit_type, actor=actor, channel=channel)
+        for upload, info, kind, digest in zip(uploads, infos, kinds, digests, strict=True):
+            _add_document(session, case, upload, info, kind, digest, actor=actor)
+    return case
+
+
+def _create_case(session: Session, permit_type: PermitType, *, actor: str, channel: str) -> Case:
+    applicant = Applicant()
+    session.add(applicant)
+    session.flush()
+    now = utcnow()
+    case = Case(
+        reference=f"pending-{applicant.id}-{now.timestamp()}",
+        permit_type=permit_type.id,
+        applicant_id=applicant.id,
+        submitted_at=now,
+    )
+    session.add(case)
+    session.flush()
+    case.reference = f"{permit_type.permit.reference_prefix}-{now.year}-{case.id:06d}"
+    session.add(case)
+    append_event(
+        session,
+        actor=actor,
+        action="case.submitted",
+        case_id=case.id,
+        payload={"reference": case.reference, "permit_type": permit_type.id, "channel": channel},
+    )
+    return case
+
+
+def _add_document(
+    session: Session,
+    case: Case,
+    upload: Upload,
+    info: DocumentInfo,
+    kind: str,
+    digest: str,
+    *,
+    actor: str,
+) -> None:
+    document = Document(
+        case_id=case.id or 0,
+        kind=kind,
+        filename=upload.filename[:255],
+        sha256=digest,
+        media_type=info.media_type,
+        size_bytes=len(upload.data),
+        page_count=info.page_count,
+        width_px=info.width_px,
+        height_px=info.height_px,
+    )
+    session.add(document)
+    session.flush()
+    append_event(
+        session,
+        actor=actor,
+        action="document.stored",
+        case_id=case.id,
+        payload={
+            "document_id": document.id,
+            "kind": kind,
+            "filename": document.filename,
+            "sha256": digest,
+            "media_type": info.media_type,
+            "bytes": len(upload.data),
+        },
+    )

@@ -1,0 +1,204 @@
+"""Database tables (SQLModel). Migrations in ``migrations/`` must match these exactly (tested)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Numeric, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from cases.lifecycle import CaseStatus
+
+__all__ = [
+    "Applicant",
+    "ApprovalTask",
+    "AuditChainHead",
+    "AuditEvent",
+    "Case",
+    "Document",
+    "EligibilityResult",
+    "ExtractedField",
+    "FieldStatus",
+    "Letter",
+    "Review",
+    "Role",
+    "TaskKind",
+    "TaskStatus",
+    "User",
+    "utcnow",
+]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _json_column() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"
+    SENIOR_CASEWORKER = "senior_caseworker"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    role: Role = Field(sa_type=String(32))
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Applicant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    hkid: str | None = Field(default=None, max_length=16, index=True)
+    phone: str | None = Field(default=None, max_length=32)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Case(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=32)
+    permit_type: str = Field(index=True, max_length=64)
+    status: CaseStatus = Field(default=CaseStatus.SUBMITTED, index=True, sa_type=String(32))
+    applicant_id: int | None = Field(default=None, foreign_key="applicant.id")
+    submitted_at: dt.datetime = Field(default_factory=utcnow)
+    application_date: dt.date | None = None
+    ruleset_version: str | None = Field(default=None, max_length=64)
+    proposed_outcome: str | None = Field(default=None, max_length=32)
+    decided_outcome: str | None = Field(default=None, max_length=32)
+    decision_reason: str | None = None
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=32)
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, index=True)
+    media_type: str = Field(max_length=64)
+    size_bytes: int
+    page_count: int = 1
+    width_px: int | None = None
+    height_px: int | None = None
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class FieldStatus(StrEnum):
+    ACCEPTED = "accepted"  # read with enough confidence, valid
+    FLAGGED = "flagged"  # a person must check it (reason says why)
+    VERIFIED = "verified"  # a person confirmed or corrected it
+
+
+class ExtractedField(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    name: str = Field(max_length=64)
+    value: str = ""
+    raw_text: str = ""
+    confidence: float = 0.0
+    page: int = 1
+    bbox: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    engine: str = Field(default="", max_length=64)
+    status: FieldStatus = Field(default=FieldStatus.ACCEPTED, sa_type=String(16))
+    flag_reason: str | None = None
+    original_value: str | None = None
+    verified_by: str | None = Field(default=None, max_length=64)
+    verified_at: dt.datetime | None = None
+
+
+class EligibilityResult(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    ruleset_version: str = Field(max_length=64)
+    outcome: str = Field(max_length=32)
+    fee: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2)))
+    trace: dict[str, Any] = _json_column()
+    evaluated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Review(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    reviewer: str = Field(max_length=64)
+    reviewer_version: str = Field(max_length=32)
+    inputs_hash: str = Field(max_length=64)
+    risk: str = Field(max_length=16)
+    findings: dict[str, Any] = _json_column()
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TaskKind(StrEnum):
+    VERIFY_FIELDS = "verify_fields"
+    DECIDE = "decide"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ApprovalTask(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: TaskKind = Field(sa_type=String(32))
+    status: TaskStatus = Field(default=TaskStatus.OPEN, index=True, sa_type=String(16))
+    reason: str = ""
+    required_role: Role = Field(default=Role.CASEWORKER, sa_type=String(32))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    due_at: dt.datetime | None = Field(default=None, index=True)
+    completed_by: str | None = Field(default=None, max_length=64)
+    completed_at: dt.datetime | None = None
+    decision: str | None = Field(default=None, max_length=32)
+    decision_reason: str | None = None
+
+
+class Letter(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "outcome", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    outcome: str = Field(max_length=32)
+    language: str = Field(max_length=8)
+    template: str = Field(max_length=255)
+    template_sha256: str = Field(max_length=64)
+    html_path: str = Field(max_length=500)
+    pdf_path: str = Field(max_length=500)
+    pdf_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry of the append-only, hash-chained audit trail. Never updated, never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    payload: dict[str, Any] = _json_column()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """A single row whose update serialises appends, so the chain never forks under concurrency."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    last_hash: str = Field(default="0" * 64, max_length=64)

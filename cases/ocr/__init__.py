@@ -1,0 +1,13 @@
+"""Optical character recognition: zonal reading of known forms and reading of ID card copies.
+
+Importing this package is cheap; torch and easyocr are imported the first time a reader is needed,
+so the web layer and the CLI can use :class:`FieldReading` without loading a neural network.
+"""
+
+from __future__ import annotations
+
+from cases.ocr.idcard import read_id_card
+from cases.ocr.reader import ENGINE_VERSION, FieldReading, get_reader, load_image
+from cases.ocr.zonal import read_form
+
+__all__ = ["ENGINE_VERSION", "FieldReading", "get_reader", "load_image", "read_form", "read_id_card"]

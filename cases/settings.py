@@ -1,0 +1,109 @@
+"""Settings read from ``PERMITS_*`` environment variables (and an optional ``.env``).
+
+Everything a deployment may want to point elsewhere lives here: the data folder (embedded database,
+documents, letters, the local Prefect server's state), the database URL, the permit catalogue and the
+letter templates. One cached :func:`get_settings` instead of objects built at import time, so tests
+and CLI commands can switch data folders by changing the environment and clearing the cache.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - a known default production refuses
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PERMITS_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="'production' refuses a default secret key and does not seed demo users.",
+    )
+    data_dir: Path = Field(
+        Path("var"),
+        description="Folder for the embedded database, documents, letters and Prefect's local state.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; defaults to a SQLite file in the data folder. "
+        "For PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+    )
+    catalogue_dir: Path = Field(
+        PROJECT_ROOT / "rules", description="Folder holding one sub-folder per permit type."
+    )
+    letter_templates_dir: Path = Field(
+        PROJECT_ROOT / "templates" / "letters",
+        description="Folder holding <permit-type>/<outcome>.<lang>.html.j2 letter templates.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET), description="Signs session cookies and CSRF tokens."
+    )
+    web_host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    web_port: int = Field(8000, description="Port of the web app.")
+    prefect_port: int = Field(4200, description="Port of the embedded local Prefect server.")
+    prefect_api_url: str | None = Field(
+        None,
+        description="Use an existing Prefect server instead of starting the embedded one.",
+    )
+    ocr_worker: bool = Field(
+        True,
+        description="Run OCR in the long-lived task worker (model kept loaded) instead of inside "
+        "each flow run.",
+    )
+    max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
+    max_image_pixels: int = Field(
+        60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."
+    )
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'permits.db'}"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.resolved_data_dir / "documents"
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.resolved_data_dir / "letters"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.resolved_data_dir / "prefect"
+
+    @property
+    def effective_prefect_api_url(self) -> str:
+        return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
+
+    def check_production_ready(self) -> None:
+        """Refuse to serve real cases with the published development secret."""
+        if (
+            self.environment == "production"
+            and self.secret_key.get_secret_value() == DEFAULT_SECRET
+        ):
+            raise RuntimeError(
+                "PERMITS_SECRET_KEY is the development default; set a long random value "
+                "before running with PERMITS_ENVIRONMENT=production."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,161 @@
+"""Normalisers and validators that turn OCR text into typed, canonical values.
+
+Pure functions, no I/O: extraction calls :func:`normalise` for every field, and the review and rules
+layers rely on the canonical forms produced here (``A123456(3)``, ``2026-11-02``, ``91234567``) so that
+two documents can be compared by plain string equality. Error messages are written for a caseworker who
+has to decide whether the applicant or the scanner got it wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from cases.catalogue import FieldType
+
+__all__ = [
+    "hkid_check_digit",
+    "is_valid_hkid",
+    "normalise",
+    "normalise_hkid",
+    "normalise_phone",
+    "parse_date",
+    "parse_integer",
+    "parse_number",
+]
+
+_HKID_SPACE = 36  # value of the implied leading space of a one-letter prefix
+_HKID_RE = re.compile(r"^([A-Z]{1,2})(\d{6})\(?([0-9A])\)?$")
+_HKID_BODY_RE = re.compile(r"^[A-Z]{1,2}\d{6}$")
+
+
+def hkid_check_digit(letters_digits: str) -> str:
+    """Check digit of an HKID prefix plus six digits, e.g. ``"A123456"`` -> ``"3"``.
+
+    The published algorithm: a one-letter prefix is padded with a space worth 36, letters are worth
+    A=10 … Z=35, the nine characters are weighted 9 … 1 (the check digit takes weight 1), and the
+    check digit makes the weighted sum divisible by 11; a value of 10 is written ``A``.
+    """
+    body = letters_digits.strip().upper()
+    if not _HKID_BODY_RE.match(body):
+        raise ValueError(f"expected one or two letters and six digits, got {letters_digits!r}")
+    values = [_HKID_SPACE] if len(body) == 7 else []
+    values += [int(ch, 36) for ch in body]  # int("A", 36) == 10, int("7", 36) == 7
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return "A" if check == 10 else str(check)
+
+
+def _hkid_parts(text: str) -> tuple[str, str, str] | None:
+    compact = re.sub(r"\s+", "", text).upper()
+    match = _HKID_RE.match(compact)
+    if match is None:
+        return None
+    letters, digits, check = match.groups()
+    return letters, digits, check
+
+
+def normalise_hkid(text: str) -> str | None:
+    """Canonical ``A123456(3)`` from the ways people write it, or None when the shape is wrong.
+
+    Does not verify the check digit (see :func:`is_valid_hkid`), so a caseworker can be shown the
+    number as read together with a precise complaint about it.
+    """
+    parts = _hkid_parts(text)
+    if parts is None:
+        return None
+    letters, digits, check = parts
+    return f"{letters}{digits}({check})"
+
+
+def is_valid_hkid(text: str) -> bool:
+    """True when the text is an HKID number whose check digit is right."""
+    parts = _hkid_parts(text)
+    return parts is not None and hkid_check_digit(parts[0] + parts[1]) == parts[2]
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date written YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY (Hong Kong forms are day-first)."""
+    compact = re.sub(r"\s+", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(compact, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A decimal number such as ``45.5`` or ``1,234.50``; None for anything else (no NaN/inf)."""
+    compact = re.sub(r"[\s,]", "", text)
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", compact):
+        return None
+    try:
+        return Decimal(compact)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only valid literals
+        return None
+
+
+def parse_integer(text: str) -> int | None:
+    """A whole number such as ``30`` or ``1,200``; None for fractions and anything else."""
+    compact = re.sub(r"[\s,]", "", text)
+    return int(compact) if re.fullmatch(r"[+-]?\d+", compact) else None
+
+
+def normalise_phone(text: str) -> str | None:
+    """Eight-digit Hong Kong number, optionally written with +852 / 852 and spaces or dashes."""
+    compact = re.sub(r"[\s\-()]", "", text)
+    compact = re.sub(r"^(\+852|00852)", "", compact)
+    if len(compact) == 11 and compact.startswith("852"):
+        compact = compact[3:]
+    return compact if re.fullmatch(r"\d{8}", compact) else None
+
+
+def _normalise_hkid_field(text: str) -> tuple[str | None, str | None]:
+    canonical = normalise_hkid(text)
+    if canonical is None:
+        return None, (
+            f"'{text}' is not an identity card number: expected one or two letters, six digits "
+            "and a check digit, e.g. A123456(3)"
+        )
+    expected = hkid_check_digit(canonical[:-3])
+    read = canonical[-2]
+    if expected != read:
+        return None, f"check digit is wrong: expected {expected}, read {read}"
+    return canonical, None
+
+
+def _normalise_text(text: str) -> tuple[str | None, str | None]:
+    cleaned = " ".join(text.split())
+    return (cleaned, None) if cleaned else (None, "nothing was read")
+
+
+def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
+    """Canonical text for a field of the given type, or ``(None, reason)`` a caseworker can act on."""
+    text = " ".join(text.split())
+    if not text:
+        return None, "nothing was read"
+    if field_type is FieldType.HKID:
+        return _normalise_hkid_field(text)
+    if field_type is FieldType.DATE:
+        day = parse_date(text)
+        if day is None:
+            return None, f"'{text}' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
+        return day.isoformat(), None
+    if field_type is FieldType.INTEGER:
+        whole = parse_integer(text)
+        return (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
+    if field_type in (FieldType.NUMBER, FieldType.MONEY):
+        number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
+        return (str(number), None) if number is not None else (None, f"'{text}' is not a number")
+    if field_type is FieldType.PHONE:
+        phone = normalise_phone(text)
+        if phone is None:
+            return None, f"'{text}' is not an 8-digit Hong Kong telephone number"
+        return phone, None
+    return _normalise_text(text)
+

@@ -1,0 +1,23 @@
+"""Long-lived processes: the deployment server (each flow run a new process) and the OCR worker."""
+
+from __future__ import annotations
+
+from prefect import serve
+
+from flows.case_flow import extract_documents, process_case
+
+__all__ = ["serve_deployments", "serve_ocr_worker"]
+
+
+def serve_deployments() -> None:
+    serve(process_case.to_deployment(name="process-case"), limit=4)
+
+
+def serve_ocr_worker() -> None:
+    """Serve OCR tasks one at a time (torch already uses both cores) with the reader kept warm."""
+    from prefect.task_worker import serve as serve_tasks
+
+    from cases.ocr import get_reader
+
+    get_reader()  # load once, before the first case arrives
+    serve_tasks(extract_documents, limit=1)
