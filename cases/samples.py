@@ -1,8 +1,8 @@
 """Synthetic scanned applications: a filled-in form page and an ID card copy, with known truth.
 
-Tests, demos and OCR measurements need applications whose every value is known, that look like what
-arrives at a licensing counter (a printed government form filled in with a typewriter-like hand, then
-scanned: slightly rotated, grey paper, noise, a little blur) and that are identical for a given seed.
+Tests, demos and OCR measurements need applications whose every value is known, that look like
+what arrives at a licensing counter (a printed government form filled in on a typewriter, then
+scanned: slightly rotated, grey paper, noise, a little blur) and that are the same for a seed.
 Everything is drawn with Pillow from the form layout in the catalogue, so a change to ``form.yaml``
 changes the generated forms and the zonal OCR together.
 """
@@ -29,14 +29,24 @@ _FONT_FILES = {
     "sans-bold": "dejavu/DejaVuSans-Bold.ttf",
     "mono": "liberation/LiberationMono-Regular.ttf",
     "mono-bold": "liberation/LiberationMono-Bold.ttf",
+    "dejavu-mono": "dejavu/DejaVuSansMono.ttf",
+    "liberation-sans": "liberation/LiberationSans-Regular.ttf",
 }
+_VALUE_FONT = "mono"  # typewriter-like: what a filled-in form looks like
 _MM_PER_INCH = 25.4
 _CARD_MM = (85.6, 54.0)
 _CARD_DPI = 300
 
 _SURNAMES = ("CHAN", "WONG", "LEE", "CHEUNG", "LAU", "NG", "LEUNG", "HO", "CHOW", "LAM", "YEUNG")
 _GIVEN = ("Tai Man", "Siu Ming", "Ka Yan", "Wing Sze", "Chi Keung", "Mei Ling", "Ho Yin", "Wai Kit")
-_BIZ_FIRST = ("Golden Dragon", "Lucky Star", "Harbour View", "Jade Garden", "Happy Valley", "Red Lantern")
+_BIZ_FIRST = (
+    "Golden Dragon",
+    "Lucky Star",
+    "Harbour View",
+    "Jade Garden",
+    "Happy Valley",
+    "Red Lantern",
+)
 _BIZ_LAST = ("Noodle House", "Cafe", "Restaurant", "Dim Sum Kitchen", "Bakery", "Roast Meat Shop")
 _STREETS = (
     ("Nathan Road", "Kowloon"),
@@ -89,7 +99,8 @@ def _hkid(rng: random.Random) -> str:
 
 def _address(rng: random.Random) -> str:
     street, district = rng.choice(_STREETS)
-    return f"Shop {rng.randint(1, 12)}, {rng.choice(_FLOORS)}, {rng.randint(2, 388)} {street}, {district}"
+    shop, floor, number = rng.randint(1, 12), rng.choice(_FLOORS), rng.randint(2, 388)
+    return f"Shop {shop}, {floor}, {number} {street}, {district}"
 
 
 def random_truth(seed: int) -> dict[str, str]:
@@ -148,12 +159,18 @@ def _new_page(size_mm: tuple[float, float], dpi: int) -> _Page:
 def _draw_header(page: _Page, layout: FormLayout) -> None:
     draw, px = page.draw, page.px
     width_mm = page.image.width / page.px_per_mm
-    draw.text((px(20), px(14)), "HONG KONG SPECIAL ADMINISTRATIVE REGION", 0, _font("sans", px(3.2)))
+    draw.text(
+        (px(20), px(14)), "HONG KONG SPECIAL ADMINISTRATIVE REGION", 0, _font("sans", px(3.2))
+    )
     draw.text((px(20), px(19)), "Licensing Office", 0, _font("sans", px(3.2)))
-    draw.text((px(width_mm - 20), px(14)), layout.form_code, 0, _font("sans-bold", px(6)), anchor="ra")
+    draw.text(
+        (px(width_mm - 20), px(14)), layout.form_code, 0, _font("sans-bold", px(6)), anchor="ra"
+    )
     draw.text((px(20), px(28)), layout.title, 0, _font("sans-bold", px(6)))
     draw.line((px(20), px(37), px(width_mm - 20), px(37)), 0, max(1, px(0.5)))
-    note = "Please type or write in BLOCK LETTERS inside the boxes. Incomplete forms will be returned."
+    note = (
+        "Please type or write in BLOCK LETTERS inside the boxes. Incomplete forms will be returned."
+    )
     draw.text((px(20), px(40)), note, 0, _font("sans", px(2.6)))
 
 
@@ -174,19 +191,23 @@ def _draw_footer(page: _Page, layout: FormLayout) -> None:
     draw.line((px(20), px(height_mm - 28), px(90), px(height_mm - 28)), 0, max(1, px(0.2)))
     draw.text((px(20), px(height_mm - 26)), "Signature of applicant", 0, _font("sans", px(2.6)))
     footer = f"{layout.form_code} (rev. 2026)          page 1 of 1"
-    draw.text((px(width_mm / 2), px(height_mm - 12)), footer, 0, _font("sans", px(2.6)), anchor="ma")
+    draw.text(
+        (px(width_mm / 2), px(height_mm - 12)), footer, 0, _font("sans", px(2.6)), anchor="ma"
+    )
 
 
-def _write_value(page: _Page, box_mm: tuple[float, float, float, float], value: str, blur: bool) -> None:
-    """Type the value in the box; a blurred value is faint and smeared, as a bad pen or fax leaves it."""
-    x, y, w, h = box_mm
+def _write_value(
+    page: _Page, box_mm: tuple[float, float, float, float], value: str, blur: bool
+) -> None:
+    """Type the value in the box; a blurred value is faint and smeared, as a bad fax leaves it."""
+    x, y, _, h = box_mm
     px = page.px
-    font = _font("mono", px(min(4.6, h * 0.45)))
+    font = _font(_VALUE_FONT, px(min(4.6, h * 0.45)))
     layer = Image.new("L", page.image.size, 0)
     ImageDraw.Draw(layer).text((px(x + 2.5), px(y + h / 2)), value, 255, font, anchor="lm")
     if blur:
-        layer = layer.filter(ImageFilter.GaussianBlur(page.px_per_mm * 0.9))
-        layer = layer.point(lambda v: v * 35 // 100)
+        layer = layer.filter(ImageFilter.GaussianBlur(page.px_per_mm * 0.6))
+        layer = layer.point(lambda v: v * 55 // 100)
     ink = Image.new("L", page.image.size, 20)
     page.image.paste(ink, (0, 0), layer)
 
@@ -203,8 +224,12 @@ def _render_form(
     for form_field in layout.fields:
         x, y, _, _ = form_field.box_mm
         if form_field.field in _SECTIONS:
-            page.draw.text((page.px(x), page.px(y - 14)), _SECTIONS[form_field.field], 0,
-                           _font("sans-bold", page.px(4)))
+            page.draw.text(
+                (page.px(x), page.px(y - 14)),
+                _SECTIONS[form_field.field],
+                0,
+                _font("sans-bold", page.px(4)),
+            )
         label = labels.get(form_field.field, form_field.field.replace("_", " ").capitalize())
         _draw_field(page, form_field.box_mm, label)
         value = values.get(form_field.field, "")
@@ -222,7 +247,9 @@ def _render_id_card(name: str, number: str, date_of_birth: str) -> Image.Image:
     draw, px = page.draw, page.px
     w, h = page.image.size
     draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=px(3), fill=228)
-    draw.rounded_rectangle((0, 0, w - 1, px(11)), radius=px(3), fill=200, corners=(True, True, False, False))
+    draw.rounded_rectangle(
+        (0, 0, w - 1, px(11)), radius=px(3), fill=200, corners=(True, True, False, False)
+    )
     draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=px(3), outline=120, width=2)
     draw.text((px(4), px(3)), "HONG KONG PERMANENT IDENTITY CARD", 0, _font("sans-bold", px(3.2)))
     draw.text((px(4), px(16)), "Name", 60, _font("sans", px(2.4)))
@@ -248,7 +275,9 @@ def _scan(image: Image.Image, rng: random.Random, *, max_angle: float = 0.8) -> 
     angle = rng.uniform(-max_angle, max_angle)
     rotated = toned.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper)
     soft = rotated.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.7)))
-    noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(3, 6), soft.size[::-1])
+    noise = np.random.default_rng(rng.randrange(2**32)).normal(
+        0, rng.uniform(3, 6), soft.size[::-1]
+    )
     pixels = np.clip(np.asarray(soft, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
     return Image.fromarray(pixels, mode="L")
 

@@ -1,9 +1,9 @@
 """Normalisers and validators that turn OCR text into typed, canonical values.
 
-Pure functions, no I/O: extraction calls :func:`normalise` for every field, and the review and rules
-layers rely on the canonical forms produced here (``A123456(3)``, ``2026-11-02``, ``91234567``) so that
-two documents can be compared by plain string equality. Error messages are written for a caseworker who
-has to decide whether the applicant or the scanner got it wrong.
+Pure functions, no I/O: extraction calls :func:`normalise` for every field, and the review and
+rules layers rely on the canonical forms produced here (``A123456(3)``, ``2026-11-02``,
+``91234567``) so that two documents compare by plain string equality. Error messages are written
+for a caseworker who has to decide whether the applicant or the scanner got it wrong.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = [
     "parse_date",
     "parse_integer",
     "parse_number",
+    "repair_hkid",
 ]
 
 _HKID_SPACE = 36  # value of the implied leading space of a one-letter prefix
@@ -115,8 +116,29 @@ def normalise_phone(text: str) -> str | None:
     return compact if re.fullmatch(r"\d{8}", compact) else None
 
 
+# Digits OCR reads in place of a prefix letter. I, O, Q and U are never issued as prefixes, so a
+# "0" in the prefix is a D; every repair is accepted only when the check digit then agrees.
+_PREFIX_REPAIRS = str.maketrans({"0": "D", "2": "Z", "5": "S", "8": "B", "6": "G"})
+_OCR_HKID_RE = re.compile(r"^([A-Z0-9]{1,2})(\d{6})[(\[{]*([0-9A])[)\]}]*$")
+
+
+def repair_hkid(text: str) -> str | None:
+    """A valid canonical HKID from OCR text with the usual misreadings, or None.
+
+    Repairs a digit read for a prefix letter (``0400179(7)`` -> ``D400179(7)``) and doubled or
+    square brackets; the result must pass the check digit, so a repair never invents a number.
+    """
+    compact = re.sub(r"\s+", "", text).upper()
+    match = _OCR_HKID_RE.match(compact)
+    if match is None:
+        return None
+    prefix, digits, check = match.groups()
+    candidate = f"{prefix.translate(_PREFIX_REPAIRS)}{digits}({check})"
+    return candidate if is_valid_hkid(candidate) else None
+
+
 def _normalise_hkid_field(text: str) -> tuple[str | None, str | None]:
-    canonical = normalise_hkid(text)
+    canonical = normalise_hkid(text) or repair_hkid(text)
     if canonical is None:
         return None, (
             f"'{text}' is not an identity card number: expected one or two letters, six digits "
@@ -135,7 +157,7 @@ def _normalise_text(text: str) -> tuple[str | None, str | None]:
 
 
 def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
-    """Canonical text for a field of the given type, or ``(None, reason)`` a caseworker can act on."""
+    """Canonical text for a field of a given type, or ``(None, reason)`` a caseworker can act on."""
     text = " ".join(text.split())
     if not text:
         return None, "nothing was read"
@@ -148,7 +170,9 @@ def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]
         return day.isoformat(), None
     if field_type is FieldType.INTEGER:
         whole = parse_integer(text)
-        return (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
+        return (
+            (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
+        )
     if field_type in (FieldType.NUMBER, FieldType.MONEY):
         number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
         return (str(number), None) if number is not None else (None, f"'{text}' is not a number")
@@ -158,4 +182,3 @@ def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]
             return None, f"'{text}' is not an 8-digit Hong Kong telephone number"
         return phone, None
     return _normalise_text(text)
-

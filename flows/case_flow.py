@@ -22,6 +22,8 @@ from cases.settings import get_settings
 
 __all__ = ["extract_documents", "process_case"]
 
+OCR_TIMEOUT_S = 900
+
 
 @task(name="extract-documents", retries=1, retry_delay_seconds=5)
 def extract_documents(case_id: int) -> dict[str, Any]:
@@ -53,7 +55,7 @@ def letter(case_id: int) -> str | None:
 
 def _run_extraction(case_id: int) -> None:
     if get_settings().ocr_worker:
-        extract_documents.delay(case_id).result()  # served by the warm OCR task worker
+        extract_documents.delay(case_id).result(timeout=OCR_TIMEOUT_S)  # the warm OCR worker
     else:
         extract_documents(case_id)
 

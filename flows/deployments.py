@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 __all__ = ["DEPLOYMENT", "start_case_flow"]
@@ -18,4 +19,5 @@ def start_case_flow(case_id: int, *, reason: str) -> str:
         tags=[f"case:{case_id}", reason],
         as_subflow=False,
     )
+    assert isinstance(run, FlowRun)  # the synchronous call returns the run itself
     return str(run.id)

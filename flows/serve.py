@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import serve
+from prefect.types.entrypoint import EntrypointType
 
 from flows.case_flow import extract_documents, process_case
 
@@ -10,7 +11,14 @@ __all__ = ["serve_deployments", "serve_ocr_worker"]
 
 
 def serve_deployments() -> None:
-    serve(process_case.to_deployment(name="process-case"), limit=4)
+    # Module-path entrypoints: each flow run imports ``flows.case_flow`` as a package module, so
+    # what it pickles for the OCR worker (which imports the same module) resolves on both sides.
+    serve(
+        process_case.to_deployment(
+            name="process-case", entrypoint_type=EntrypointType.MODULE_PATH
+        ),
+        limit=4,
+    )
 
 
 def serve_ocr_worker() -> None:

@@ -10,4 +10,11 @@ from cases.ocr.idcard import read_id_card
 from cases.ocr.reader import ENGINE_VERSION, FieldReading, get_reader, load_image
 from cases.ocr.zonal import read_form
 
-__all__ = ["ENGINE_VERSION", "FieldReading", "get_reader", "load_image", "read_form", "read_id_card"]
+__all__ = [
+    "ENGINE_VERSION",
+    "FieldReading",
+    "get_reader",
+    "load_image",
+    "read_form",
+    "read_id_card",
+]

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -18,7 +21,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 if TYPE_CHECKING:
     import easyocr
 
-__all__ = ["ENGINE_VERSION", "INFERENCE_LOCK", "FieldReading", "get_reader", "load_image"]
+__all__ = [
+    "ENGINE_VERSION",
+    "INFERENCE_LOCK",
+    "FieldReading",
+    "get_reader",
+    "inference",
+    "load_image",
+]
 
 ENGINE_VERSION = f"easyocr {version('easyocr')}"
 
@@ -40,6 +50,19 @@ class FieldReading:
     page: int
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels
     engine: str
+
+
+@contextmanager
+def inference() -> Iterator[easyocr.Reader]:
+    """The reader, held exclusively, with easyocr's per-call CPU warning silenced.
+
+    easyocr builds a DataLoader with ``pin_memory=True`` for every recognition, and torch warns on
+    each call when there is no GPU: noise in logs, and an error under ``-W error`` test runs.
+    """
+    reader = get_reader()
+    with INFERENCE_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*'pin_memory' argument", category=UserWarning)
+        yield reader
 
 
 def get_reader() -> easyocr.Reader:

@@ -4,11 +4,12 @@ On this machine easyocr's page detector (CRAFT) takes ~25 s for an A4 page at 15
 recogniser reads a line in well under 0.1 s, so for a form whose layout is in the catalogue we skip
 detection: convert each field's box from millimetres to pixels, clear the printed frame out of it,
 crop to the ink and hand only that line to the recogniser, with the field's character allowlist.
-Printed ruling left in a crop is read as ``|``, ``I`` or ``[``, which is why frames are removed first.
+Ruling left in a crop is read as ``|``, ``I`` or ``[``, which is why frames are removed first.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +19,9 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from cases.catalogue import FormField, FormLayout
-from cases.ocr.reader import ENGINE_VERSION, INFERENCE_LOCK, FieldReading, get_reader
+from cases.ocr.reader import ENGINE_VERSION, FieldReading, inference
 
-__all__ = ["find_ink", "read_form"]
+__all__ = ["find_ink", "read_form", "tidy_spacing"]
 
 Gray = NDArray[np.uint8]
 
@@ -28,6 +29,8 @@ _INSET_MM = 0.6  # stay inside the printed frame
 _PAD_PX = 4  # white margin kept around the ink; the recogniser reads tight crops worse
 _INK_DELTA = 28  # grey levels below the paper that count as ink (scanner noise is ~3-6)
 _MIN_SPECK_PX = 6  # connected ink smaller than this is noise, not a character
+_RULE_MM = 6.0  # ink running straight for this long is ruling: no typed character is that wide
+_SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _zone(gray: Gray, scale: tuple[float, float], field: FormField) -> _Zone:
     x1, y1 = round((x + w - _INSET_MM) * sx), round((y + h - _INSET_MM) * sy)
     x0, y0 = max(0, x0), max(0, y0)
     crop = gray[y0:y1, x0:x1]
-    return _Zone(_remove_rules(crop), x0, y0)
+    return _Zone(_remove_rules(crop, rule_px=round(_RULE_MM * sx)), x0, y0)
 
 
 def _ink_mask(crop: Gray) -> Gray:
@@ -75,7 +78,7 @@ def _ink_mask(crop: Gray) -> Gray:
     return np.where(crop < paper - _INK_DELTA, 255, 0).astype(np.uint8)
 
 
-def _remove_rules(crop: Gray) -> Gray:
+def _remove_rules(crop: Gray, *, rule_px: int) -> Gray:
     """Paint printed frame lines (long thin horizontal or vertical ink) the colour of the paper.
 
     Lines are found by morphological opening with a long thin kernel; a character's strokes are
@@ -85,11 +88,13 @@ def _remove_rules(crop: Gray) -> Gray:
     if crop.size == 0:
         return crop
     mask = _ink_mask(crop)
-    h, w = mask.shape
-    horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 6), 1))
+    h = mask.shape[0]
+    horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, rule_px), 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.7))))
-    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, horizontal)
-    rules |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, vertical)
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, horizontal),
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, vertical),
+    )
     rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     cleaned = crop.copy()
     cleaned[rules > 0] = np.uint8(np.median(crop))
@@ -120,16 +125,30 @@ def _is_edge_sliver(stat: NDArray[np.int32], crop: Gray) -> bool:
     x, y, w, h = (int(v) for v in stat[:4])
     height, width = crop.shape
     touches = x == 0 or y == 0 or x + w >= width or y + h >= height
-    return touches and min(w, h) <= 4
+    return touches and (min(w, h) <= _SLIVER_PX or int(stat[cv2.CC_STAT_AREA]) < 4 * _SLIVER_PX)
 
 
 def _recognise(line: Gray, allowlist: str | None) -> tuple[str, float]:
     h, w = line.shape
-    with INFERENCE_LOCK:
-        result: list[Any] = get_reader().recognize(
+    with inference() as reader:
+        result: list[Any] = reader.recognize(
             line, horizontal_list=[[0, w, 0, h]], free_list=[], allowlist=allowlist, detail=1
         )
     if not result:
         return "", 0.0
     _, text, confidence = result[0]
-    return " ".join(str(text).split()), float(confidence)
+    return tidy_spacing(str(text)), float(confidence)
+
+
+def tidy_spacing(text: str) -> str:
+    """Undo the recogniser's stray spaces around punctuation, as in ``FSD - 2026`` or ``Road ,``.
+
+    Wide typewriter spacing makes easyocr insert a space next to narrow punctuation; nobody writes
+    a space before a comma or inside a bracket, or around the hyphen of a reference number; and the
+    recogniser sometimes doubles a bracket.
+    """
+    text = " ".join(text.split())
+    text = re.sub(r"\s+([,.;:)\]])", r"\1", text)
+    text = re.sub(r"([(\[])\s+", r"\1", text)
+    text = re.sub(r"([()\[\]])\1+", r"\1", text)  # "((8)" -> "(8)": nobody writes a double bracket
+    return re.sub(r"\s*([-/])\s*", r"\1", text)

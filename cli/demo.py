@@ -1,0 +1,135 @@
+"""``permits demo``: synthetic scanned applications submitted and followed to a gate or the end."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+from sqlmodel import select
+
+from cases.approvals import Actor, decide, open_task, verify_fields
+from cases.catalogue import get_permit_type
+from cases.casework import get_case
+from cases.db import session_scope
+from cases.intake import Upload, submit_application
+from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
+from cases.models import Letter, Role, TaskKind, User
+from cases.samples import generate_application
+from cases.users import create_user
+from flows.deployments import start_case_flow
+
+__all__ = ["CaseSummary", "DEMO_CASEWORKER", "ensure_demo_users", "run_demo"]
+
+DEMO_CASEWORKER = "demo.caseworker"
+DEMO_USERS = {
+    DEMO_CASEWORKER: ("Demo Caseworker", Role.CASEWORKER, "caseworker-demo"),
+    "demo.senior": ("Demo Senior Caseworker", Role.SENIOR_CASEWORKER, "senior-demo"),
+    "demo.admin": ("Demo Admin", Role.ADMIN, "admin-demo"),
+}
+PERMIT_TYPE = "food-business-licence"
+
+
+@dataclass
+class CaseSummary:
+    case_id: int
+    reference: str
+    status: str
+    outcome: str | None
+    letter_path: str | None
+    seconds: float
+
+
+def ensure_demo_users() -> dict[str, str]:
+    """Create the demo accounts once (development only); return username -> password."""
+    with session_scope() as session:
+        for username, (name, role, password) in DEMO_USERS.items():
+            if session.exec(select(User).where(User.username == username)).first() is None:
+                create_user(
+                    session, username=username, password=password, role=role,
+                    display_name=name, actor="system:demo",
+                )
+    return {username: password for username, (_, _, password) in DEMO_USERS.items()}
+
+
+def submit_samples(count: int, *, seed: int) -> list[int]:
+    permit_type = get_permit_type(PERMIT_TYPE)
+    labels = {f.name: f.label.en for f in permit_type.permit.fields}
+    case_ids: list[int] = []
+    for i in range(count):
+        sample = generate_application(permit_type.form, seed + i, labels=labels)
+        case = submit_application(
+            [Upload(f"form-{seed + i}.png", sample.form_png), Upload(f"id-{seed + i}.png", sample.id_card_png)],
+            permit_type_id=PERMIT_TYPE,
+            actor="system:demo",
+            channel="demo",
+        )
+        assert case.id is not None
+        start_case_flow(case.id, reason="submitted")
+        case_ids.append(case.id)
+    return case_ids
+
+
+def _status(case_id: int) -> CaseStatus:
+    with session_scope() as session:
+        return CaseStatus(get_case(session, case_id).status)
+
+
+def wait_until_settled(case_ids: list[int], *, timeout: float) -> None:
+    """Wait until no case is in a status the flow advances by itself."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(_status(case_id) not in AUTOMATIC_STATUSES for case_id in case_ids):
+            return
+        time.sleep(1)
+
+
+def approve_gates(case_ids: list[int]) -> list[int]:
+    """Act as the demo caseworker on every open gate; return the cases that were moved on."""
+    actor = Actor(DEMO_CASEWORKER, Role.CASEWORKER)
+    moved: list[int] = []
+    for case_id in case_ids:
+        with session_scope() as session:
+            verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
+            decision = open_task(session, case_id, TaskKind.DECIDE)
+            proposed = get_case(session, case_id).proposed_outcome
+        if verify is not None and verify.id is not None:
+            verify_fields(verify.id, {}, actor=actor)
+        elif decision is not None and decision.id is not None:
+            outcome = "refuse" if proposed == "refuse" else "approve"
+            decide(decision.id, outcome, f"Demo caseworker accepted the proposal ({proposed}).", actor=actor)
+        else:
+            continue
+        start_case_flow(case_id, reason="gate-completed")
+        moved.append(case_id)
+    return moved
+
+
+def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
+    summaries = []
+    with session_scope() as session:
+        for case_id in case_ids:
+            case = get_case(session, case_id)
+            letter = session.exec(select(Letter).where(Letter.case_id == case_id)).first()
+            summaries.append(
+                CaseSummary(
+                    case_id,
+                    case.reference,
+                    case.status,
+                    case.decided_outcome or case.proposed_outcome,
+                    letter.pdf_path if letter else None,
+                    round(time.monotonic() - started, 1),
+                )
+            )
+    return summaries
+
+
+def run_demo(count: int, *, approve_all: bool, seed: int = 1000, timeout: float = 900) -> list[dict[str, object]]:
+    started = time.monotonic()
+    case_ids = submit_samples(count, seed=seed)
+    wait_until_settled(case_ids, timeout=timeout)
+    # A verified case comes back to the decision gate, so approving can take two rounds.
+    for _ in range(3 if approve_all else 0):
+        if not approve_gates(case_ids):
+            break
+        wait_until_settled(case_ids, timeout=timeout)
+    return [asdict(s) for s in summarise(case_ids, started)]

@@ -1,0 +1,256 @@
+"""The ``permits`` command: operate the engine from a terminal.
+
+Domain errors print as one clear line (no traceback) and exit with status 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cases.errors import PermitsError
+from cases.settings import get_settings
+from flows.env import configure_prefect
+
+app = typer.Typer(help="Permit and licence case-processing engine.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The permit catalogue (rules, forms, letters).", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+worker_app = typer.Typer(help="Long-running worker processes (started by `permits up`).")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(users_app, name="users")
+app.add_typer(worker_app, name="worker")
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn domain errors into one readable line and exit status 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PermitsError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _main() -> None:
+    configure_prefect()
+
+
+# --- db, audit, catalogue, users ---------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or update the database schema to this version (safe to run again)."""
+    from cases.db import upgrade_database
+
+    upgrade_database()
+    console.print(f"database is up to date: {get_settings().resolved_database_url}")
+
+
+@audit_app.command("verify")
+@friendly
+def audit_verify() -> None:
+    """Check the hash chain of the audit trail; report the first broken link."""
+    from cases.audit import verify_chain
+    from cases.db import ensure_migrated, session_scope
+
+    ensure_migrated()
+    with session_scope() as session:
+        report = verify_chain(session)
+    if report.ok:
+        console.print(f"audit trail intact: {report.events_checked} events checked")
+        return
+    err.print(
+        f"[red]audit trail broken at event {report.first_broken_seq}:[/red] {report.problem} "
+        f"({report.events_checked} events before it are intact)"
+    )
+    raise typer.Exit(1)
+
+
+@catalogue_app.command("check")
+@friendly
+def catalogue_check(
+    folder: Annotated[Path | None, typer.Option(help="Catalogue folder (default: settings)")] = None,
+) -> None:
+    """Validate every permit type: schemas, rule expressions, inline rule tests, letter templates."""
+    from cases.checks import check_catalogue
+
+    problems, summary = check_catalogue(folder)
+    for line in summary:
+        console.print(line)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]✗[/red] {problem}", highlight=False)
+        err.print(f"{len(problems)} problem(s) found")
+        raise typer.Exit(1)
+    console.print("[green]catalogue OK[/green]")
+
+
+@users_app.command("add")
+@friendly
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="caseworker, senior_caseworker, admin or auditor")],
+    display_name: Annotated[str, typer.Option()] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a staff account."""
+    from cases.db import ensure_migrated, session_scope
+    from cases.models import Role
+    from cases.users import create_user
+
+    ensure_migrated()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role '{role}'", param_hint="--role") from None
+    with session_scope() as session:
+        create_user(
+            session, username=username, password=password, role=role_value,
+            display_name=display_name, actor="cli",
+        )
+    console.print(f"user {username} created ({role})")
+
+
+# --- submitting and running --------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="Application form first, then the ID copy")],
+    permit_type: Annotated[str, typer.Option("--type", help="Permit type id")] = "food-business-licence",
+) -> None:
+    """Store the documents, create the case and start its flow (needs `permits up` running)."""
+    from cases.db import ensure_migrated
+    from cases.intake import Upload, submit_application
+    from cli.services import running_services
+    from flows.deployments import start_case_flow
+
+    ensure_migrated()
+    if running_services() is None:
+        err.print("no services are running on this data folder; start them with: permits up")
+        raise typer.Exit(1)
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise typer.BadParameter(f"no such file: {', '.join(missing)}")
+    uploads = [Upload(f.name, f.read_bytes()) for f in files]
+    case = submit_application(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
+    assert case.id is not None
+    start_case_flow(case.id, reason="submitted")
+    console.print(f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}")
+
+
+def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) -> None:
+    if as_json:
+        print(json.dumps({"seconds": round(seconds, 1), "cases": results}, indent=2))
+        return
+    table = Table("reference", "status", "outcome", "letter")
+    for row in results:
+        table.add_row(row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or "")
+    console.print(table)
+    console.print(f"{len(results)} case(s) in {seconds:.1f} s")
+
+
+@app.command()
+@friendly
+def demo(
+    cases: Annotated[int, typer.Option("--cases", min=1, max=200)] = 3,
+    approve_all: Annotated[bool, typer.Option("--approve-all")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic applications")] = 1000,
+) -> None:
+    """Submit synthetic scanned applications and follow them to a gate or to their letter."""
+    from contextlib import nullcontext
+
+    from cases.db import ensure_migrated
+    from cli.demo import ensure_demo_users, run_demo
+    from cli.services import running_services, start_services
+
+    ensure_migrated()
+    ensure_demo_users()
+    started = time.monotonic()
+    running = running_services()
+    context = nullcontext() if running else start_services(web=False)
+    if not running and not as_json:
+        console.print("no running services found on this data folder; starting them for this run")
+    with context:
+        results = run_demo(cases, approve_all=approve_all, seed=seed)
+    _print_demo(results, as_json, time.monotonic() - started)
+
+
+@app.command()
+@friendly
+def up(
+    demo_cases: Annotated[int, typer.Option("--demo", help="Submit N sample cases once up")] = 0,
+) -> None:
+    """Start the local Prefect server, the flow and OCR workers and the web app; Ctrl-C stops all."""
+    from cases.db import ensure_migrated
+    from cli.demo import ensure_demo_users, submit_samples
+    from cli.services import start_services
+
+    settings = get_settings()
+    settings.check_production_ready()
+    ensure_migrated()
+    accounts = ensure_demo_users() if settings.environment == "development" else {}
+    console.print("starting the local Prefect server, workers and web app…")
+    with start_services(web=True, settings=settings) as services:
+        console.print(f"web app:        {settings.web_url}")
+        console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
+        console.print(f"data folder:    {settings.resolved_data_dir}")
+        for username, password in accounts.items():
+            console.print(f"demo login:     {username} / {password}")
+        if demo_cases:
+            submit_samples(demo_cases, seed=int(time.time()) % 100000)
+            console.print(f"{demo_cases} sample case(s) submitted; they appear in the inbox as they reach a gate")
+        console.print("press Ctrl-C to stop")
+        try:
+            while True:
+                services.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print("stopping…")
+
+
+@worker_app.command("deployments")
+def worker_deployments() -> None:
+    """Serve the case-flow deployment (each flow run is a new process)."""
+    from flows.serve import serve_deployments
+
+    serve_deployments()
+
+
+@worker_app.command("ocr")
+def worker_ocr() -> None:
+    """Serve OCR tasks with the model loaded once and kept warm."""
+    from flows.serve import serve_ocr_worker
+
+    serve_ocr_worker()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,179 @@
+"""Start, watch and stop the embedded services of one data folder.
+
+``permits up`` (and ``permits demo`` when nothing is running) start: a local Prefect server on
+SQLite in the data folder, the process serving the case-flow deployment, the OCR task worker and
+(for ``up``) the web app. Their URLs and PIDs go into ``<data>/services.json`` so other commands on
+the same data folder find them; two data folders never share anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from cases.errors import PermitsError
+from cases.settings import Settings, get_settings
+from flows.env import prefect_environment
+
+__all__ = ["ServiceError", "Services", "running_services", "start_services"]
+
+PREFECT_START_TIMEOUT_S = 120
+
+
+class ServiceError(PermitsError):
+    """A service would not start or stopped unexpectedly; the message names its log file."""
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(143)  # unwinds the context managers, so every child process is stopped
+
+
+@dataclass
+class Services:
+    settings: Settings
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def state_file(self) -> Path:
+        return self.settings.resolved_data_dir / "services.json"
+
+    def log_path(self, name: str) -> Path:
+        return self.settings.resolved_data_dir / "logs" / f"{name}.log"
+
+    def start(self, name: str, command: list[str]) -> None:
+        log = self.log_path(name)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        environment = {**os.environ, **prefect_environment(self.settings)}
+        with log.open("ab") as handle:
+            self.processes[name] = subprocess.Popen(
+                command, stdout=handle, stderr=subprocess.STDOUT, env=environment,
+                start_new_session=True,
+            )
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise ServiceError(
+                    f"the {name} process stopped (exit code {process.returncode}); "
+                    f"see {self.log_path(name)}"
+                )
+
+    def write_state(self) -> None:
+        self.state_file.write_text(
+            json.dumps(
+                {
+                    "prefect_api_url": self.settings.effective_prefect_api_url,
+                    "web_url": self.settings.web_url if "web" in self.processes else None,
+                    "pids": {name: p.pid for name, p in self.processes.items()},
+                },
+                indent=2,
+            )
+        )
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.state_file.unlink(missing_ok=True)
+
+
+def _python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def _wait_healthy(services: Services, url: str, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        services.check_alive()
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise ServiceError(f"the {name} did not answer at {url} within {timeout:.0f} s")
+
+
+def _port_in_use(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+@contextmanager
+def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[Services]:
+    """Start the services, yield once they answer, and stop them all on the way out."""
+    settings = settings or get_settings()
+    services = Services(settings)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGHUP, _exit_on_sigterm)
+    health = f"{settings.effective_prefect_api_url}/health"
+    if settings.prefect_api_url is None and _port_in_use(health):
+        raise ServiceError(
+            f"port {settings.prefect_port} already answers (another data folder's Prefect server?);"
+            " set PERMITS_PREFECT_PORT to a free port"
+        )
+    try:
+        if settings.prefect_api_url is None:
+            services.start(
+                "prefect-server",
+                _python_module(
+                    "prefect", "server", "start", "--host", "127.0.0.1",
+                    "--port", str(settings.prefect_port),
+                ),
+            )
+            _wait_healthy(services, health, "Prefect server", PREFECT_START_TIMEOUT_S)
+        services.start("deployments", _python_module("cli.main", "worker", "deployments"))
+        services.start("ocr-worker", _python_module("cli.main", "worker", "ocr"))
+        _wait_healthy(
+            services,
+            f"{settings.effective_prefect_api_url}/deployments/name/process-case/process-case",
+            "case-flow deployment",
+            90,
+        )
+        if web:
+            services.start(
+                "web",
+                _python_module(
+                    "uvicorn", "web.app:app", "--host", settings.web_host,
+                    "--port", str(settings.web_port),
+                ),
+            )
+            _wait_healthy(services, f"{settings.web_url}/healthz", "web app", 60)
+        services.write_state()
+        yield services
+    finally:
+        services.stop()
+
+
+def running_services(settings: Settings | None = None) -> dict[str, object] | None:
+    """The services another ``permits up`` runs on this data folder, if they still answer."""
+    settings = settings or get_settings()
+    state_file = settings.resolved_data_dir / "services.json"
+    if not state_file.exists():
+        return None
+    state: dict[str, object] = json.loads(state_file.read_text())
+    try:
+        healthy = httpx.get(f"{state['prefect_api_url']}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        healthy = False
+    return state if healthy else None

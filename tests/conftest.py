@@ -1,0 +1,77 @@
+"""Shared fixtures: a private data folder per test session, and migrated databases.
+
+Database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, database ``test``; override with
+PERMITS_TEST_POSTGRES_URL). The schema is migrated once per backend per session; each test starts
+with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+import cases.models  # noqa: F401 - registers tables
+from cases.catalogue import load_catalogue
+from cases.db import get_engine, upgrade_database
+from cases.settings import get_settings
+
+POSTGRES_URL = os.environ.get(
+    "PERMITS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("permits-data")
+    saved = {k: v for k, v in os.environ.items() if k.startswith("PERMITS_")}
+    os.environ["PERMITS_DATA_DIR"] = str(folder)
+    os.environ["PERMITS_ENVIRONMENT"] = "development"
+    os.environ.pop("PERMITS_DATABASE_URL", None)
+    get_settings.cache_clear()
+    load_catalogue.cache_clear()
+    yield folder
+    for key in [k for k in os.environ if k.startswith("PERMITS_")]:
+        del os.environ[key]
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        SQLModel.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'test.db'}"
+    else:
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    upgrade_database(url)
+    return url
+
+
+def _empty_tables(url: str) -> None:
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated, empty database that the code under test reaches through its settings."""
+    monkeypatch.setenv("PERMITS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    _empty_tables(database_url)
+    yield database_url
+    get_settings.cache_clear()

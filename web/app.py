@@ -1,0 +1,171 @@
+"""The caseworker console and JSON API (FastAPI), built by :func:`create_app`.
+
+Run with ``uvicorn web.app:app``. Tests build their own app with a recording ``trigger`` so no
+Prefect server is needed. Errors are mapped here, once: domain errors (``PermitsError``) keep their
+HTTP status and message; nothing ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cases.db import ensure_migrated
+from cases.errors import DatabaseNotMigrated, PermitsError
+from cases.settings import get_settings
+from web.auth import CsrfRejected, LoginRequired, require_csrf
+from web.rendering import error_response, wants_json
+from web.routes import api, cases, inbox, login, upload
+from web.trigger import Trigger, default_trigger
+
+__all__ = ["app", "create_app"]
+
+_log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "permits_session"
+SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
+CSRF_MESSAGE = (
+    "This form could not be accepted: it has expired or did not come from this site. "
+    "Go back, reload the page and submit it again."
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (pure ASGI: does not buffer bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Refuse unsafe settings; remember (rather than crash on) an outdated database schema."""
+    get_settings().check_production_ready()
+    app.state.database_problem = None
+    try:
+        ensure_migrated()
+    except DatabaseNotMigrated as exc:
+        _log.error("%s", exc)
+        app.state.database_problem = str(exc)
+    yield
+
+
+def _require_database(request: Request) -> None:
+    """App-wide dependency: until the schema is current, every page answers 503 and says why.
+
+    The check runs once, at start-up: after ``permits db upgrade`` the app is restarted anyway.
+    """
+    problem = getattr(request.app.state, "database_problem", None)
+    if problem:
+        raise DatabaseNotMigrated(problem)
+
+
+# --- error mapping -------------------------------------------------------------------------------
+
+
+def _login_required(request: Request, _exc: Exception) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": "Log in first."}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _csrf_rejected(request: Request, _exc: Exception) -> Response:
+    return error_response(request, CSRF_MESSAGE, 403)
+
+
+def _permits_error(request: Request, exc: Exception) -> Response:
+    status = exc.http_status if isinstance(exc, PermitsError) else 400
+    return error_response(request, str(exc), status)
+
+
+def _invalid_request(request: Request, exc: Exception) -> Response:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    parts = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors]
+    return error_response(request, "The request is incomplete: " + "; ".join(parts), 422)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    detail = exc.detail if isinstance(exc, StarletteHTTPException) else "Error"
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    return error_response(request, str(detail), status)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    _log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        request, "Something went wrong on our side. It has been logged; please try again.", 500
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(PermitsError, _permits_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# --- assembly ------------------------------------------------------------------------------------
+
+
+def create_app(*, trigger: Trigger | None = None) -> FastAPI:
+    """Build the app; ``trigger(case_id, reason)`` resumes the case flow after a person acts."""
+    app = FastAPI(
+        title="Permits",
+        lifespan=_lifespan,
+        dependencies=[Depends(_require_database), Depends(require_csrf)],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.trigger = trigger or default_trigger
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=get_settings().secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=False,
+    )
+    app.add_middleware(SecurityHeaders)
+    _add_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (login, inbox, cases, upload, api):
+        app.include_router(module.router)
+    app.include_router(api.health)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,84 @@
+"""Page rendering shared by every route: the Jinja2 views, flash messages and error responses.
+
+One place decides how a page looks (base layout, the user header, the CSRF field) and how an error
+is shown: as an HTML page for a person, as ``{"error": message}`` for the JSON API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from web.auth import CSRF_FIELD, csrf_token
+
+__all__ = ["error_response", "flash", "render", "templates", "wants_json"]
+
+VIEWS = Path(__file__).resolve().parent / "views"
+_FLASH_KEY = "flash"
+_PAYLOAD_CHARS = 160
+
+
+def flash(request: Request, text: str, level: str = "info") -> None:
+    """Keep a message in the session for the next page shown (after a redirect)."""
+    request.session.setdefault(_FLASH_KEY, []).append({"level": level, "text": text})
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    if "session" not in request.scope:  # a failure outside the session middleware
+        return {"user": None, "flashes": [], "csrf_input": ""}
+    token = escape(csrf_token(request))
+    return {
+        "user": getattr(request.state, "user", None),
+        "flashes": request.session.pop(_FLASH_KEY, []),
+        "csrf_input": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
+    }
+
+
+def _when(moment: dt.datetime | dt.date | None) -> str:
+    if moment is None:
+        return "—"
+    if isinstance(moment, dt.datetime):
+        return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
+    return moment.isoformat()
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _short(payload: dict[str, Any]) -> str:
+    """An audit payload on one line, cut short: the full entry stays in the database."""
+    text = ", ".join(f"{key}: {value}" for key, value in payload.items())
+    return text if len(text) <= _PAYLOAD_CHARS else text[: _PAYLOAD_CHARS - 1] + "…"
+
+
+def _humanise(value: str) -> str:
+    return str(value).replace("_", " ")
+
+
+templates = Jinja2Templates(directory=VIEWS, context_processors=[_page_context])
+templates.env.filters.update(when=_when, percent=_percent, short=_short, humanise=_humanise)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+
+
+def wants_json(request: Request) -> bool:
+    """API clients get JSON errors; people get pages."""
+    path = request.url.path
+    return path.startswith("/api/") or path == "/healthz"
+
+
+def error_response(request: Request, message: str, status_code: int) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status_code)
+    return render(request, "error.html", {"message": message, "status": status_code}, status_code)
