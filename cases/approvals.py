@@ -15,8 +15,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from cases.audit import append_event
-from cases.catalogue import FieldType, get_permit_type
 from cases.casework import get_case, transition
+from cases.catalogue import FieldType, get_permit_type
 from cases.db import session_scope
 from cases.errors import AlreadyDecided, NotFound, PermissionDenied, PermitsError
 from cases.lifecycle import CaseStatus
@@ -120,7 +120,9 @@ def _claim(session: Session, task_id: int, kind: TaskKind, actor: Actor) -> Appr
 def _already_done_message(task: ApprovalTask) -> str:
     when = task.completed_at.strftime("%Y-%m-%d %H:%M") if task.completed_at else "earlier"
     what = f"decided '{task.decision}'" if task.decision else "completed"
-    return f"This task was already {what} by {task.completed_by} at {when} UTC; nothing was changed."
+    return (
+        f"This task was already {what} by {task.completed_by} at {when} UTC; nothing was changed."
+    )
 
 
 # --- verification gate --------------------------------------------------------------------------
@@ -237,7 +239,7 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
             case,
             CaseStatus.AWAITING_DECISION,
             actor="system:proposer",
-            why=f"decision proposed ({eligibility.outcome}); waiting for a {role.replace('_', ' ')}",
+            why=f"decision proposed ({eligibility.outcome}); waiting for a {role}",
         )
         return task
 

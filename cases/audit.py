@@ -1,9 +1,9 @@
 """Append-only, hash-chained audit trail.
 
 Each event's hash covers its content and the previous event's hash, so editing or deleting any past
-event breaks every hash after it; :func:`verify_chain` finds the first broken link. Appends take the
-chain head row for update (a row lock on PostgreSQL, the write lock on SQLite), so concurrent writers
-queue instead of forking the chain.
+event breaks every hash after it; :func:`verify_chain` finds the first broken link. Appends take
+the chain head row for update (a row lock on PostgreSQL, the write lock on SQLite), so concurrent
+writers queue instead of forking the chain.
 """
 
 from __future__ import annotations
@@ -124,8 +124,10 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     head = session.get(AuditChainHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(
-            checked, checked + 1, f"the chain ends at event {checked} but its head says {head.seq}: "
-            "events were deleted from the end"
+            checked,
+            checked + 1,
+            f"the chain ends at event {checked} but its head says {head.seq}: "
+            "events were deleted from the end",
         )
     return ChainReport(checked)
 

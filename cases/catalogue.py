@@ -1,4 +1,4 @@
-"""The permit catalogue: admin-authored YAML files, validated strictly, with file:line in every error.
+"""The permit catalogue: admin-authored YAML, validated strictly, with file:line in every error.
 
 One folder per permit type under the catalogue directory::
 
@@ -331,7 +331,7 @@ def _load_catalogue(root: Path) -> dict[str, PermitType]:
 
 
 def load_catalogue(root: Path | None = None) -> dict[str, PermitType]:
-    """All permit types under the catalogue folder (cached; clear with ``load_catalogue.cache_clear``)."""
+    """All permit types under the catalogue folder (cached; ``load_catalogue.cache_clear()``)."""
     return _load_catalogue((root or get_settings().catalogue_dir).resolve())
 
 

@@ -52,7 +52,9 @@ def check_rules(permit_type: PermitType) -> list[CatalogueProblem]:
             if unknown:
                 problems.append(
                     CatalogueProblem(
-                        path, None, where,
+                        path,
+                        None,
+                        where,
                         f"unknown field(s) {', '.join(unknown)}; the permit's fields are listed "
                         f"in {permit_type.folder / 'permit.yaml'}",
                     )

@@ -16,8 +16,8 @@ import zen
 from sqlmodel import Session, select
 
 from cases.audit import append_event
-from cases.catalogue import FieldType, Outcome, PermitType, Rule, Ruleset, get_permit_type
 from cases.casework import get_case, transition
+from cases.catalogue import FieldType, Outcome, PermitType, Rule, Ruleset, get_permit_type
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import EligibilityResult, ExtractedField
@@ -95,7 +95,9 @@ def _evaluate_rule(rule: Rule, values: dict[str, Any]) -> RuleResult:
     read = _values_read(rule, values)
     try:
         result = _compiled(rule.expression).evaluate(values)
-        error = None if isinstance(result, bool) else f"the expression gave {result!r}, not true/false"
+        error = (
+            None if isinstance(result, bool) else f"the expression gave {result!r}, not true/false"
+        )
     except RuntimeError as exc:
         result, error = False, _zen_error(exc)
     passed = result is True and error is None
@@ -152,7 +154,8 @@ def typed_value(field_type: FieldType, text: str) -> Any:
 def case_values(session: Session, case_id: int, permit_type: PermitType) -> dict[str, Any]:
     """The case's fields as typed values for the rules (numbers as numbers, missing text as '')."""
     fields = {
-        f.name: f for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
+        f.name: f
+        for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
     }
     values: dict[str, Any] = {}
     for spec in permit_type.permit.fields:
@@ -169,7 +172,9 @@ def check_case_eligibility(case_id: int) -> Outcome:
             select(EligibilityResult).where(EligibilityResult.case_id == case_id)
         ).first()
         if existing is not None or case.status != CaseStatus.CHECKING:
-            return Outcome(existing.outcome) if existing else Outcome(case.proposed_outcome or "refer")
+            return (
+                Outcome(existing.outcome) if existing else Outcome(case.proposed_outcome or "refer")
+            )
         permit_type = get_permit_type(case.permit_type)
         application_date = case.application_date or case.submitted_at.date()
         ruleset = permit_type.ruleset_for(application_date)

@@ -1,8 +1,8 @@
-"""Extraction: read each document of a case with OCR, validate the values, flag what a person must check.
+"""Extraction: read a case's documents with OCR, validate the values, flag what a person must check.
 
 OCR runs outside any database transaction (it takes seconds); the results are stored in one
-transaction afterwards. Running it twice stores one set of fields: a case that already has fields, or
-that has moved on, is left as it is.
+transaction afterwards. Running it twice stores one set of fields: a case that already has fields,
+or that has moved on, is left as it is.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 from cases import ocr
 from cases.approvals import create_task
 from cases.audit import append_event
-from cases.catalogue import FieldSpec, PermitType, get_permit_type
 from cases.casework import get_case, transition
+from cases.catalogue import FieldSpec, PermitType, get_permit_type
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
@@ -44,13 +44,16 @@ def page_image(document: Document) -> Image.Image:
     if document.media_type == "application/pdf":
         pdf = pdfium.PdfDocument(data)
         try:
-            return pdf[0].render(scale=PDF_DPI / 72).to_pil().convert("RGB")
+            rendered: Image.Image = pdf[0].render(scale=PDF_DPI / 72).to_pil()
+            return rendered.convert("RGB")
         finally:
             pdf.close()
     return ocr.load_image(data)
 
 
-def _read_documents(documents: list[Document], permit_type: PermitType) -> dict[str, tuple[Document, ocr.FieldReading]]:
+def _read_documents(
+    documents: list[Document], permit_type: PermitType
+) -> dict[str, tuple[Document, ocr.FieldReading]]:
     readings: dict[str, tuple[Document, ocr.FieldReading]] = {}
     for document in documents:
         image = page_image(document)
@@ -126,7 +129,10 @@ def _start(case_id: int) -> tuple[list[Document], str] | None:
 
 
 def _has_fields(session: Session, case_id: int) -> bool:
-    return session.exec(select(ExtractedField.id).where(ExtractedField.case_id == case_id)).first() is not None
+    return (
+        session.exec(select(ExtractedField.id).where(ExtractedField.case_id == case_id)).first()
+        is not None
+    )
 
 
 def extract_case(case_id: int) -> ExtractionSummary:
@@ -174,4 +180,6 @@ def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) 
             why=f"{len(summary.flagged)} field(s) need a person's check",
         )
     else:
-        transition(session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently")
+        transition(
+            session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently"
+        )

@@ -77,7 +77,9 @@ def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> Document
     except InvalidDocument:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidDocument(upload.filename, f"the image is too large to open safely ({exc})")
+        raise InvalidDocument(
+            upload.filename, f"the image is too large to open safely ({exc})"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidDocument(
             upload.filename, f"the file is damaged or incomplete and cannot be read ({exc})"

@@ -17,8 +17,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, select
 
 from cases.audit import append_event
-from cases.catalogue import get_permit_type
 from cases.casework import get_case, transition
+from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.lifecycle import CaseStatus
@@ -83,8 +83,9 @@ def _write_pdf(html: str, pdf_path: Path) -> bytes:
     from weasyprint import HTML  # imported lazily: it loads Pango, ~0.5 s
 
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    pdf = HTML(string=html).write_pdf()
-    assert pdf is not None
+    pdf: bytes | None = HTML(string=html).write_pdf()
+    if pdf is None:
+        raise RuntimeError(f"WeasyPrint produced no PDF for {pdf_path}")
     tmp = pdf_path.with_suffix(".pdf.part")
     tmp.write_bytes(pdf)
     tmp.replace(pdf_path)
@@ -103,7 +104,10 @@ def issue_letter(case_id: int, language: str = "en") -> Letter | None:
         root = get_settings().letter_templates_dir
         html = render_letter_html(name, letter_context(session, case), root)
         folder = get_settings().letters_dir / case.reference
-        html_path, pdf_path = folder / f"{outcome}.{language}.html", folder / f"{outcome}.{language}.pdf"
+        html_path, pdf_path = (
+            folder / f"{outcome}.{language}.html",
+            folder / f"{outcome}.{language}.pdf",
+        )
         pdf = _write_pdf(html, pdf_path)
         html_path.write_text(html, encoding="utf-8")
         letter = Letter(
@@ -130,5 +134,7 @@ def issue_letter(case_id: int, language: str = "en") -> Letter | None:
                 "pdf_sha256": letter.pdf_sha256,
             },
         )
-        transition(session, case, CaseStatus.LETTER_ISSUED, actor=ACTOR, why=f"{outcome} letter issued")
+        transition(
+            session, case, CaseStatus.LETTER_ISSUED, actor=ACTOR, why=f"{outcome} letter issued"
+        )
         return letter

@@ -47,9 +47,7 @@ ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
 OPEN_STATUSES = frozenset(s for s, targets in ALLOWED.items() if targets)
 
 # Statuses the case flow advances by itself; the others wait on a person.
-AUTOMATIC_STATUSES = frozenset(
-    {S.SUBMITTED, S.EXTRACTING, S.CHECKING, S.REVIEWING, S.DECIDED}
-)
+AUTOMATIC_STATUSES = frozenset({S.SUBMITTED, S.EXTRACTING, S.CHECKING, S.REVIEWING, S.DECIDED})
 
 
 def check_transition(current: CaseStatus, target: CaseStatus) -> None:

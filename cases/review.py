@@ -64,14 +64,17 @@ def cross_check(values: dict[str, str]) -> list[Finding]:
             Finding(
                 "id_number_mismatch",
                 "high",
-                f"The identity card number on the form ({form_id}) differs from the card ({card_id}).",
+                f"The identity card number on the form ({form_id}) differs from the card "
+                f"({card_id}).",
                 ["hkid", "id_card_number"],
             )
         )
     for name in ("applicant_name", "hkid", "id_card_name", "id_card_number"):
         if not values.get(name):
             findings.append(
-                Finding("missing_evidence", "warning", f"'{name}' is empty; not cross-checked.", [name])
+                Finding(
+                    "missing_evidence", "warning", f"'{name}' is empty; not cross-checked.", [name]
+                )
             )
     return findings
 
@@ -92,7 +95,10 @@ def review_case(case_id: int) -> str:
             f.name: f.value
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
         }
-        inputs = {k: values.get(k, "") for k in ("applicant_name", "hkid", "id_card_name", "id_card_number")}
+        inputs = {
+            k: values.get(k, "")
+            for k in ("applicant_name", "hkid", "id_card_name", "id_card_number")
+        }
         inputs_hash = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
         findings = cross_check(values)
         risk = _risk(findings)

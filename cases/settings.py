@@ -1,9 +1,9 @@
 """Settings read from ``PERMITS_*`` environment variables (and an optional ``.env``).
 
 Everything a deployment may want to point elsewhere lives here: the data folder (embedded database,
-documents, letters, the local Prefect server's state), the database URL, the permit catalogue and the
-letter templates. One cached :func:`get_settings` instead of objects built at import time, so tests
-and CLI commands can switch data folders by changing the environment and clearing the cache.
+documents, letters, the local Prefect server's state), the database URL, the permit catalogue and
+the letter templates. One cached :func:`get_settings` instead of objects built at import time, so
+tests and CLI commands can switch data folders by changing the environment and clearing the cache.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - a known default production refuses
+DEFAULT_SECRET = "change-me-development-only"
 
 
 class Settings(BaseSettings):
@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(
         Path("var"),
-        description="Folder for the embedded database, documents, letters and Prefect's local state.",
+        description="Folder for the embedded database, documents, letters and Prefect's state.",
     )
     database_url: str | None = Field(
         None,

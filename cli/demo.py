@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from sqlmodel import select
 
 from cases.approvals import Actor, decide, open_task, verify_fields
-from cases.catalogue import get_permit_type
 from cases.casework import get_case
+from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
@@ -18,7 +18,7 @@ from cases.samples import generate_application
 from cases.users import create_user
 from flows.deployments import start_case_flow
 
-__all__ = ["CaseSummary", "DEMO_CASEWORKER", "ensure_demo_users", "run_demo"]
+__all__ = ["DEMO_CASEWORKER", "CaseSummary", "ensure_demo_users", "run_demo"]
 
 DEMO_CASEWORKER = "demo.caseworker"
 DEMO_USERS = {
@@ -45,8 +45,12 @@ def ensure_demo_users() -> dict[str, str]:
         for username, (name, role, password) in DEMO_USERS.items():
             if session.exec(select(User).where(User.username == username)).first() is None:
                 create_user(
-                    session, username=username, password=password, role=role,
-                    display_name=name, actor="system:demo",
+                    session,
+                    username=username,
+                    password=password,
+                    role=role,
+                    display_name=name,
+                    actor="system:demo",
                 )
     return {username: password for username, (_, _, password) in DEMO_USERS.items()}
 
@@ -58,7 +62,10 @@ def submit_samples(count: int, *, seed: int) -> list[int]:
     for i in range(count):
         sample = generate_application(permit_type.form, seed + i, labels=labels)
         case = submit_application(
-            [Upload(f"form-{seed + i}.png", sample.form_png), Upload(f"id-{seed + i}.png", sample.id_card_png)],
+            [
+                Upload(f"form-{seed + i}.png", sample.form_png),
+                Upload(f"id-{seed + i}.png", sample.id_card_png),
+            ],
             permit_type_id=PERMIT_TYPE,
             actor="system:demo",
             channel="demo",
@@ -96,7 +103,12 @@ def approve_gates(case_ids: list[int]) -> list[int]:
             verify_fields(verify.id, {}, actor=actor)
         elif decision is not None and decision.id is not None:
             outcome = "refuse" if proposed == "refuse" else "approve"
-            decide(decision.id, outcome, f"Demo caseworker accepted the proposal ({proposed}).", actor=actor)
+            decide(
+                decision.id,
+                outcome,
+                f"Demo caseworker accepted the proposal ({proposed}).",
+                actor=actor,
+            )
         else:
             continue
         start_case_flow(case_id, reason="gate-completed")
@@ -123,7 +135,9 @@ def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
     return summaries
 
 
-def run_demo(count: int, *, approve_all: bool, seed: int = 1000, timeout: float = 900) -> list[dict[str, object]]:
+def run_demo(
+    count: int, *, approve_all: bool, seed: int = 1000, timeout: float = 900
+) -> list[dict[str, object]]:
     started = time.monotonic()
     case_ids = submit_samples(count, seed=seed)
     wait_until_settled(case_ids, timeout=timeout)

@@ -22,7 +22,9 @@ from flows.env import configure_prefect
 app = typer.Typer(help="Permit and licence case-processing engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-catalogue_app = typer.Typer(help="The permit catalogue (rules, forms, letters).", no_args_is_help=True)
+catalogue_app = typer.Typer(
+    help="The permit catalogue (rules, forms, letters).", no_args_is_help=True
+)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 worker_app = typer.Typer(help="Long-running worker processes (started by `permits up`).")
 app.add_typer(db_app, name="db")
@@ -92,9 +94,11 @@ def audit_verify() -> None:
 @catalogue_app.command("check")
 @friendly
 def catalogue_check(
-    folder: Annotated[Path | None, typer.Option(help="Catalogue folder (default: settings)")] = None,
+    folder: Annotated[
+        Path | None, typer.Option(help="Catalogue folder (default: settings)")
+    ] = None,
 ) -> None:
-    """Validate every permit type: schemas, rule expressions, inline rule tests, letter templates."""
+    """Validate every permit type: schemas, rule expressions, inline tests, letter templates."""
     from cases.checks import check_catalogue
 
     problems, summary = check_catalogue(folder)
@@ -130,8 +134,12 @@ def users_add(
         raise typer.BadParameter(f"unknown role '{role}'", param_hint="--role") from None
     with session_scope() as session:
         create_user(
-            session, username=username, password=password, role=role_value,
-            display_name=display_name, actor="cli",
+            session,
+            username=username,
+            password=password,
+            role=role_value,
+            display_name=display_name,
+            actor="cli",
         )
     console.print(f"user {username} created ({role})")
 
@@ -143,7 +151,9 @@ def users_add(
 @friendly
 def submit(
     files: Annotated[list[Path], typer.Argument(help="Application form first, then the ID copy")],
-    permit_type: Annotated[str, typer.Option("--type", help="Permit type id")] = "food-business-licence",
+    permit_type: Annotated[
+        str, typer.Option("--type", help="Permit type id")
+    ] = "food-business-licence",
 ) -> None:
     """Store the documents, create the case and start its flow (needs `permits up` running)."""
     from cases.db import ensure_migrated
@@ -162,7 +172,9 @@ def submit(
     case = submit_application(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
     assert case.id is not None
     start_case_flow(case.id, reason="submitted")
-    console.print(f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}")
+    console.print(
+        f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}"
+    )
 
 
 def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) -> None:
@@ -171,7 +183,9 @@ def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) ->
         return
     table = Table("reference", "status", "outcome", "letter")
     for row in results:
-        table.add_row(row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or "")
+        table.add_row(
+            row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or ""
+        )
     console.print(table)
     console.print(f"{len(results)} case(s) in {seconds:.1f} s")
 
@@ -208,7 +222,7 @@ def demo(
 def up(
     demo_cases: Annotated[int, typer.Option("--demo", help="Submit N sample cases once up")] = 0,
 ) -> None:
-    """Start the local Prefect server, the flow and OCR workers and the web app; Ctrl-C stops all."""
+    """Start the local Prefect server, flow and OCR workers and the web app; Ctrl-C stops all."""
     from cases.db import ensure_migrated
     from cli.demo import ensure_demo_users, submit_samples
     from cli.services import start_services
@@ -226,7 +240,9 @@ def up(
             console.print(f"demo login:     {username} / {password}")
         if demo_cases:
             submit_samples(demo_cases, seed=int(time.time()) % 100000)
-            console.print(f"{demo_cases} sample case(s) submitted; they appear in the inbox as they reach a gate")
+            console.print(
+                f"{demo_cases} sample case(s) submitted; each appears in the inbox at its gate"
+            )
         console.print("press Ctrl-C to stop")
         try:
             while True:

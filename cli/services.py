@@ -56,7 +56,10 @@ class Services:
         environment = {**os.environ, **prefect_environment(self.settings)}
         with log.open("ab") as handle:
             self.processes[name] = subprocess.Popen(
-                command, stdout=handle, stderr=subprocess.STDOUT, env=environment,
+                command,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                env=environment,
                 start_new_session=True,
             )
 
@@ -137,8 +140,13 @@ def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[S
             services.start(
                 "prefect-server",
                 _python_module(
-                    "prefect", "server", "start", "--host", "127.0.0.1",
-                    "--port", str(settings.prefect_port),
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.prefect_port),
                 ),
             )
             _wait_healthy(services, health, "Prefect server", PREFECT_START_TIMEOUT_S)
@@ -154,8 +162,12 @@ def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[S
             services.start(
                 "web",
                 _python_module(
-                    "uvicorn", "web.app:app", "--host", settings.web_host,
-                    "--port", str(settings.web_port),
+                    "uvicorn",
+                    "web.app:app",
+                    "--host",
+                    settings.web_host,
+                    "--port",
+                    str(settings.web_port),
                 ),
             )
             _wait_healthy(services, f"{settings.web_url}/healthz", "web app", 60)

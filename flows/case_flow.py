@@ -80,7 +80,9 @@ def process_case(case_id: int) -> str:
     previous: Stage | None = None
     while (stage := next_stage(case_id)) is not None:
         if stage == previous:
-            raise RuntimeError(f"stage '{stage}' did not advance case {case_id}; see its audit trail")
+            raise RuntimeError(
+                f"stage '{stage}' did not advance case {case_id}; see its audit trail"
+            )
         _run_stage(stage, case_id)
         previous = stage
     where = describe_wait(case_id)

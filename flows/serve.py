@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
 from flows.case_flow import extract_documents, process_case
@@ -13,12 +14,11 @@ __all__ = ["serve_deployments", "serve_ocr_worker"]
 def serve_deployments() -> None:
     # Module-path entrypoints: each flow run imports ``flows.case_flow`` as a package module, so
     # what it pickles for the OCR worker (which imports the same module) resolves on both sides.
-    serve(
-        process_case.to_deployment(
-            name="process-case", entrypoint_type=EntrypointType.MODULE_PATH
-        ),
-        limit=4,
+    deployment = process_case.to_deployment(
+        name="process-case", entrypoint_type=EntrypointType.MODULE_PATH
     )
+    assert isinstance(deployment, RunnerDeployment)  # synchronous call: not a coroutine
+    serve(deployment, limit=4)
 
 
 def serve_ocr_worker() -> None:

@@ -1,4 +1,4 @@
-"""Alembic environment: targets SQLModel.metadata; batch mode on SQLite (ALTER TABLE is limited there)."""
+"""Alembic environment: targets SQLModel.metadata; batch mode on SQLite (limited ALTER TABLE)."""
 
 from __future__ import annotations
 
