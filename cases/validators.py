@@ -119,21 +119,26 @@ def normalise_phone(text: str) -> str | None:
 # Digits OCR reads in place of a prefix letter. I, O, Q and U are never issued as prefixes, so a
 # "0" in the prefix is a D; every repair is accepted only when the check digit then agrees.
 _PREFIX_REPAIRS = str.maketrans({"0": "D", "2": "Z", "5": "S", "8": "B", "6": "G"})
-_OCR_HKID_RE = re.compile(r"^([A-Z0-9]{1,2})(\d{6})[(\[{]*([0-9A])[)\]}]*$")
+_DIGIT_REPAIRS = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"}
+)
+_OCR_HKID_RE = re.compile(r"^([A-Z0-9]{1,2}?)([0-9OQDILSB]{6})[(\[{]*([0-9A])[)\]}]*$")
 
 
 def repair_hkid(text: str) -> str | None:
     """A valid canonical HKID from OCR text with the usual misreadings, or None.
 
-    Repairs a digit read for a prefix letter (``0400179(7)`` -> ``D400179(7)``) and doubled or
-    square brackets; the result must pass the check digit, so a repair never invents a number.
+    Repairs a digit read for a prefix letter (``0400179(7)`` -> ``D400179(7)``), a letter read for
+    a digit (``RO60569(6)`` -> ``R060569(6)``) and doubled or square brackets; the result must
+    pass the check digit, so a repair never invents a number.
     """
     compact = re.sub(r"\s+", "", text).upper()
     match = _OCR_HKID_RE.match(compact)
     if match is None:
         return None
     prefix, digits, check = match.groups()
-    candidate = f"{prefix.translate(_PREFIX_REPAIRS)}{digits}({check})"
+    repaired = f"{prefix.translate(_PREFIX_REPAIRS)}{digits.translate(_DIGIT_REPAIRS)}"
+    candidate = f"{repaired}({check})"
     return candidate if is_valid_hkid(candidate) else None
 
 

@@ -72,6 +72,7 @@ def test_is_valid_hkid() -> None:
 def test_repair_hkid_fixes_ocr_prefix_confusions_only_when_the_check_digit_agrees() -> None:
     assert repair_hkid("0400179((7)") == "D400179(7)"
     assert repair_hkid("2988230(9)") == "Z988230(9)"
+    assert repair_hkid("RO60569(6)") == "R060569(6)"
     assert repair_hkid("2988230(8)") is None
     assert repair_hkid("hello") is None
 

@@ -1,0 +1,37 @@
+"""Plain factory functions for tests: synthetic scanned applications and staff actors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cases.approvals import Actor
+from cases.catalogue import get_permit_type
+from cases.intake import Upload, submit_application
+from cases.models import Case, Role
+from cases.samples import SampleApplication, generate_application
+
+FOOD = "food-business-licence"
+CASEWORKER = Actor("test.caseworker", Role.CASEWORKER)
+
+
+def sample_application(
+    seed: int,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    blur_fields: frozenset[str] = frozenset(),
+) -> SampleApplication:
+    permit_type = get_permit_type(FOOD)
+    labels = {f.name: f.label.en for f in permit_type.permit.fields}
+    return generate_application(
+        permit_type.form, seed, overrides=overrides, blur_fields=blur_fields, labels=labels
+    )
+
+
+def uploads_for(sample: SampleApplication) -> list[Upload]:
+    return [Upload("form.png", sample.form_png), Upload("id-card.png", sample.id_card_png)]
+
+
+def submit_sample(sample: SampleApplication) -> Case:
+    return submit_application(
+        uploads_for(sample), permit_type_id=FOOD, actor="test", channel="test"
+    )

@@ -1,0 +1,195 @@
+"""End to end on a real Prefect test server, real OCR, real rules, real letters.
+
+The services are started the way `permits up` starts them (a local Prefect server on SQLite, the
+process serving the case-flow deployment, the warm OCR task worker), and every run goes through the
+deployment, as an upload or a decision starts it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from sqlmodel import func, select
+
+from cases.approvals import decide, open_task, verify_fields
+from cases.casework import get_case
+from cases.db import session_scope, upgrade_database
+from cases.lifecycle import CaseStatus
+from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
+from cases.settings import get_settings
+from cli.demo import wait_until_settled
+from cli.services import start_services
+from flows.deployments import start_case_flow
+from tests.factories import CASEWORKER, sample_application, submit_sample
+
+pytestmark = pytest.mark.slow
+
+# Values that pass every rule, so the test's outcome does not depend on the random sample.
+ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_capacity": "40"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The services `permits up` runs: a local Prefect server, the deployment, the OCR worker."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PERMITS_DATA_DIR", str(tmp_path_factory.mktemp("e2e")))
+    patch.setenv("PERMITS_PREFECT_PORT", str(_free_port()))
+    patch.delenv("PERMITS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    upgrade_database()
+    try:
+        with (
+            temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}),
+            start_services(web=False),
+        ):
+            yield
+    finally:
+        patch.undo()
+        get_settings.cache_clear()
+
+
+def run_flow(case_id: int) -> None:
+    """Start the case flow through its deployment, as an upload or a decision does."""
+    start_case_flow(case_id, reason="test")
+    wait_until_settled([case_id], timeout=300)
+
+
+def decision_task_id(case_id: int) -> int:
+    with session_scope() as session:
+        task = open_task(session, case_id, TaskKind.DECIDE)
+    assert task is not None
+    assert task.id is not None
+    return task.id
+
+
+def letter_text(case_id: int) -> str:
+    with session_scope() as session:
+        letters = session.exec(select(Letter).where(Letter.case_id == case_id)).all()
+    assert len(letters) == 1
+    pdf = pdfium.PdfDocument(letters[0].pdf_path)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
+def confirm_fields_if_flagged(case_id: int) -> None:
+    """Act as the caseworker at the verification gate when OCR doubted a field (as read)."""
+    with session_scope() as session:
+        task = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
+    if task is not None and task.id is not None:
+        verify_fields(task.id, {}, actor=CASEWORKER)
+        run_flow(case_id)
+
+
+def status(case_id: int) -> CaseStatus:
+    with session_scope() as session:
+        return CaseStatus(get_case(session, case_id).status)
+
+
+@pytest.mark.usefixtures("services")
+def test_application_is_read_checked_approved_and_a_letter_issued() -> None:
+    sample = sample_application(11, overrides=ELIGIBLE)
+    case = submit_sample(sample)
+    assert case.id is not None
+
+    run_flow(case.id)
+    confirm_fields_if_flagged(case.id)
+    assert status(case.id) == CaseStatus.AWAITING_DECISION
+    with session_scope() as session:
+        eligibility = session.exec(
+            select(EligibilityResult).where(EligibilityResult.case_id == case.id)
+        ).one()
+    assert eligibility.outcome == "approve"
+    assert eligibility.ruleset_version == "2026.1"
+
+    decide(decision_task_id(case.id), "approve", "", actor=CASEWORKER)
+    run_flow(case.id)
+    run_flow(case.id)  # a second run finds nothing to do: still one letter
+
+    assert status(case.id) == CaseStatus.LETTER_ISSUED
+    text = letter_text(case.id)
+    assert sample.truth["applicant_name"] in text
+    assert case.reference in text
+    assert "approved in principle" in text
+
+
+@pytest.mark.usefixtures("services")
+def test_refusal_letter_quotes_the_reason_and_the_failed_rule() -> None:
+    case = submit_sample(sample_application(12, overrides={"floor_area_m2": "8.5"}))
+    assert case.id is not None
+
+    run_flow(case.id)
+    confirm_fields_if_flagged(case.id)
+    with session_scope() as session:
+        assert get_case(session, case.id).proposed_outcome == "refuse"
+    decide(
+        decision_task_id(case.id),
+        "refuse",
+        "The premises are too small for a food business.",
+        actor=CASEWORKER,
+    )
+    run_flow(case.id)
+
+    text = letter_text(case.id)
+    assert "refused" in text
+    assert "The premises are too small for a food business." in text
+    assert "8.5 m²" in text  # FBL-1's reason, with the value it read
+    assert "Cap. 132X" in text
+
+
+@pytest.mark.usefixtures("services")
+def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
+    sample = sample_application(13, overrides=ELIGIBLE, blur_fields=frozenset({"floor_area_m2"}))
+    case = submit_sample(sample)
+    assert case.id is not None
+
+    run_flow(case.id)
+    assert status(case.id) == CaseStatus.AWAITING_VERIFICATION
+    with session_scope() as session:
+        task = open_task(session, case.id, TaskKind.VERIFY_FIELDS)
+        assert task is not None
+        assert task.id is not None
+        assert "floor_area_m2" in task.reason
+
+    verify_fields(task.id, {"floor_area_m2": "45"}, actor=CASEWORKER)
+    run_flow(case.id)
+
+    assert status(case.id) == CaseStatus.AWAITING_DECISION
+    with session_scope() as session:
+        field = session.exec(
+            select(ExtractedField).where(
+                ExtractedField.case_id == case.id, ExtractedField.name == "floor_area_m2"
+            )
+        ).one()
+        eligibility = session.exec(
+            select(EligibilityResult).where(EligibilityResult.case_id == case.id)
+        ).one()
+        field_count = session.exec(
+            select(func.count()).where(ExtractedField.case_id == case.id)
+        ).one()
+        corrections = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.case_id == case.id, AuditEvent.action == "fields.verified"
+            )
+        ).all()
+    assert field.value == "45"
+    assert field.verified_by == CASEWORKER.username
+    assert field.original_value is not None
+    assert field.original_value != "45"
+    assert eligibility.trace["rules"][0]["values_read"] == {"floor_area_m2": 45.0}
+    assert field_count == 13  # one set of fields, however often the flow ran
+    assert len(corrections) == 1
+    assert corrections[0].payload["corrected"]["floor_area_m2"]["to"] == "45"
