@@ -168,7 +168,10 @@ def extract_case(case_id: int) -> ExtractionSummary:
 
 def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) -> None:
     if summary.flagged:
-        reasons = "; ".join(f"{name}: {why}" for name, why in summary.flagged.items())
+        permit = get_permit_type(case.permit_type).permit
+        reasons = "; ".join(
+            f"{permit.field(name).label.en}: {why}" for name, why in summary.flagged.items()
+        )
         create_task(
             session, case, TaskKind.VERIFY_FIELDS, reason=reasons, role=Role.CASEWORKER, actor=ACTOR
         )

@@ -129,6 +129,8 @@ def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[S
     services = Services(settings)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     signal.signal(signal.SIGHUP, _exit_on_sigterm)
+    # Ctrl-C must stop everything even when a shell started us with SIGINT ignored (`cmd &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     health = f"{settings.effective_prefect_api_url}/health"
     if settings.prefect_api_url is None and _port_in_use(health):
         raise ServiceError(

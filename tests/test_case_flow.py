@@ -162,7 +162,7 @@ def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
         task = open_task(session, case.id, TaskKind.VERIFY_FIELDS)
         assert task is not None
         assert task.id is not None
-        assert "floor_area_m2" in task.reason
+        assert "Floor area (square metres)" in task.reason
 
     verify_fields(task.id, {"floor_area_m2": "45"}, actor=CASEWORKER)
     run_flow(case.id)

@@ -1,0 +1,233 @@
+"""`permits catalogue check`: every admin mistake is reported with its file, line and field."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from jinja2.sandbox import SecurityError
+from typer.testing import CliRunner
+
+from cases.catalogue import Outcome, get_permit_type
+from cases.checks import check_catalogue, check_templates
+from cases.eligibility import evaluate_ruleset
+from cases.errors import CatalogueError, CatalogueProblem
+from cases.letters import render_letter_html
+from cases.settings import PROJECT_ROOT
+from cli.main import app
+from tests.factories import FOOD
+
+SHIPPED_RULES = PROJECT_ROOT / "rules"
+SHIPPED_LETTERS = PROJECT_ROOT / "templates" / "letters"
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Path:
+    """A private copy of the shipped catalogue to break; returns its root folder."""
+    root = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES / FOOD, root / FOOD)
+    return root
+
+
+@pytest.fixture
+def letters(tmp_path: Path) -> Path:
+    root = tmp_path / "letters"
+    shutil.copytree(SHIPPED_LETTERS, root)
+    return root
+
+
+@pytest.fixture
+def cli() -> Iterator[Invoke]:
+    """Run `permits ...` in-process; the CLI's callback writes PREFECT_* variables, undone here."""
+    saved = dict(os.environ)
+    runner = CliRunner()
+    try:
+        yield lambda *args: runner.invoke(app, list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` by ``new``; return the 1-based line where the edit starts."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def _problems(root: Path) -> list[CatalogueProblem]:
+    problems, _summary = check_catalogue(root)
+    assert problems, "the broken catalogue was reported as valid"
+    return problems
+
+
+def _matching(problems: list[CatalogueProblem], needle: str) -> list[CatalogueProblem]:
+    return [p for p in problems if needle in str(p)]
+
+
+def _printed(result: Result, needle: str) -> bool:
+    """Whether the output holds ``needle``, ignoring where Rich wrapped (even mid-word) the line."""
+    return "".join(needle.split()) in "".join(result.output.split())
+
+
+def test_shipped_catalogue_has_no_problems() -> None:
+    problems, summary = check_catalogue()
+    assert problems == []
+    assert summary == [f"{FOOD}: 13 fields, 1 rule set(s), 7 rules, 6 inline tests"]
+
+
+def test_copy_of_shipped_catalogue_is_valid(catalogue: Path) -> None:
+    problems, summary = check_catalogue(catalogue)
+    assert problems == []
+    assert len(summary) == 1
+
+
+def test_misspelt_key_is_reported_with_file_line_and_field(catalogue: Path) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    line = _edit(permit, "    confidence_threshold: 0.5\n", "    confidence_treshold: 0.5\n")
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert problem.line == line
+    assert problem.field == "fields.0.confidence_treshold"
+    assert "unknown key" in problem.message
+    assert str(problem).startswith(f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(catalogue: Path) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    line = _edit(permit, "reference_prefix: FBL\n", "reference_prefix: FBL: FB\n")
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert problem.line == line
+    assert "YAML syntax error" in problem.message
+
+
+def test_missing_required_key_is_reported(catalogue: Path) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    _edit(permit, "retention_years: 7\n", "")
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert problem.field == "retention_years"
+    assert problem.message == "required key is missing"
+
+
+def test_rule_expression_syntax_error_names_the_rule(catalogue: Path) -> None:
+    rules = catalogue / FOOD / "eligibility-2026.yaml"
+    _edit(rules, "expression: floor_area_m2 >= 10", "expression: floor_area_m2 >=")
+    (problem,) = [p for p in _problems(catalogue) if "syntax" in p.message]
+    assert problem.file == rules
+    assert "FBL-1" in problem.field
+    assert "expression" in problem.field
+
+
+def test_rule_reading_an_unknown_field_is_reported(catalogue: Path) -> None:
+    rules = catalogue / FOOD / "eligibility-2026.yaml"
+    _edit(rules, "expression: floor_area_m2 >= 10", "expression: floor_area >= 10")
+    (problem,) = _matching(_problems(catalogue), "unknown field")
+    assert problem.file == rules
+    assert "FBL-1" in problem.field
+    assert "unknown field(s) floor_area;" in problem.message
+
+
+def test_failing_inline_test_is_reported_by_name(catalogue: Path) -> None:
+    rules = catalogue / FOOD / "eligibility-2026.yaml"
+    _edit(rules, "expect: {outcome: approve}", "expect: {outcome: refuse}")
+    (problem,) = _problems(catalogue)
+    assert problem.file == rules
+    assert problem.field == "tests"
+    assert "test 'a typical restaurant is approved'" in problem.message
+    assert "expected refuse" in problem.message
+    assert "got approve" in problem.message
+
+
+def test_form_field_missing_from_permit_is_reported(catalogue: Path) -> None:
+    form = catalogue / FOOD / "form.yaml"
+    _edit(form, "{field: phone,", "{field: telephone,")
+    (problem,) = _problems(catalogue)
+    assert problem.file == form
+    assert problem.field == "fields.2.field"
+    assert "'telephone' is not a field of permit.yaml" in problem.message
+
+
+def test_unknown_template_field_is_reported_with_file_and_line(letters: Path) -> None:
+    approve = letters / FOOD / "approve.en.html.j2"
+    line = _edit(approve, "<p>Dear", "<p>{{ fields.no_such_field }}</p>\n<p>Dear")
+    (problem,) = check_templates(get_permit_type(FOOD), root=letters)
+    assert problem.file == approve
+    assert "no_such_field" in problem.message
+    assert problem.line == line
+
+
+def test_template_escaping_the_sandbox_is_refused_not_run(letters: Path) -> None:
+    probe = letters / "probe.html.j2"
+    probe.write_text("{{ ''.__class__.__mro__ }}", encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        render_letter_html("probe.html.j2", {}, letters)
+    assert isinstance(caught.value.__cause__, SecurityError)
+    assert caught.value.problems[0].file == probe
+    approve = letters / FOOD / "approve.en.html.j2"
+    _edit(approve, "<p>Dear", "<p>{{ ''.__class__.__mro__ }}</p>\n<p>Dear")
+    (problem,) = check_templates(get_permit_type(FOOD), root=letters)
+    assert problem.file == approve
+    assert "unsafe" in problem.message
+    assert "object" not in problem.message.split("unsafe")[1]  # no class hierarchy rendered
+
+
+def test_missing_template_is_reported(letters: Path) -> None:
+    refuse = letters / FOOD / "refuse.en.html.j2"
+    refuse.unlink()
+    (problem,) = check_templates(get_permit_type(FOOD), root=letters)
+    assert problem.file == refuse
+    assert "missing" in problem.message
+
+
+def test_cli_check_of_shipped_catalogue_passes(cli: Invoke) -> None:
+    result = cli("catalogue", "check")
+    assert result.exit_code == 0, result.output
+    assert "catalogue OK" in result.output
+
+
+def test_cli_check_of_broken_catalogue_prints_file_and_line(
+    catalogue: Path, cli: Invoke
+) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    line = _edit(permit, "    confidence_threshold: 0.5\n", "    confidence_treshold: 0.5\n")
+    result = cli("catalogue", "check", "--folder", str(catalogue))
+    assert result.exit_code == 1, result.output
+    assert _printed(result, f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
+    assert _printed(result, "1 problem(s) found")
+    assert not _printed(result, "catalogue OK")
+
+
+GOOD_VALUES = {
+    "floor_area_m2": 60.0,
+    "business_type": "Restaurant",
+    "hygiene_staff": 1,
+    "seating_capacity": 40,
+    "fire_certificate_no": "FSD-2026-01234",
+}
+
+
+def test_good_values_are_approved() -> None:
+    ruleset = get_permit_type(FOOD).rulesets[0]
+    evaluation = evaluate_ruleset(ruleset, dict(GOOD_VALUES))
+    assert evaluation.outcome == Outcome.APPROVE
+    assert evaluation.failed == []
+
+
+def test_missing_number_refers_the_case_instead_of_crashing() -> None:
+    ruleset = get_permit_type(FOOD).rulesets[0]
+    evaluation = evaluate_ruleset(ruleset, {**GOOD_VALUES, "floor_area_m2": None})
+    assert evaluation.outcome == Outcome.REFER
+    floor_rule = next(r for r in evaluation.results if r.rule_id == "FBL-1")
+    assert not floor_rule.passed
+    assert floor_rule.outcome_if_failed == "refer"
+    assert floor_rule.error
+    assert floor_rule.values_read == {"floor_area_m2": None}
