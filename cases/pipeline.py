@@ -6,16 +6,17 @@ before: a restart, a gate that waited for days, a run started twice.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cases.casework import get_case
 from cases.db import session_scope
-from cases.lifecycle import CaseStatus
-from cases.models import Review
+from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
+from cases.models import Case, Review, utcnow
 
-__all__ = ["Stage", "next_stage"]
+__all__ = ["Stage", "describe_wait", "next_stage", "stalled_cases"]
 
 
 class Stage(StrEnum):
@@ -49,3 +50,20 @@ def describe_wait(case_id: int) -> str:
     with session_scope() as session:
         case = get_case(session, case_id)
         return f"{case.reference}: {case.status.replace('_', ' ')}"
+
+
+def stalled_cases(older_than: dt.timedelta, *, limit: int = 100) -> list[int]:
+    """Cases the flow should be advancing but that have not moved for ``older_than``.
+
+    A lost trigger (the orchestrator was down when a decision was recorded, a process restarted
+    mid-run) leaves a case in such a status; the resume flow starts its flow again.
+    """
+    cutoff = utcnow() - older_than
+    with session_scope() as session:
+        rows = session.exec(
+            select(Case.id)
+            .where(col(Case.status).in_(list(AUTOMATIC_STATUSES)), col(Case.updated_at) < cutoff)
+            .order_by(col(Case.updated_at))
+            .limit(limit)
+        ).all()
+    return [row for row in rows if row is not None]

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="Run OCR in the long-lived task worker (model kept loaded) instead of inside "
         "each flow run.",
     )
+    resume_interval_s: int = Field(
+        120,
+        description="How often the resume flow looks for cases whose trigger was lost.",
+    )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
     max_image_pixels: int = Field(
         60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."

@@ -6,7 +6,9 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
+from cases.settings import get_settings
 from flows.case_flow import extract_documents, process_case
+from flows.resume import resume_stalled_cases
 
 __all__ = ["serve_deployments", "serve_ocr_worker"]
 
@@ -14,11 +16,18 @@ __all__ = ["serve_deployments", "serve_ocr_worker"]
 def serve_deployments() -> None:
     # Module-path entrypoints: each flow run imports ``flows.case_flow`` as a package module, so
     # what it pickles for the OCR worker (which imports the same module) resolves on both sides.
-    deployment = process_case.to_deployment(
+    case_flow = process_case.to_deployment(
         name="process-case", entrypoint_type=EntrypointType.MODULE_PATH
     )
-    assert isinstance(deployment, RunnerDeployment)  # synchronous call: not a coroutine
-    serve(deployment, limit=4)
+    resume = resume_stalled_cases.to_deployment(
+        name="resume-stalled-cases",
+        interval=get_settings().resume_interval_s,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    # synchronous calls: deployments, not coroutines
+    assert isinstance(case_flow, RunnerDeployment)
+    assert isinstance(resume, RunnerDeployment)
+    serve(case_flow, resume, limit=4)
 
 
 def serve_ocr_worker() -> None:

@@ -193,3 +193,19 @@ def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
     assert field_count == 13  # one set of fields, however often the flow ran
     assert len(corrections) == 1
     assert corrections[0].payload["corrected"]["floor_area_m2"]["to"] == "45"
+
+
+@pytest.mark.usefixtures("services")
+def test_a_case_whose_trigger_was_lost_is_resumed() -> None:
+    from flows.resume import resume_stalled_cases
+
+    case = submit_sample(sample_application(14, overrides=ELIGIBLE))  # no flow started
+    assert case.id is not None
+    assert status(case.id) == CaseStatus.SUBMITTED
+
+    resumed = resume_stalled_cases.fn(older_than_s=0)
+    wait_until_settled([case.id], timeout=300)
+
+    assert case.id in resumed
+    assert status(case.id) in {CaseStatus.AWAITING_DECISION, CaseStatus.AWAITING_VERIFICATION}
+    assert resume_stalled_cases.fn(older_than_s=0) == []  # nothing stalled any more

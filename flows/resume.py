@@ -1,0 +1,50 @@
+"""A small scheduled flow that heals lost triggers: cases ready to advance but with no run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+
+from cases.pipeline import stalled_cases
+from flows.deployments import start_case_flow
+
+__all__ = ["cases_with_active_runs", "resume_stalled_cases"]
+
+ACTIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
+
+
+def cases_with_active_runs() -> set[int]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=ACTIVE))
+            ),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["process-case"])),
+            limit=1000,
+        )
+    return {int(run.parameters["case_id"]) for run in runs if "case_id" in run.parameters}
+
+
+@flow(name="resume-stalled-cases")
+def resume_stalled_cases(older_than_s: int = 120) -> list[int]:
+    """Start the case flow again for every stalled case that has no run scheduled or running."""
+    stalled = stalled_cases(dt.timedelta(seconds=older_than_s))
+    if not stalled:
+        return []
+    active = cases_with_active_runs()
+    resumed = [case_id for case_id in stalled if case_id not in active]
+    for case_id in resumed:
+        start_case_flow(case_id, reason="resumed")
+    if resumed:
+        get_run_logger().info("resumed stalled cases %s", resumed)
+    return resumed
