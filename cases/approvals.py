@@ -100,8 +100,8 @@ def _claim(session: Session, task_id: int, kind: TaskKind, actor: Actor) -> Appr
         raise NotFound(f"no {kind.replace('_', ' ')} task with id {task_id}")
     if ROLE_RANK.get(actor.role, 0) < ROLE_RANK.get(task.required_role, 99):
         raise PermissionDenied(
-            f"this task needs a {task.required_role.replace('_', ' ')}; you are a "
-            f"{actor.role.replace('_', ' ')}"
+            f"this task needs the role '{task.required_role}' or higher; "
+            f"your role is '{actor.role}'"
         )
     if task.status != TaskStatus.OPEN:
         raise AlreadyDecided(_already_done_message(task))

@@ -119,7 +119,7 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
         for event in events:
             problem = _check_event(event, expected_seq, prev)
             if problem:
-                return ChainReport(checked, event.seq, problem)
+                return ChainReport(checked, expected_seq, problem)
             prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = session.get(AuditChainHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != prev):

@@ -32,6 +32,20 @@ def _ruleset_file(permit_type: PermitType, ruleset: Ruleset) -> Path:
     return permit_type.folder
 
 
+def _line_of(path: Path, *needles: str) -> int | None:
+    """The line of the last needle, each searched for after the line of the one before."""
+    if not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start, found = 0, None
+    for needle in needles:
+        found = next((i for i in range(start, len(lines)) if needle in lines[i]), None)
+        if found is None:
+            return None
+        start = found + 1
+    return None if found is None else found + 1
+
+
 def _without_strings(expression: str) -> str:
     return re.sub(r"\"[^\"]*\"|'[^']*'", '""', expression)
 
@@ -43,9 +57,10 @@ def check_rules(permit_type: PermitType) -> list[CatalogueProblem]:
         path = _ruleset_file(permit_type, ruleset)
         for i, rule in enumerate(ruleset.rules):
             where = f"rules.{i}.expression ({rule.id})"
+            line = _line_of(path, f"id: {rule.id}", "expression:")
             error = zen.validate_expression(rule.expression)
             if error:
-                problems.append(CatalogueProblem(path, None, where, f"syntax: {error['source']}"))
+                problems.append(CatalogueProblem(path, line, where, f"syntax: {error['source']}"))
             unknown = sorted(
                 set(_IDENTIFIER.findall(_without_strings(rule.expression))) - fields - _KEYWORDS
             )
@@ -53,13 +68,16 @@ def check_rules(permit_type: PermitType) -> list[CatalogueProblem]:
                 problems.append(
                     CatalogueProblem(
                         path,
-                        None,
+                        line,
                         where,
                         f"unknown field(s) {', '.join(unknown)}; the permit's fields are listed "
                         f"in {permit_type.folder / 'permit.yaml'}",
                     )
                 )
-        problems.extend(CatalogueProblem(path, None, "tests", m) for m in run_inline_tests(ruleset))
+        problems.extend(
+            CatalogueProblem(path, _line_of(path, "tests:", f"name: {name}"), "tests", message)
+            for name, message in run_inline_tests(ruleset)
+        )
     return problems
 
 

@@ -99,7 +99,9 @@ def _evaluate_rule(rule: Rule, values: dict[str, Any]) -> RuleResult:
             None if isinstance(result, bool) else f"the expression gave {result!r}, not true/false"
         )
     except RuntimeError as exc:
-        result, error = False, _zen_error(exc)
+        missing = sorted(name for name, value in read.items() if value is None)
+        result = False
+        error = f"value missing: {', '.join(missing)}" if missing else _zen_error(exc)
     passed = result is True and error is None
     return RuleResult(
         rule_id=rule.id,
@@ -123,9 +125,9 @@ def evaluate_ruleset(ruleset: Ruleset, values: dict[str, Any]) -> Evaluation:
     return Evaluation(ruleset.version, outcome, results)
 
 
-def run_inline_tests(ruleset: Ruleset) -> list[str]:
-    """Run a rule set's own ``tests:``; return one message per failing test (empty: all pass)."""
-    failures: list[str] = []
+def run_inline_tests(ruleset: Ruleset) -> list[tuple[str, str]]:
+    """Run a rule set's own ``tests:``; return (test name, message) per failing test."""
+    failures: list[tuple[str, str]] = []
     for test in ruleset.tests:
         evaluation = evaluate_ruleset(ruleset, dict(test.input))
         failed_ids = sorted(r.rule_id for r in evaluation.failed)
@@ -134,9 +136,12 @@ def run_inline_tests(ruleset: Ruleset) -> list[str]:
             test.expect.failed_rules and failed_ids != expected_ids
         ):
             failures.append(
-                f"test '{test.name}': expected {test.expect.outcome} failing "
-                f"{expected_ids or 'nothing'}, got {evaluation.outcome} failing "
-                f"{failed_ids or 'nothing'}"
+                (
+                    test.name,
+                    f"test '{test.name}': expected {test.expect.outcome} failing "
+                    f"{expected_ids or 'nothing'}, got {evaluation.outcome} failing "
+                    f"{failed_ids or 'nothing'}",
+                )
             )
     return failures
 

@@ -50,6 +50,10 @@ class DocumentInfo:
     height_px: int | None
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
 def _media_type(upload: Upload) -> str:
     for signature, media_type in _SIGNATURES:
         if upload.data.startswith(signature):
@@ -91,10 +95,12 @@ def _inspect_pdf(upload: Upload) -> DocumentInfo:
     try:
         pdf = pdfium.PdfDocument(upload.data)
     except pdfium.PdfiumError as exc:
-        reason = "it is password-protected" if "password" in str(exc).lower() else "it is damaged"
-        raise InvalidDocument(
-            upload.filename, f"the PDF cannot be opened: {reason}; upload an unprotected copy"
-        ) from exc
+        reason = (
+            "it is password-protected; upload a copy without a password"
+            if "password" in str(exc).lower()
+            else "it is damaged or incomplete; scan or save it again and upload the new file"
+        )
+        raise InvalidDocument(upload.filename, f"the PDF cannot be opened: {reason}") from exc
     try:
         pages = len(pdf)
         if pages == 0:
@@ -113,8 +119,8 @@ def inspect_upload(upload: Upload) -> DocumentInfo:
     if len(upload.data) > settings.max_upload_bytes:
         raise InvalidDocument(
             upload.filename,
-            f"the file is {len(upload.data) / 1e6:.1f} MB; the limit is "
-            f"{settings.max_upload_bytes / 1e6:.0f} MB",
+            f"the file is {_size(len(upload.data))}; the limit is "
+            f"{_size(settings.max_upload_bytes)}; scan at a lower resolution or split it",
         )
     media_type = _media_type(upload)
     if media_type == "application/pdf":

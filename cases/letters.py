@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,35 @@ def render_letter_html(name: str, context: dict[str, Any], root: Path | None = N
             [CatalogueProblem(root / name, None, "(template)", "the letter template is missing")]
         ) from exc
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        path, line = root / name, getattr(exc, "lineno", None)
+        if line is None:  # a render-time error: find the line that names the culprit
+            path, line = _locate(root, name, exc.message or str(exc))
         raise CatalogueError(
-            [CatalogueProblem(root / name, line, "(template)", exc.message or str(exc))]
+            [CatalogueProblem(path, line, "(template)", exc.message or str(exc))]
         ) from exc
+
+
+_CULPRIT = re.compile(r"has no attribute '(\w+)'|'(\w+)' is undefined|attribute '(\w+)' of")
+_EXTENDS = re.compile(r"{%-?\s*extends\s+[\"']([^\"']+)[\"']")
+
+
+def _locate(root: Path, name: str, message: str) -> tuple[Path, int | None]:
+    """The template (this one, then the ones it extends) and line that mention the culprit.
+
+    Jinja reports render-time errors without a line, and with ``{% extends %}`` its traceback
+    points at the layout, not at the admin's edit, so the name in the message is searched instead.
+    """
+    match = _CULPRIT.search(message)
+    culprit = next((g for g in match.groups() if g), None) if match else None
+    current: str | None = name
+    while current is not None and (root / current).is_file():
+        text = (root / current).read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if culprit and re.search(rf"\b{re.escape(culprit)}\b", line):
+                return root / current, number
+        parent = _EXTENDS.search(text)
+        current = parent.group(1) if parent else None
+    return root / name, None
 
 
 def letter_context(session: Session, case: Case) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow, get_run_logger
+from prefect import flow
+from prefect.logging import get_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -23,16 +24,27 @@ __all__ = ["cases_with_active_runs", "resume_stalled_cases"]
 ACTIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
 
 
+PAGE = 200  # the most the Prefect API returns at once
+
+
 def cases_with_active_runs() -> set[int]:
+    active: set[int] = set()
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=ACTIVE))
-            ),
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["process-case"])),
-            limit=1000,
-        )
-    return {int(run.parameters["case_id"]) for run in runs if "case_id" in run.parameters}
+        for offset in range(0, 100 * PAGE, PAGE):
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=ACTIVE))
+                ),
+                deployment_filter=DeploymentFilter(
+                    name=DeploymentFilterName(any_=["process-case"])
+                ),
+                limit=PAGE,
+                offset=offset,
+            )
+            active.update(int(r.parameters["case_id"]) for r in runs if "case_id" in r.parameters)
+            if len(runs) < PAGE:
+                break
+    return active
 
 
 @flow(name="resume-stalled-cases")
@@ -46,5 +58,5 @@ def resume_stalled_cases(older_than_s: int = 120) -> list[int]:
     for case_id in resumed:
         start_case_flow(case_id, reason="resumed")
     if resumed:
-        get_run_logger().info("resumed stalled cases %s", resumed)
+        get_logger("permits.resume").info("resumed stalled cases %s", resumed)
     return resumed

@@ -98,6 +98,7 @@ def test_deleted_middle_event_is_reported_missing() -> None:
     assert report.events_checked == 2
     assert report.problem is not None
     assert "event 3 is missing" in report.problem
+    assert report.first_broken_seq == 3
 
 
 def test_deleted_last_event_is_reported_against_the_chain_head() -> None:

@@ -193,9 +193,7 @@ def test_cli_check_of_shipped_catalogue_passes(cli: Invoke) -> None:
     assert "catalogue OK" in result.output
 
 
-def test_cli_check_of_broken_catalogue_prints_file_and_line(
-    catalogue: Path, cli: Invoke
-) -> None:
+def test_cli_check_of_broken_catalogue_prints_file_and_line(catalogue: Path, cli: Invoke) -> None:
     permit = catalogue / FOOD / "permit.yaml"
     line = _edit(permit, "    confidence_threshold: 0.5\n", "    confidence_treshold: 0.5\n")
     result = cli("catalogue", "check", "--folder", str(catalogue))

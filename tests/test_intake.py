@@ -104,16 +104,16 @@ def test_image_over_the_pixel_limit_is_refused_with_advice() -> None:
 
 def test_file_over_the_upload_limit_is_refused() -> None:
     form_png = _sample().form_png
-    assert len(form_png) > 1_000_000
+    assert len(form_png) > 2**20
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PERMITS_MAX_UPLOAD_BYTES", "1000000")
+        patch.setenv("PERMITS_MAX_UPLOAD_BYTES", str(2**20))
         get_settings.cache_clear()
         try:
             error = _refused([Upload("form.png", form_png)])
         finally:
             get_settings.cache_clear()
-    size_mb = f"{len(form_png) / 1e6:.1f} MB"
-    assert str(error) == f"form.png: the file is {size_mb}; the limit is 1 MB"
+    size = f"{len(form_png) / 2**20:.1f} MiB"
+    assert str(error).startswith(f"form.png: the file is {size}; the limit is 1.0 MiB")
 
 
 def test_a_bad_second_file_leaves_nothing_behind() -> None:

@@ -1,0 +1,265 @@
+"""Human gates without OCR: fields are stored directly, then real rules, review and gates run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import cache
+
+import pytest
+from sqlmodel import SQLModel, func, select
+
+from cases.approvals import (
+    Actor,
+    InvalidInput,
+    create_task,
+    decide,
+    open_task,
+    propose_decision,
+    verify_fields,
+)
+from cases.casework import get_case, transition
+from cases.catalogue import Outcome, get_permit_type
+from cases.db import session_scope
+from cases.eligibility import check_case_eligibility
+from cases.errors import AlreadyDecided, PermissionDenied
+from cases.lifecycle import CaseStatus
+from cases.models import (
+    ApprovalTask,
+    AuditEvent,
+    Case,
+    EligibilityResult,
+    ExtractedField,
+    FieldStatus,
+    Review,
+    Role,
+    TaskKind,
+    TaskStatus,
+)
+from cases.review import review_case
+from cases.samples import SampleApplication
+from tests.factories import CASEWORKER, FOOD, sample_application, submit_sample
+
+pytestmark = pytest.mark.usefixtures("db")
+
+# Values that pass every rule of the 2026 rule set, for every field the permit defines.
+GOOD_FIELDS = {
+    "applicant_name": "CHAN Tai Man",
+    "hkid": "A123456(3)",
+    "phone": "91234567",
+    "business_name": "Golden Noodle House",
+    "premises_address": "Shop 1, G/F, 1 Nathan Road, Tsim Sha Tsui",
+    "business_type": "Restaurant",
+    "floor_area_m2": "60",
+    "seating_capacity": "40",
+    "hygiene_staff": "1",
+    "fire_certificate_no": "FSD-2026-01234",
+    "application_date": "2026-03-02",
+    "id_card_name": "CHAN Tai Man",
+    "id_card_number": "A123456(3)",
+}
+AUDITOR = Actor("test.auditor", Role.AUDITOR)
+
+
+@cache
+def _sample() -> SampleApplication:
+    return sample_application(21)
+
+
+def _submitted_with_fields(
+    overrides: Mapping[str, str] | None = None, flagged: Mapping[str, str] | None = None
+) -> int:
+    """Submit a sample and store its fields as if extraction had read them; return the case id."""
+    case = submit_sample(_sample())
+    assert case.id is not None
+    with session_scope() as session:
+        for name, value in {**GOOD_FIELDS, **(overrides or {})}.items():
+            reason = (flagged or {}).get(name)
+            session.add(
+                ExtractedField(
+                    case_id=case.id,
+                    name=name,
+                    value=value,
+                    raw_text=value,
+                    confidence=0.3 if reason else 0.95,
+                    engine="test",
+                    status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
+                    flag_reason=reason,
+                )
+            )
+        stored = get_case(session, case.id, for_update=True)
+        stored.application_date = dt.date(2026, 3, 2)
+        transition(session, stored, CaseStatus.EXTRACTING, actor="test", why="test setup")
+    return case.id
+
+
+def _case_at_checking(overrides: Mapping[str, str] | None = None) -> int:
+    case_id = _submitted_with_fields(overrides)
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        transition(session, case, CaseStatus.CHECKING, actor="test", why="fields stored")
+    return case_id
+
+
+def _case_at_decision(overrides: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """A case waiting at the decision gate; returns (case id, decide task id)."""
+    case_id = _case_at_checking(overrides)
+    check_case_eligibility(case_id)
+    review_case(case_id)
+    task = propose_decision(case_id)
+    assert task is not None
+    assert task.id is not None
+    return case_id, task.id
+
+
+def _case_awaiting_verification(stored_hkid: str) -> tuple[int, int]:
+    """A case whose form HKID was flagged; returns (case id, verify task id)."""
+    case_id = _submitted_with_fields(
+        {"hkid": stored_hkid}, flagged={"hkid": "value does not validate"}
+    )
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        task = create_task(
+            session,
+            case,
+            TaskKind.VERIFY_FIELDS,
+            reason="hkid: value does not validate",
+            role=Role.CASEWORKER,
+            actor="test",
+        )
+        transition(session, case, CaseStatus.AWAITING_VERIFICATION, actor="test", why="flagged")
+        assert task.id is not None
+        return case_id, task.id
+
+
+def _case(case_id: int) -> Case:
+    with session_scope() as session:
+        return get_case(session, case_id)
+
+
+def _task(task_id: int) -> ApprovalTask:
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        assert task is not None
+        return task
+
+
+def _count(table: type[SQLModel], *conditions: object) -> int:
+    with session_scope() as session:
+        statement = select(func.count()).select_from(table)
+        for condition in conditions:
+            statement = statement.where(condition)  # type: ignore[arg-type]
+        return session.exec(statement).one()
+
+
+def test_good_values_reach_the_decision_gate_with_an_approval_proposal() -> None:
+    assert set(GOOD_FIELDS) == {f.name for f in get_permit_type(FOOD).permit.fields}
+    case_id, task_id = _case_at_decision()
+    case = _case(case_id)
+    assert case.status == CaseStatus.AWAITING_DECISION
+    assert case.proposed_outcome == Outcome.APPROVE
+    task = _task(task_id)
+    assert task.kind == TaskKind.DECIDE
+    assert task.status == TaskStatus.OPEN
+    assert task.required_role == Role.CASEWORKER
+    assert task.reason == "Proposed: approve. Rule set 2026.1: all 7 rules passed; review risk low."
+
+
+def test_second_decision_is_refused_and_the_first_stands() -> None:
+    case_id, task_id = _case_at_decision()
+    decided = decide(task_id, "approve", "", actor=CASEWORKER)
+    assert decided.status == CaseStatus.DECIDED
+    with pytest.raises(AlreadyDecided) as caught:
+        decide(task_id, "refuse", "second thoughts", actor=CASEWORKER)
+    message = str(caught.value)
+    assert "already decided 'approve'" in message
+    assert CASEWORKER.username in message
+    assert "nothing was changed" in message
+    case = _case(case_id)
+    assert (case.status, case.decided_outcome) == (CaseStatus.DECIDED, "approve")
+    assert _count(AuditEvent, AuditEvent.action == "decision.recorded") == 1
+
+
+def test_refusal_without_a_reason_is_refused_and_the_task_stays_open() -> None:
+    case_id, task_id = _case_at_decision()
+    with pytest.raises(InvalidInput, match="A refusal needs a reason"):
+        decide(task_id, "refuse", "   ", actor=CASEWORKER)
+    assert _task(task_id).status == TaskStatus.OPEN
+    assert _case(case_id).status == CaseStatus.AWAITING_DECISION
+    assert _count(AuditEvent, AuditEvent.action == "decision.recorded") == 0
+    decide(task_id, "refuse", "The premises were inspected and found unsuitable.", actor=CASEWORKER)
+    assert _case(case_id).decided_outcome == "refuse"
+
+
+def test_auditor_cannot_decide() -> None:
+    case_id, task_id = _case_at_decision()
+    with pytest.raises(PermissionDenied) as caught:
+        decide(task_id, "approve", "", actor=AUDITOR)
+    assert "needs the role 'caseworker'" in str(caught.value)
+    assert "your role is 'auditor'" in str(caught.value)
+    assert _task(task_id).status == TaskStatus.OPEN
+    assert _case(case_id).status == CaseStatus.AWAITING_DECISION
+
+
+def test_invalid_hkid_correction_is_refused_naming_the_field() -> None:
+    case_id, task_id = _case_awaiting_verification("A123456(8)")
+    with pytest.raises(InvalidInput) as caught:
+        verify_fields(task_id, {"hkid": "A123456(4)"}, actor=CASEWORKER)
+    assert "hkid: check digit is wrong: expected 3, read 4" in str(caught.value)
+    assert _task(task_id).status == TaskStatus.OPEN
+    assert _case(case_id).status == CaseStatus.AWAITING_VERIFICATION
+    with session_scope() as session:
+        field = session.exec(
+            select(ExtractedField).where(
+                ExtractedField.case_id == case_id, ExtractedField.name == "hkid"
+            )
+        ).one()
+    assert (field.value, field.status) == ("A123456(8)", FieldStatus.FLAGGED)
+
+
+def test_valid_hkid_correction_is_recorded_and_the_case_moves_on() -> None:
+    case_id, task_id = _case_awaiting_verification("A123456(8)")
+    verify_fields(task_id, {"hkid": "a123456 3"}, actor=CASEWORKER)
+    assert _task(task_id).status == TaskStatus.DONE
+    assert _case(case_id).status == CaseStatus.CHECKING
+    with session_scope() as session:
+        field = session.exec(
+            select(ExtractedField).where(
+                ExtractedField.case_id == case_id, ExtractedField.name == "hkid"
+            )
+        ).one()
+    assert (field.value, field.original_value) == ("A123456(3)", "A123456(8)")
+    assert (field.status, field.verified_by) == (FieldStatus.VERIFIED, CASEWORKER.username)
+
+
+def test_name_mismatch_between_form_and_id_card_is_a_high_finding() -> None:
+    case_id = _case_at_checking({"id_card_name": "LEE Siu Ming"})
+    check_case_eligibility(case_id)
+    assert review_case(case_id) == "high"
+    with session_scope() as session:
+        review = session.exec(select(Review).where(Review.case_id == case_id)).one()
+    findings = {f["code"]: f for f in review.findings["findings"]}
+    assert findings["name_mismatch"]["severity"] == "high"
+    assert "CHAN Tai Man" in findings["name_mismatch"]["message"]
+    assert "LEE Siu Ming" in findings["name_mismatch"]["message"]
+
+
+def test_each_stage_run_twice_records_once() -> None:
+    case_id = _case_at_checking()
+    assert check_case_eligibility(case_id) == Outcome.APPROVE
+    assert check_case_eligibility(case_id) == Outcome.APPROVE
+    assert review_case(case_id) == "low"
+    assert review_case(case_id) == "low"
+    first = propose_decision(case_id)
+    second = propose_decision(case_id)
+    assert first is not None
+    assert second is not None
+    assert first.id == second.id
+    assert _count(EligibilityResult, EligibilityResult.case_id == case_id) == 1
+    assert _count(Review, Review.case_id == case_id) == 1
+    assert _count(ApprovalTask, ApprovalTask.case_id == case_id) == 1
+    with session_scope() as session:
+        assert open_task(session, case_id, TaskKind.DECIDE) is not None
+    assert _count(AuditEvent, AuditEvent.action == "eligibility.evaluated") == 1
+    assert _count(AuditEvent, AuditEvent.action == "review.completed") == 1
+    assert _count(AuditEvent, AuditEvent.action == "task.created") == 1
