@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
-from prefect.logging import get_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -15,6 +14,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.logging import get_logger
 
 from cases.pipeline import stalled_cases
 from flows.deployments import start_case_flow
