@@ -181,7 +181,8 @@ def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) ->
     if as_json:
         print(json.dumps({"seconds": round(seconds, 1), "cases": results}, indent=2))
         return
-    table = Table("reference", "status", "outcome", "letter")
+    table = Table("reference", "status", "outcome")
+    table.add_column("letter", overflow="fold")
     for row in results:
         table.add_row(
             row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or ""
