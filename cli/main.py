@@ -157,18 +157,20 @@ def submit(
 ) -> None:
     """Store the documents, create the case and start its flow (needs `permits up` running)."""
     from cases.db import ensure_migrated
-    from cases.intake import Upload, submit_application
+    from cases.intake import Upload, inspect_upload, submit_application
     from cli.services import running_services
     from flows.deployments import start_case_flow
 
     ensure_migrated()
-    if running_services() is None:
-        err.print("no services are running on this data folder; start them with: permits up")
-        raise typer.Exit(1)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise typer.BadParameter(f"no such file: {', '.join(missing)}")
     uploads = [Upload(f.name, f.read_bytes()) for f in files]
+    for upload in uploads:
+        inspect_upload(upload)  # a bad file is reported before anything else is asked for
+    if running_services() is None:
+        err.print("no services are running on this data folder; start them with: permits up")
+        raise typer.Exit(1)
     case = submit_application(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
     assert case.id is not None
     start_case_flow(case.id, reason="submitted")

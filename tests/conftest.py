@@ -8,17 +8,22 @@ with empty tables.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
+from typer.testing import CliRunner
 
 import cases.models  # noqa: F401 - registers tables
 from cases.catalogue import load_catalogue
 from cases.db import get_engine, upgrade_database
 from cases.settings import get_settings
+from cli.main import app
+
+Invoke = Callable[..., Result]
 
 POSTGRES_URL = os.environ.get(
     "PERMITS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -75,3 +80,15 @@ def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     _empty_tables(database_url)
     yield database_url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli() -> Iterator[Invoke]:
+    """Run `permits ...` in-process; the CLI's callback writes PREFECT_* variables, undone here."""
+    saved = dict(os.environ)
+    runner = CliRunner()
+    try:
+        yield lambda *args: runner.invoke(app, list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-
 import pytest
 from click.testing import Result
 from sqlalchemy import JSON, bindparam, text
-from typer.testing import CliRunner
 
 from cases.audit import ChainReport, append_event, verify_chain
 from cases.db import session_scope
-from cli.main import app
+from tests.conftest import Invoke
 
 pytestmark = pytest.mark.usefixtures("db")
-
-Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def cli() -> Iterator[Invoke]:
-    """Run `permits ...` in-process; the CLI's callback writes PREFECT_* variables, undone here."""
-    saved = dict(os.environ)
-    runner = CliRunner()
-    try:
-        yield lambda *args: runner.invoke(app, list(args))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _append_five() -> None:

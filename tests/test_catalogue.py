@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from jinja2.sandbox import SecurityError
-from typer.testing import CliRunner
 
 from cases.catalogue import Outcome, get_permit_type
 from cases.checks import check_catalogue, check_templates
@@ -18,12 +15,11 @@ from cases.eligibility import evaluate_ruleset
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import render_letter_html
 from cases.settings import PROJECT_ROOT
-from cli.main import app
+from tests.conftest import Invoke
 from tests.factories import FOOD
 
 SHIPPED_RULES = PROJECT_ROOT / "rules"
 SHIPPED_LETTERS = PROJECT_ROOT / "templates" / "letters"
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture
@@ -39,18 +35,6 @@ def letters(tmp_path: Path) -> Path:
     root = tmp_path / "letters"
     shutil.copytree(SHIPPED_LETTERS, root)
     return root
-
-
-@pytest.fixture
-def cli() -> Iterator[Invoke]:
-    """Run `permits ...` in-process; the CLI's callback writes PREFECT_* variables, undone here."""
-    saved = dict(os.environ)
-    runner = CliRunner()
-    try:
-        yield lambda *args: runner.invoke(app, list(args))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _edit(path: Path, old: str, new: str) -> int:
