@@ -35,3 +35,17 @@ def submit_sample(sample: SampleApplication) -> Case:
     return submit_application(
         uploads_for(sample), permit_type_id=FOOD, actor="test", channel="test"
     )
+
+
+def propose_from_checking(case_id: int) -> int:
+    """Run the real eligibility, review and proposal stages; return the decide task's id."""
+    from cases.approvals import propose_decision
+    from cases.eligibility import check_case_eligibility
+    from cases.review import review_case
+
+    check_case_eligibility(case_id)
+    review_case(case_id)
+    task = propose_decision(case_id)
+    assert task is not None
+    assert task.id is not None
+    return task.id

@@ -38,7 +38,13 @@ from cases.models import (
 )
 from cases.review import review_case
 from cases.samples import SampleApplication
-from tests.factories import CASEWORKER, FOOD, sample_application, submit_sample
+from tests.factories import (
+    CASEWORKER,
+    FOOD,
+    propose_from_checking,
+    sample_application,
+    submit_sample,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -104,12 +110,7 @@ def _case_at_checking(overrides: Mapping[str, str] | None = None) -> int:
 def _case_at_decision(overrides: Mapping[str, str] | None = None) -> tuple[int, int]:
     """A case waiting at the decision gate; returns (case id, decide task id)."""
     case_id = _case_at_checking(overrides)
-    check_case_eligibility(case_id)
-    review_case(case_id)
-    task = propose_decision(case_id)
-    assert task is not None
-    assert task.id is not None
-    return case_id, task.id
+    return case_id, propose_from_checking(case_id)
 
 
 def _case_awaiting_verification(stored_hkid: str) -> tuple[int, int]:

@@ -19,10 +19,9 @@ from PIL import Image
 from sqlmodel import func, select
 
 import web.app as web_app
-from cases.approvals import create_task, propose_decision
+from cases.approvals import create_task
 from cases.casework import get_case, transition
 from cases.db import session_scope
-from cases.eligibility import check_case_eligibility
 from cases.errors import DatabaseNotMigrated
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
@@ -37,8 +36,8 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
-from cases.review import review_case
 from cases.users import create_user
+from tests.factories import propose_from_checking
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -153,12 +152,7 @@ def case_at_decision_gate() -> tuple[int, int]:
     """A case taken through the real eligibility, review and proposal stages."""
     case_id = submitted_case()
     with_fields(case_id, CaseStatus.CHECKING)
-    check_case_eligibility(case_id)
-    review_case(case_id)
-    task = propose_decision(case_id)
-    assert task is not None
-    assert task.id is not None
-    return case_id, task.id
+    return case_id, propose_from_checking(case_id)
 
 
 def count(model: type, *where: Any) -> int:
