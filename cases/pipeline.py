@@ -9,14 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from cases.audit import append_event
 from cases.casework import get_case
 from cases.db import session_scope
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
-from cases.models import Case, Review, utcnow
+from cases.models import AuditEvent, Case, Review, utcnow
 
-__all__ = ["Stage", "describe_wait", "next_stage", "stalled_cases"]
+__all__ = [
+    "MAX_FAILED_RUNS",
+    "Stage",
+    "describe_wait",
+    "failures_since_last_move",
+    "next_stage",
+    "record_failure",
+    "stalled_cases",
+]
+
+
+# After this many failed runs without progress the resume flow stops retrying the case.
+MAX_FAILED_RUNS = 3
 
 
 class Stage(StrEnum):
@@ -66,4 +79,34 @@ def stalled_cases(older_than: dt.timedelta, *, limit: int = 100) -> list[int]:
             .order_by(col(Case.updated_at))
             .limit(limit)
         ).all()
-    return [row for row in rows if row is not None]
+        # A case whose runs keep failing is left for a person (its audit trail says why).
+        return [
+            row
+            for row in rows
+            if row is not None and failures_since_last_move(session, row) < MAX_FAILED_RUNS
+        ]
+
+
+def record_failure(case_id: int, *, run_id: str, message: str) -> None:
+    """Note in the case's audit trail that a flow run failed, and why (shown on the case page)."""
+    with session_scope() as session:
+        append_event(
+            session,
+            actor="system:flow",
+            action="processing.failed",
+            case_id=case_id,
+            payload={"flow_run_id": run_id, "error": message[:2000]},
+        )
+
+
+def failures_since_last_move(session: Session, case_id: int) -> int:
+    case = get_case(session, case_id)
+    return len(
+        session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.case_id == case_id,
+                AuditEvent.action == "processing.failed",
+                col(AuditEvent.at) >= case.updated_at,
+            )
+        ).all()
+    )

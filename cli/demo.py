@@ -14,6 +14,7 @@ from cases.db import session_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
+from cases.pipeline import failures_since_last_move
 from cases.samples import generate_application
 from cases.users import create_user
 from flows.deployments import start_case_flow
@@ -76,16 +77,18 @@ def submit_samples(count: int, *, seed: int) -> list[int]:
     return case_ids
 
 
-def _status(case_id: int) -> CaseStatus:
+def _settled(case_id: int) -> bool:
+    """At a gate, finished, or its last run failed (the audit trail says why)."""
     with session_scope() as session:
-        return CaseStatus(get_case(session, case_id).status)
+        status = CaseStatus(get_case(session, case_id).status)
+        return status not in AUTOMATIC_STATUSES or failures_since_last_move(session, case_id) > 0
 
 
 def wait_until_settled(case_ids: list[int], *, timeout: float) -> None:
     """Wait until no case is in a status the flow advances by itself."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(_status(case_id) not in AUTOMATIC_STATUSES for case_id in case_ids):
+        if all(_settled(case_id) for case_id in case_ids):
             return
         time.sleep(1)
 
@@ -122,11 +125,14 @@ def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
         for case_id in case_ids:
             case = get_case(session, case_id)
             letter = session.exec(select(Letter).where(Letter.case_id == case_id)).first()
+            failed = failures_since_last_move(session, case_id) > 0
             summaries.append(
                 CaseSummary(
                     case_id,
                     case.reference,
-                    case.status,
+                    f"{case.status} (processing failed; see the case's audit trail)"
+                    if failed
+                    else case.status,
                     case.decided_outcome or case.proposed_outcome,
                     letter.pdf_path if letter else None,
                     round(time.monotonic() - started, 1),

@@ -11,12 +11,13 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import FlowRun, State
 
 from cases.approvals import propose_decision
 from cases.eligibility import check_case_eligibility
 from cases.extraction import extract_case
 from cases.letters import issue_letter
-from cases.pipeline import Stage, describe_wait, next_stage
+from cases.pipeline import Stage, describe_wait, next_stage, record_failure
 from cases.review import review_case
 from cases.settings import get_settings
 
@@ -74,7 +75,14 @@ def _run_stage(stage: Stage, case_id: int) -> None:
             letter(case_id)
 
 
-@flow(name="process-case", flow_run_name="case-{case_id}")
+def _record_failure(flow: object, flow_run: FlowRun, state: State) -> None:
+    """Failure hook: the case's audit trail says that processing failed and why."""
+    record_failure(
+        int(flow_run.parameters["case_id"]), run_id=str(flow_run.id), message=str(state.message)
+    )
+
+
+@flow(name="process-case", flow_run_name="case-{case_id}", on_failure=[_record_failure])
 def process_case(case_id: int) -> str:
     """Advance the case from its current state; end at a human gate or when finished."""
     previous: Stage | None = None

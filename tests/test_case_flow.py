@@ -7,8 +7,10 @@ deployment, as an upload or a decision starts it.
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -20,6 +22,7 @@ from cases.casework import get_case
 from cases.db import session_scope, upgrade_database
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
+from cases.pipeline import failures_since_last_move
 from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from cli.services import start_services
@@ -209,3 +212,44 @@ def test_a_case_whose_trigger_was_lost_is_resumed() -> None:
     assert case.id in resumed
     assert status(case.id) in {CaseStatus.AWAITING_DECISION, CaseStatus.AWAITING_VERIFICATION}
     assert resume_stalled_cases.fn(older_than_s=0) == []  # nothing stalled any more
+
+
+@pytest.mark.usefixtures("services")
+def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None:
+    from cases.models import Document
+    from cases.pipeline import MAX_FAILED_RUNS, stalled_cases
+    from cases.storage import document_path
+
+    case = submit_sample(sample_application(15, overrides=ELIGIBLE))
+    assert case.id is not None
+    with session_scope() as session:
+        form = session.exec(select(Document).where(Document.case_id == case.id)).first()
+        assert form is not None
+    document_path(form.sha256).unlink()  # the document store lost the file
+
+    for attempt in range(1, MAX_FAILED_RUNS + 1):
+        start_case_flow(case.id, reason="test")
+        wait_for(lambda n=attempt: failure_count(case.id) == n, timeout=180)
+
+    with session_scope() as session:
+        failure = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.case_id == case.id, AuditEvent.action == "processing.failed"
+            )
+        ).first()
+    assert failure is not None
+    assert form.sha256 in failure.payload["error"]
+    assert status(case.id) == CaseStatus.EXTRACTING  # nothing half-done: no fields, no task
+    assert case.id not in stalled_cases(dt.timedelta(seconds=0))
+
+
+def failure_count(case_id: int) -> int:
+    with session_scope() as session:
+        return failures_since_last_move(session, case_id)
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(1)
