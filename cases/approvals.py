@@ -207,10 +207,7 @@ def _proposal_reason(eligibility: EligibilityResult, review: Review | None) -> s
         else "failed: " + ", ".join(f"{r['rule_id']} ({r['outcome_if_failed']})" for r in failed)
     )
     risk = f"review risk {review.risk}" if review else "no review"
-    return (
-        f"Proposed: {eligibility.outcome}. Rule set {eligibility.ruleset_version}: {summary}; "
-        f"{risk}."
-    )
+    return f"Rule set {eligibility.ruleset_version}: {summary}; {risk}."
 
 
 def propose_decision(case_id: int) -> ApprovalTask | None:

@@ -163,7 +163,7 @@ def test_good_values_reach_the_decision_gate_with_an_approval_proposal() -> None
     assert task.kind == TaskKind.DECIDE
     assert task.status == TaskStatus.OPEN
     assert task.required_role == Role.CASEWORKER
-    assert task.reason == "Proposed: approve. Rule set 2026.1: all 7 rules passed; review risk low."
+    assert task.reason == "Rule set 2026.1: all 7 rules passed; review risk low."
 
 
 def test_second_decision_is_refused_and_the_first_stands() -> None:

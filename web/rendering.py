@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from cases.catalogue import load_catalogue
 from web.auth import CSRF_FIELD, csrf_token
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
@@ -62,8 +63,16 @@ def _humanise(value: str) -> str:
     return str(value).replace("_", " ")
 
 
+def _permit_name(permit_type: str) -> str:
+    """The permit's English name from the catalogue; its id if the catalogue no longer has it."""
+    permit = load_catalogue().get(permit_type)
+    return permit.permit.name.en if permit else permit_type
+
+
 templates = Jinja2Templates(directory=VIEWS, context_processors=[_page_context])
-templates.env.filters.update(when=_when, percent=_percent, short=_short, humanise=_humanise)
+templates.env.filters.update(
+    when=_when, percent=_percent, short=_short, humanise=_humanise, permit_name=_permit_name
+)
 
 
 def render(

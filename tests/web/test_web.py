@@ -255,7 +255,8 @@ def test_inbox_lists_an_open_task(caseworker: TestClient) -> None:
     assert f'href="/cases/{case_id}"' in page.text
     assert reference in page.text
     assert "Decide" in page.text
-    assert "Proposed: approve" in page.text
+    assert "Proposed: <strong>approve</strong>" in page.text
+    assert "Food Business Licence" in page.text
 
 
 def test_inbox_highlights_overdue_tasks(caseworker: TestClient) -> None:
