@@ -41,6 +41,7 @@ __all__ = [
     "get_permit_type",
     "load_catalogue",
     "load_permit_type",
+    "load_ruleset",
 ]
 
 
@@ -229,6 +230,11 @@ def _load_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
 
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def load_ruleset(path: Path) -> Ruleset:
+    """One eligibility file, validated; CatalogueError (file, line, field) when it is not valid."""
+    return _parse(Ruleset, path)
 
 
 def _parse(model: type[M], path: Path) -> M:

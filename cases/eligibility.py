@@ -17,7 +17,15 @@ from sqlmodel import Session, select
 
 from cases.audit import append_event
 from cases.casework import get_case, transition
-from cases.catalogue import FieldType, Outcome, PermitType, Rule, Ruleset, get_permit_type
+from cases.catalogue import (
+    FieldType,
+    Outcome,
+    PermitType,
+    Rule,
+    Ruleset,
+    RuleTest,
+    get_permit_type,
+)
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import EligibilityResult, ExtractedField
@@ -29,6 +37,7 @@ __all__ = [
     "case_values",
     "check_case_eligibility",
     "evaluate_ruleset",
+    "run_inline_test",
     "run_inline_tests",
     "typed_value",
 ]
@@ -125,25 +134,25 @@ def evaluate_ruleset(ruleset: Ruleset, values: dict[str, Any]) -> Evaluation:
     return Evaluation(ruleset.version, outcome, results)
 
 
+def run_inline_test(ruleset: Ruleset, test: RuleTest) -> str | None:
+    """Run one of a rule set's own tests; None when it passes, else what differed."""
+    evaluation = evaluate_ruleset(ruleset, dict(test.input))
+    failed_ids = sorted(r.rule_id for r in evaluation.failed)
+    expected_ids = sorted(test.expect.failed_rules)
+    if evaluation.outcome == test.expect.outcome and (
+        not test.expect.failed_rules or failed_ids == expected_ids
+    ):
+        return None
+    return (
+        f"test '{test.name}': expected {test.expect.outcome} failing "
+        f"{expected_ids or 'nothing'}, got {evaluation.outcome} failing {failed_ids or 'nothing'}"
+    )
+
+
 def run_inline_tests(ruleset: Ruleset) -> list[tuple[str, str]]:
     """Run a rule set's own ``tests:``; return (test name, message) per failing test."""
-    failures: list[tuple[str, str]] = []
-    for test in ruleset.tests:
-        evaluation = evaluate_ruleset(ruleset, dict(test.input))
-        failed_ids = sorted(r.rule_id for r in evaluation.failed)
-        expected_ids = sorted(test.expect.failed_rules)
-        if evaluation.outcome != test.expect.outcome or (
-            test.expect.failed_rules and failed_ids != expected_ids
-        ):
-            failures.append(
-                (
-                    test.name,
-                    f"test '{test.name}': expected {test.expect.outcome} failing "
-                    f"{expected_ids or 'nothing'}, got {evaluation.outcome} failing "
-                    f"{failed_ids or 'nothing'}",
-                )
-            )
-    return failures
+    results = ((test.name, run_inline_test(ruleset, test)) for test in ruleset.tests)
+    return [(name, message) for name, message in results if message is not None]
 
 
 def typed_value(field_type: FieldType, text: str) -> Any:

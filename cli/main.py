@@ -26,11 +26,13 @@ catalogue_app = typer.Typer(
     help="The permit catalogue (rules, forms, letters).", no_args_is_help=True
 )
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+rules_app = typer.Typer(help="Eligibility rule files and their inline tests.", no_args_is_help=True)
 worker_app = typer.Typer(help="Long-running worker processes (started by `permits up`).")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(users_app, name="users")
+app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
 
 console = Console()
@@ -110,6 +112,45 @@ def catalogue_check(
         err.print(f"{len(problems)} problem(s) found")
         raise typer.Exit(1)
     console.print("[green]catalogue OK[/green]")
+
+
+@rules_app.command("check")
+@friendly
+def rules_check(
+    folder: Annotated[
+        Path | None, typer.Option(help="Catalogue folder (default: settings)")
+    ] = None,
+) -> None:
+    """Validate the rule files (and the rest of the catalogue they depend on)."""
+    catalogue_check(folder)
+
+
+@rules_app.command("test")
+@friendly
+def rules_test(
+    folder: Annotated[
+        Path | None, typer.Option(help="Catalogue folder (default: settings)")
+    ] = None,
+) -> None:
+    """Run every rule file's inline tests; name each failing test with its file."""
+    from cases.catalogue import load_catalogue
+    from cases.eligibility import run_inline_test
+
+    failures = total = 0
+    for permit_type in load_catalogue(folder).values():
+        for ruleset in permit_type.rulesets:
+            for test in ruleset.tests:
+                total += 1
+                message = run_inline_test(ruleset, test)
+                where = f"{permit_type.id} {ruleset.version}"
+                if message is None:
+                    console.print(f"[green]✓[/green] {where}: {test.name}", highlight=False)
+                else:
+                    failures += 1
+                    err.print(f"[red]✗[/red] {where}: {message}", highlight=False)
+    console.print(f"{total - failures} passed, {failures} failed")
+    if failures:
+        raise typer.Exit(1)
 
 
 @users_app.command("add")

@@ -212,3 +212,32 @@ def test_missing_number_refers_the_case_instead_of_crashing() -> None:
     assert floor_rule.outcome_if_failed == "refer"
     assert floor_rule.error
     assert floor_rule.values_read == {"floor_area_m2": None}
+
+
+def test_a_case_is_pinned_to_the_rule_set_in_force_on_its_application_date(
+    catalogue: Path,
+) -> None:
+    import datetime as dt
+
+    from cases.catalogue import load_permit_type
+
+    current = catalogue / FOOD / "eligibility-2026.yaml"
+    text = current.read_text(encoding="utf-8")
+    current.write_text(
+        text.replace(
+            "effective_from: 2026-01-01", "effective_from: 2026-01-01\neffective_to: 2027-01-01"
+        ),
+        encoding="utf-8",
+    )
+    (catalogue / FOOD / "eligibility-2027.yaml").write_text(
+        text.replace('version: "2026.1"', 'version: "2027.1"').replace(
+            "effective_from: 2026-01-01", "effective_from: 2027-01-01"
+        ),
+        encoding="utf-8",
+    )
+    permit_type = load_permit_type(catalogue / FOOD)
+
+    assert permit_type.ruleset_for(dt.date(2026, 12, 31)).version == "2026.1"
+    assert permit_type.ruleset_for(dt.date(2027, 1, 1)).version == "2027.1"
+    with pytest.raises(CatalogueError, match="no rule set is in force on 2025-12-31"):
+        permit_type.ruleset_for(dt.date(2025, 12, 31))

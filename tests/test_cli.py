@@ -58,3 +58,11 @@ def test_submit_without_running_services_says_how_to_start_them(
 
     assert result.exit_code == 1
     assert "start them with: permits up" in result.output
+
+
+def test_rules_test_runs_every_inline_test(cli: Invoke) -> None:
+    result = cli("rules", "test")
+
+    assert result.exit_code == 0
+    assert "a typical restaurant is approved" in result.output
+    assert "6 passed, 0 failed" in result.output
