@@ -4,21 +4,27 @@ A gate is a row in ``approvaltask``; the flow run that created it ends, and the 
 database for as long as it takes. Completing a task is a conditional update (``WHERE status =
 'open'``), so a double-click or a second browser tab applies the decision once and the second
 attempt gets a clear :class:`AlreadyDecided` instead of a second decision.
+
+Four-eyes: when the permit's approval policy marks a decision ``four_eyes``, the first person's
+decision does not decide the case. It is recorded and a second decide task (step 2) opens for the
+policy's role; the first person cannot complete it. A second person who confirms the same decision
+decides the case; one who decides otherwise makes a new first decision (which needs its own second
+pair of eyes when the policy says so).
+
+Claims and the exactly-once completion of a task live in :mod:`cases.tasks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.casework import get_case, transition
 from cases.catalogue import FieldType, get_permit_type
 from cases.db import session_scope
-from cases.errors import AlreadyDecided, NotFound, PermissionDenied, PermitsError
+from cases.errors import NotFound, PermitsError
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -26,103 +32,50 @@ from cases.models import (
     EligibilityResult,
     ExtractedField,
     FieldStatus,
+    InformationRequest,
     Review,
     Role,
     TaskKind,
     TaskStatus,
     utcnow,
 )
+from cases.tasks import (
+    ROLE_RANK,
+    Actor,
+    claim_task,
+    close_task,
+    create_task,
+    get_task,
+    open_task,
+    release_task,
+    role_name,
+)
 from cases.validators import normalise
 
 __all__ = [
+    "ROLE_RANK",
     "Actor",
     "Decision",
     "InvalidInput",
+    "claim_task",
+    "create_task",
     "decide",
     "open_task",
     "propose_decision",
+    "release_task",
+    "request_information",
     "verify_fields",
 ]
-
-ROLE_RANK = {Role.CASEWORKER: 1, Role.SENIOR_CASEWORKER: 2}
 
 
 class InvalidInput(PermitsError):
     http_status = 422
 
 
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: Role
-
-
 class Decision:
     APPROVE = "approve"
     REFUSE = "refuse"
     ALL = (APPROVE, REFUSE)
-
-
-def open_task(session: Session, case_id: int, kind: TaskKind) -> ApprovalTask | None:
-    return session.exec(
-        select(ApprovalTask).where(
-            ApprovalTask.case_id == case_id,
-            ApprovalTask.kind == kind,
-            ApprovalTask.status == TaskStatus.OPEN,
-        )
-    ).first()
-
-
-def create_task(
-    session: Session, case: Case, kind: TaskKind, *, reason: str, role: Role, actor: str
-) -> ApprovalTask:
-    permit = get_permit_type(case.permit_type).permit
-    due = case.submitted_at + dt.timedelta(days=permit.service_level_days)
-    task = ApprovalTask(
-        case_id=case.id or 0, kind=kind, reason=reason, required_role=role, due_at=due
-    )
-    session.add(task)
-    session.flush()
-    append_event(
-        session,
-        actor=actor,
-        action="task.created",
-        case_id=case.id,
-        payload={"task_id": task.id, "kind": kind, "reason": reason, "role": role},
-    )
-    return task
-
-
-def _claim(session: Session, task_id: int, kind: TaskKind, actor: Actor) -> ApprovalTask:
-    """Check the actor may complete the task, then mark it done exactly once."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None or task.kind != kind:
-        raise NotFound(f"no {kind.replace('_', ' ')} task with id {task_id}")
-    if ROLE_RANK.get(actor.role, 0) < ROLE_RANK.get(task.required_role, 99):
-        raise PermissionDenied(
-            f"this task needs the role '{task.required_role}' or higher; "
-            f"your role is '{actor.role}'"
-        )
-    if task.status != TaskStatus.OPEN:
-        raise AlreadyDecided(_already_done_message(task))
-    result = session.execute(
-        update(ApprovalTask)
-        .where(col(ApprovalTask.id) == task_id, col(ApprovalTask.status) == TaskStatus.OPEN)
-        .values(status=TaskStatus.DONE, completed_by=actor.username, completed_at=utcnow())
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(task)
-        raise AlreadyDecided(_already_done_message(task))
-    session.refresh(task)
-    return task
-
-
-def _already_done_message(task: ApprovalTask) -> str:
-    when = task.completed_at.strftime("%Y-%m-%d %H:%M") if task.completed_at else "earlier"
-    what = f"decided '{task.decision}'" if task.decision else "completed"
-    return (
-        f"This task was already {what} by {task.completed_by} at {when} UTC; nothing was changed."
-    )
 
 
 # --- verification gate --------------------------------------------------------------------------
@@ -141,7 +94,7 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
         }
         checked = _checked_values(corrections, fields, {f.name: f.type for f in permit.fields})
-        _claim(session, task_id, TaskKind.VERIFY_FIELDS, actor)
+        close_task(session, task_id, TaskKind.VERIFY_FIELDS, actor)
         changed = _apply_verification(session, fields, checked, actor)
         append_event(
             session,
@@ -242,35 +195,126 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
 
 
 def decide(task_id: int, decision: str, reason: str, *, actor: Actor) -> Case:
-    """Record a caseworker's decision. Refusal needs a reason; a second submission is refused."""
+    """Record a caseworker's decision. Refusal needs a reason; a second submission is refused.
+
+    A second person confirming a refusal may leave the reason empty: the first one's stands.
+
+    The case is DECIDED unless the policy wants four eyes on this decision and this is not the
+    second person confirming it: then a step-2 task opens and the case keeps waiting.
+    """
     reason = reason.strip()
     if decision not in Decision.ALL:
         raise InvalidInput(f"decision must be one of {', '.join(Decision.ALL)}, not '{decision}'")
-    if decision == Decision.REFUSE and not reason:
-        raise InvalidInput("A refusal needs a reason: it is quoted in the applicant's letter.")
     with session_scope() as session:
-        task = session.get(ApprovalTask, task_id)
-        if task is None:
-            raise NotFound(f"no task with id {task_id}")
+        task = get_task(session, task_id, TaskKind.DECIDE)
+        confirms = task.step == 2 and decision == task.first_decision
+        if decision == Decision.REFUSE and not reason and not confirms:
+            raise InvalidInput("A refusal needs a reason: it is quoted in the applicant's letter.")
         case = get_case(session, task.case_id, for_update=True)
-        task = _claim(session, task_id, TaskKind.DECIDE, actor)
+        task = close_task(session, task_id, TaskKind.DECIDE, actor)
         task.decision, task.decision_reason = decision, reason or None
         session.add(task)
-        case.decided_outcome, case.decision_reason = decision, reason or None
+        rule = get_permit_type(case.permit_type).permit.approval_policy.get(decision)  # type: ignore[call-overload]
+        if rule is not None and rule.four_eyes and not confirms:
+            _record_first_decision(session, case, task, Role(rule.role), actor)
+            return case
+        _record_final_decision(session, case, task, actor, confirms=confirms)
+        return case
+
+
+def _decision_payload(task: ApprovalTask, case: Case, actor: Actor) -> dict[str, object]:
+    return {
+        "task_id": task.id,
+        "decision": task.decision,
+        "proposed": case.proposed_outcome,
+        "reason": task.decision_reason or "",
+        "role": actor.role,
+    }
+
+
+def _record_first_decision(
+    session: Session, case: Case, task: ApprovalTask, role: Role, actor: Actor
+) -> None:
+    decision = task.decision or ""
+    append_event(
+        session,
+        actor=actor.username,
+        action="decision.first_approval",
+        case_id=case.id,
+        payload=_decision_payload(task, case, actor),
+    )
+    note = f": {task.decision_reason}" if task.decision_reason else ""
+    create_task(
+        session,
+        case,
+        TaskKind.DECIDE,
+        reason=f"Four-eyes: {actor.username} decided '{decision}'{note}. A second "
+        f"{role_name(role)} confirms it or decides otherwise.",
+        role=role,
+        actor=actor.username,
+        first_decision=(decision, actor.username),
+    )
+
+
+def _record_final_decision(
+    session: Session, case: Case, task: ApprovalTask, actor: Actor, *, confirms: bool
+) -> None:
+    decision = task.decision or ""
+    case.decided_outcome, case.decision_reason = decision, task.decision_reason
+    if confirms and not task.decision_reason:
+        # The letter quotes the reason: keep the first person's when the second adds none.
+        first = session.exec(
+            select(ApprovalTask)
+            .where(
+                ApprovalTask.case_id == case.id,
+                ApprovalTask.kind == TaskKind.DECIDE,
+                ApprovalTask.completed_by == task.first_decision_by,
+                ApprovalTask.decision == decision,
+            )
+            .order_by(col(ApprovalTask.id).desc())
+        ).first()
+        case.decision_reason = first.decision_reason if first else None
+    payload = _decision_payload(task, case, actor)
+    if confirms:
+        payload["second_approval_of"] = task.first_decision_by
+    append_event(
+        session, actor=actor.username, action="decision.recorded", case_id=case.id, payload=payload
+    )
+    why = f"decision: {decision}" + (" (confirmed by a second person)" if confirms else "")
+    transition(session, case, CaseStatus.DECIDED, actor=actor.username, why=why)
+
+
+# --- request information from the applicant -----------------------------------------------------
+
+
+def request_information(task_id: int, what: str, due_on: dt.date, *, actor: Actor) -> Case:
+    """Ask the applicant for something instead of deciding: the open gate task is cancelled."""
+    what = what.strip()
+    if not what:
+        raise InvalidInput("Say what the applicant should send: it is shown to them.")
+    if due_on <= utcnow().date():
+        raise InvalidInput("The date the applicant has to answer by must be in the future.")
+    with session_scope() as session:
+        task = get_task(session, task_id)
+        case = get_case(session, task.case_id, for_update=True)
+        close_task(session, task_id, None, actor, status=TaskStatus.CANCELLED)
+        request = InformationRequest(
+            case_id=case.id or 0, what=what, due_on=due_on, requested_by=actor.username
+        )
+        session.add(request)
+        session.flush()
         append_event(
             session,
             actor=actor.username,
-            action="decision.recorded",
+            action="information.requested",
             case_id=case.id,
-            payload={
-                "task_id": task_id,
-                "decision": decision,
-                "proposed": case.proposed_outcome,
-                "reason": reason,
-                "role": actor.role,
-            },
+            payload={"task_id": task_id, "what": what, "due_on": due_on.isoformat()},
         )
         transition(
-            session, case, CaseStatus.DECIDED, actor=actor.username, why=f"decision: {decision}"
+            session,
+            case,
+            CaseStatus.AWAITING_APPLICANT,
+            actor=actor.username,
+            why=f"information requested, due {due_on.isoformat()}",
         )
         return case

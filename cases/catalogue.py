@@ -23,10 +23,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cases.errors import CatalogueError, CatalogueProblem, NotFound
+from cases.jdm import expand_jdm_tables
 from cases.settings import get_settings
 
 __all__ = [
     "ApprovalRule",
+    "ComputedValue",
+    "DecisionTable",
     "FieldSpec",
     "FieldType",
     "FormField",
@@ -37,11 +40,14 @@ __all__ = [
     "Rule",
     "RuleTest",
     "Ruleset",
+    "TableRow",
     "Text",
     "get_permit_type",
+    "line_at",
     "load_catalogue",
     "load_permit_type",
     "load_ruleset",
+    "yaml_lines",
 ]
 
 
@@ -64,6 +70,7 @@ class FieldType(StrEnum):
     MONEY = "money"
     HKID = "hkid"
     PHONE = "phone"
+    BOOLEAN = "boolean"  # a checkbox: "yes" or "no"
 
 
 class FieldSpec(_Strict):
@@ -102,6 +109,10 @@ class Permit(_Strict):
     required_documents: list[DocumentRequirement]
     fields: list[FieldSpec]
     approval_policy: dict[Literal["approve", "refuse"], ApprovalRule]
+    quality_sample_percent: Annotated[float, Field(ge=0, le=100)] = Field(
+        0.0,
+        description="Share of cases whose fields a person checks at random for a quality audit.",
+    )
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:
@@ -122,6 +133,16 @@ class FormField(_Strict):
     field: str
     box_mm: Annotated[tuple[float, float, float, float], Field(description="x, y, width, height")]
     allowlist: str | None = None
+    kind: Literal["text", "comb", "checkbox"] = Field(
+        "text", description="comb: one box per character (needs cells); checkbox: ticked or not."
+    )
+    cells: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _comb_has_cells(self) -> FormField:
+        if (self.kind == "comb") != (self.cells is not None):
+            raise ValueError("cells is given for, and only for, a field of kind 'comb'")
+        return self
 
 
 class FormLayout(_Strict):
@@ -131,18 +152,66 @@ class FormLayout(_Strict):
     fields: list[FormField]
 
 
+_NAME = r"^[a-z][a-z0-9_]*$"
+Cell = str | int | float | bool
+
+
 class Rule(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z]+-[0-9]+$")]
     title: Text
     legal_reference: str
+    applies_when: str | None = Field(
+        None, description="Zen expression; when false the rule is recorded as not applicable."
+    )
     expression: str
     outcome_if_failed: Literal[Outcome.REFUSE, Outcome.REFER, Outcome.REQUEST_INFO]
     reason: Text
 
 
+class ComputedValue(_Strict):
+    """A named value worked out once from the fields, before the tables and the rules."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    expression: str
+    description: str
+
+
+class TableRow(_Strict):
+    """``when``: input name -> zen unary test (``-`` or absent: any); ``then``: output values."""
+
+    when: dict[str, Cell] = {}
+    then: dict[str, Cell | None]
+
+
+class DecisionTable(_Strict):
+    name: Annotated[str, Field(pattern=_NAME)]
+    description: str
+    legal_reference: str | None = None
+    source: str | None = Field(
+        None, description="The JDM file (GoRules editor export) the table was read from."
+    )
+    hit_policy: Literal["first", "collect"] = "first"
+    inputs: Annotated[list[str], Field(min_length=1)]
+    outputs: Annotated[list[Annotated[str, Field(pattern=_NAME)]], Field(min_length=1)]
+    rows: Annotated[list[TableRow], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _cells_name_columns(self) -> DecisionTable:
+        for i, row in enumerate(self.rows):
+            unknown = sorted(set(row.when) - set(self.inputs))
+            if unknown:
+                raise ValueError(f"rows.{i}.when: {', '.join(unknown)} is not one of the inputs")
+            unknown = sorted(set(row.then) - set(self.outputs))
+            if unknown:
+                raise ValueError(f"rows.{i}.then: {', '.join(unknown)} is not one of the outputs")
+        return self
+
+
 class RuleTestExpectation(_Strict):
     outcome: Outcome
     failed_rules: list[str] = []
+    not_applicable: list[str] | None = None
+    fee: float | None = None
 
 
 class RuleTest(_Strict):
@@ -155,8 +224,25 @@ class Ruleset(_Strict):
     version: str
     effective_from: dt.date
     effective_to: dt.date | None = None
+    computed: list[ComputedValue] = []
+    tables: list[DecisionTable] = []
+    fee: str | None = Field(
+        None, description="Zen expression giving the fee in HK$, e.g. licence_fee.fee"
+    )
     rules: list[Rule]
     tests: list[RuleTest] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Ruleset:
+        names = [c.name for c in self.computed] + [t.name for t in self.tables]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"computed and table names must be unique; repeated: {duplicates}")
+        ids = [r.id for r in self.rules]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"rule ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
@@ -171,6 +257,9 @@ class PermitType(BaseModel):
     permit: Permit
     form: FormLayout
     rulesets: list[Ruleset]
+    ruleset_paths: list[Path] = Field(
+        default_factory=list, description="The file each rule set came from, in the same order."
+    )
 
     @property
     def id(self) -> str:
@@ -229,6 +318,16 @@ def _load_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     return data, lines
 
 
+def yaml_lines(path: Path) -> dict[tuple[Any, ...], int]:
+    """Line (1-based) of every key and item in a YAML file, keyed by its path (``("rules", 0)``)."""
+    return _load_yaml(path)[1]
+
+
+def line_at(lines: dict[tuple[Any, ...], int], *loc: Any) -> int | None:
+    """The line of ``loc``, or of its nearest enclosing key when ``loc`` itself is not there."""
+    return _nearest_line(lines, loc)
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -239,6 +338,8 @@ def load_ruleset(path: Path) -> Ruleset:
 
 def _parse(model: type[M], path: Path) -> M:
     data, lines = _load_yaml(path)
+    if model is Ruleset:
+        data = expand_jdm_tables(path, data)
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -298,9 +399,11 @@ def load_permit_type(folder: Path) -> PermitType:
         except CatalogueError as exc:
             problems.extend(exc.problems)
     rulesets: list[Ruleset] = []
+    paths: list[Path] = []
     for path in sorted(folder.glob("eligibility-*.yaml")):
         try:
             rulesets.append(_parse(Ruleset, path))
+            paths.append(path)
         except CatalogueError as exc:
             problems.extend(exc.problems)
     if not rulesets and not problems:
@@ -308,7 +411,11 @@ def load_permit_type(folder: Path) -> PermitType:
     if problems:
         raise CatalogueError(problems)
     permit_type = PermitType(
-        folder=folder, permit=parsed["permit"], form=parsed["form"], rulesets=rulesets
+        folder=folder,
+        permit=parsed["permit"],
+        form=parsed["form"],
+        rulesets=rulesets,
+        ruleset_paths=paths,
     )
     problems = _cross_check(permit_type)
     if problems:

@@ -7,9 +7,10 @@ or that has moved on, is left as it is.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import pypdfium2 as pdfium
 from PIL import Image
 from sqlmodel import Session, select
 
@@ -21,13 +22,22 @@ from cases.catalogue import FieldSpec, PermitType, get_permit_type
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.ocr.forms import read_form_page
+from cases.ocr.pages import document_pages
+from cases.settings import get_settings
 from cases.storage import read_document
 from cases.validators import normalise, parse_date
 
-__all__ = ["ExtractionSummary", "extract_case", "flag_reason", "page_image"]
+__all__ = [
+    "ExtractionSummary",
+    "extract_case",
+    "flag_reason",
+    "in_quality_sample",
+    "page_image",
+]
 
 ACTOR = "system:extraction"
-PDF_DPI = 200
+Readings = dict[str, tuple[Document, ocr.FieldReading]]
 
 
 @dataclass
@@ -38,34 +48,63 @@ class ExtractionSummary:
     skipped: bool = False
 
 
-def page_image(document: Document) -> Image.Image:
-    """The first page of a stored document as an RGB image (PDFs rendered at PDF_DPI)."""
+def page_image(document: Document) -> Image.Image | None:
+    """The first scanned page of a stored document as an RGB image; None for a typed PDF."""
     data = read_document(document.sha256)
-    if document.media_type == "application/pdf":
-        pdf = pdfium.PdfDocument(data)
-        try:
-            rendered: Image.Image = pdf[0].render(scale=PDF_DPI / 72).to_pil()
-            return rendered.convert("RGB")
-        finally:
-            pdf.close()
-    return ocr.load_image(data)
+    dpi = get_settings().pdf_render_dpi
+    first = next(iter(document_pages(data, document.media_type, dpi=dpi)))
+    return first.image
+
+
+def _read_pages(document: Document, permit_type: PermitType) -> list[ocr.FieldReading]:
+    """Readings from every page of one document (ValueError when a page cannot be decoded)."""
+    labels = {spec.name: spec.label.en for spec in permit_type.permit.fields}
+    dpi = get_settings().pdf_render_dpi
+    found: list[ocr.FieldReading] = []
+    for page in document_pages(read_document(document.sha256), document.media_type, dpi=dpi):
+        if document.kind == "application_form":
+            found += read_form_page(page, permit_type.form, labels)
+        elif page.image is not None:
+            found += ocr.read_id_card(page.image, page=page.number)
+    return found
+
+
+def _better(reading: ocr.FieldReading, than: ocr.FieldReading | None) -> bool:
+    """A page that has the value beats one that has not; then the more confident reading."""
+    return than is None or (bool(reading.text), reading.confidence) > (
+        bool(than.text),
+        than.confidence,
+    )
 
 
 def _read_documents(
-    documents: list[Document], permit_type: PermitType
-) -> dict[str, tuple[Document, ocr.FieldReading]]:
-    readings: dict[str, tuple[Document, ocr.FieldReading]] = {}
+    documents: Iterable[Document], permit_type: PermitType
+) -> tuple[Readings, dict[str, str]]:
+    """The best reading of each field, and why a document kind could not be read (by kind)."""
+    readings: Readings = {}
+    unreadable: dict[str, str] = {}
     for document in documents:
-        image = page_image(document)
-        if document.kind == "application_form":
-            found = ocr.read_form(image, permit_type.form)
-        elif document.kind == "id_card":
-            found = ocr.read_id_card(image)
-        else:
+        if document.kind not in ("application_form", "id_card"):
+            continue
+        try:
+            found = _read_pages(document, permit_type)
+        except ValueError as exc:
+            unreadable[document.kind] = (
+                f"the document '{document.filename}' could not be read ({exc}); "
+                "ask the applicant for a new copy and type the value in"
+            )
             continue
         for reading in found:
-            readings[reading.name] = (document, reading)
-    return readings
+            if _better(reading, readings.get(reading.name, (None, None))[1]):
+                readings[reading.name] = (document, reading)
+    return readings, unreadable
+
+
+def in_quality_sample(permit_type: PermitType, case_id: int) -> bool:
+    """Whether this case is in the permit's random quality-audit sample; the same on every run."""
+    percent = permit_type.permit.quality_sample_percent
+    digest = hashlib.sha256(f"{permit_type.id}:{case_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < round(percent * 100)
 
 
 def flag_reason(spec: FieldSpec, text: str, confidence: float, error: str | None) -> str | None:
@@ -86,15 +125,24 @@ def _store_fields(
     session: Session,
     case_id: int,
     permit_type: PermitType,
-    readings: dict[str, tuple[Document, ocr.FieldReading]],
+    readings: Readings,
+    unreadable: dict[str, str],
 ) -> ExtractionSummary:
     summary = ExtractionSummary(case_id)
+    sampled = in_quality_sample(permit_type, case_id)
     for spec in permit_type.permit.fields:
         document, reading = readings.get(spec.name, (None, None))
         text = reading.text.strip() if reading else ""
         confidence = reading.confidence if reading else 0.0
         value, error = normalise(spec.type, text) if text else (None, None)
         reason = flag_reason(spec, text, confidence, error)
+        if reading is None and spec.source in unreadable:
+            reason = unreadable[spec.source]
+        if reason is None and sampled:
+            reason = (
+                f"quality sample: {permit_type.permit.quality_sample_percent:g}% of cases are "
+                "checked by a person at random"
+            )
         session.add(
             ExtractedField(
                 case_id=case_id,
@@ -141,12 +189,12 @@ def extract_case(case_id: int) -> ExtractionSummary:
         return ExtractionSummary(case_id, skipped=True)
     documents, permit_type_id = started
     permit_type = get_permit_type(permit_type_id)
-    readings = _read_documents(documents, permit_type)
+    readings, unreadable = _read_documents(documents, permit_type)
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         if case.status != CaseStatus.EXTRACTING or _has_fields(session, case_id):
             return ExtractionSummary(case_id, skipped=True)  # another run got here first
-        summary = _store_fields(session, case_id, permit_type, readings)
+        summary = _store_fields(session, case_id, permit_type, readings, unreadable)
         application_date = readings.get("application_date")
         if application_date:
             case.application_date = parse_date(application_date[1].text)
@@ -157,6 +205,7 @@ def extract_case(case_id: int) -> ExtractionSummary:
             case_id=case_id,
             payload={
                 "engine": ocr.ENGINE_VERSION,
+                "read_by": sorted({reading.engine for _, reading in readings.values()}),
                 "documents": [d.id for d in documents],
                 "fields": summary.fields,
                 "flagged": summary.flagged,

@@ -20,6 +20,7 @@ from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
 from cases.errors import InvalidDocument
 from cases.models import Applicant, Case, Document, utcnow
+from cases.ocr.reader import strict_decoding
 from cases.settings import get_settings
 from cases.storage import store_bytes
 
@@ -63,21 +64,47 @@ def _media_type(upload: Upload) -> str:
     )
 
 
+def _check_pages(upload: Upload, pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise InvalidDocument(
+            upload.filename,
+            f"the document has {pages} pages, more than the {max_pages} accepted; "
+            "upload the application form and each supporting document as separate files",
+        )
+
+
+def _check_pixels(upload: Upload, size: tuple[int, int], max_pixels: int, page: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        where = f"page {page} of " if page > 1 else ""
+        raise InvalidDocument(
+            upload.filename,
+            f"{where}the image is {width}x{height} pixels ({width * height / 1e6:.0f} "
+            f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted; "
+            "scan at 300 dpi or less",
+        )
+
+
+def _open_frames(upload: Upload, max_pixels: int, max_pages: int) -> tuple[int, int, int]:
+    """Width and height of the first frame and the frame count; every frame is checked."""
+    with strict_decoding(), Image.open(io.BytesIO(upload.data)) as image:
+        frames = getattr(image, "n_frames", 1)
+        _check_pages(upload, frames, max_pages)
+        width, height = image.size
+        for index in range(frames):
+            image.seek(index)
+            _check_pixels(upload, image.size, max_pixels, index + 1)
+            image.load()
+    return width, height, frames
+
+
 def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> DocumentInfo:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(upload.data)) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise InvalidDocument(
-                        upload.filename,
-                        f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} "
-                        f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted; "
-                        "scan at 300 dpi or less",
-                    )
-                frames = getattr(image, "n_frames", 1)
-                image.load()
+            width, height, frames = _open_frames(
+                upload, max_pixels, get_settings().max_document_pages
+            )
     except InvalidDocument:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -105,6 +132,7 @@ def _inspect_pdf(upload: Upload) -> DocumentInfo:
         pages = len(pdf)
         if pages == 0:
             raise InvalidDocument(upload.filename, "the PDF has no pages")
+        _check_pages(upload, pages, get_settings().max_document_pages)
         width, height = pdf[0].get_size()
         return DocumentInfo("application/pdf", pages, round(width), round(height))
     finally:

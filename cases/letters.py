@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,14 @@ from sqlmodel import Session, select
 
 from cases.audit import append_event
 from cases.casework import get_case, transition
-from cases.catalogue import get_permit_type
+from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.lifecycle import CaseStatus
 from cases.models import Case, EligibilityResult, ExtractedField, Letter
 from cases.settings import get_settings
 
-__all__ = ["issue_letter", "letter_context", "render_letter_html", "template_name"]
+__all__ = ["format_fee", "issue_letter", "letter_context", "render_letter_html", "template_name"]
 
 ACTOR = "system:letters"
 
@@ -82,16 +83,25 @@ def _locate(root: Path, name: str, message: str) -> tuple[Path, int | None]:
     return root / name, None
 
 
+def format_fee(fee: Decimal | float | None) -> str:
+    """A fee as a letter prints it (``HK$5,120.00``); empty when no fee applies."""
+    return "" if fee is None else f"HK${Decimal(str(fee)):,.2f}"
+
+
 def letter_context(session: Session, case: Case) -> dict[str, Any]:
-    permit = get_permit_type(case.permit_type).permit
-    fields = {
+    permit_type = get_permit_type(case.permit_type)
+    permit = permit_type.permit
+    # every field of the permit, "" when the case has none stored (an optional field left blank)
+    fields = {spec.name: "" for spec in permit.fields} | {
         f.name: f.value
         for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
     }
     eligibility = session.exec(
         select(EligibilityResult).where(EligibilityResult.case_id == case.id)
     ).first()
-    failed = [r for r in (eligibility.trace["rules"] if eligibility else []) if not r["passed"]]
+    trace = eligibility.trace if eligibility else {}
+    # rules that could not be evaluated sent the case to a person; a letter cites only unmet ones
+    failed = [r for r in trace.get("rules", []) if not r["passed"] and not r.get("error")]
     return {
         "reference": case.reference,
         "permit_name": permit.name.en,
@@ -102,7 +112,24 @@ def letter_context(session: Session, case: Case) -> dict[str, Any]:
         "decision_reason": case.decision_reason or "",
         "failed_rules": failed,
         "ruleset_version": case.ruleset_version or "",
+        "fee": format_fee(eligibility.fee if eligibility else None),
+        "tables": _table_results(permit_type, case.ruleset_version, trace),
     }
+
+
+def _table_results(
+    permit_type: PermitType, version: str | None, trace: dict[str, Any]
+) -> dict[str, Any]:
+    """Each table of the case's rule set by name (None when it has no result, e.g. a case
+    evaluated before the table existed), so ``{% if tables.x %}`` never meets an undefined."""
+    results: dict[str, Any] = {
+        table.name: None
+        for ruleset in permit_type.rulesets
+        if ruleset.version == version
+        for table in ruleset.tables
+    }
+    results.update({t["name"]: t["result"] for t in trace.get("tables", [])})
+    return results
 
 
 def _write_pdf(html: str, pdf_path: Path) -> bytes:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from cases.lifecycle import CaseStatus
@@ -22,6 +22,7 @@ __all__ = [
     "EligibilityResult",
     "ExtractedField",
     "FieldStatus",
+    "InformationRequest",
     "Letter",
     "Review",
     "Role",
@@ -78,6 +79,8 @@ class Case(SQLModel, table=True):
     decided_outcome: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow)
+    # argon2 hash of the applicant's access code for the public status page (cases.access).
+    access_code_hash: str | None = Field(default=None, max_length=255)
 
 
 class Document(SQLModel, table=True):
@@ -153,6 +156,9 @@ class TaskStatus(StrEnum):
 
 
 class ApprovalTask(SQLModel, table=True):
+    # The inbox filters open tasks and sorts them by due date: one index serves both.
+    __table_args__ = (Index("ix_approvaltask_status_due_at", "status", "due_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     kind: TaskKind = Field(sa_type=String(32))
@@ -165,6 +171,24 @@ class ApprovalTask(SQLModel, table=True):
     completed_at: dt.datetime | None = None
     decision: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = None
+    claimed_by: str | None = Field(default=None, max_length=64, index=True)
+    claimed_at: dt.datetime | None = None
+    # Four-eyes: step 2 confirms the decision ``first_decision`` made by ``first_decision_by``,
+    # who may not complete it.
+    step: int = 1
+    first_decision: str | None = Field(default=None, max_length=32)
+    first_decision_by: str | None = Field(default=None, max_length=64)
+
+
+class InformationRequest(SQLModel, table=True):
+    """What a caseworker asked the applicant for, and by when (shown on the status page)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    what: str
+    due_on: dt.date
+    requested_by: str = Field(max_length=64)
+    requested_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class Letter(SQLModel, table=True):

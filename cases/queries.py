@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import true
+from sqlmodel import Session, col, func, select
 
 from cases.casework import get_case
 from cases.catalogue import Permit, get_permit_type
@@ -23,24 +25,35 @@ from cases.models import (
     Document,
     EligibilityResult,
     ExtractedField,
+    FieldStatus,
+    InformationRequest,
     Letter,
     Review,
+    Role,
     TaskKind,
     TaskStatus,
     utcnow,
 )
+from cases.settings import get_settings
+from cases.tasks import ROLE_RANK, Actor
 
 __all__ = [
     "CaseFile",
+    "DueFilter",
     "FieldRow",
+    "InboxFilters",
     "InboxItem",
+    "InboxPage",
+    "Queue",
     "case_document",
     "case_file",
     "case_letter",
     "case_summary",
+    "inbox",
     "open_tasks",
     "recent_cases",
     "task_case_id",
+    "workable_roles",
 ]
 
 
@@ -49,23 +62,148 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+class Queue(StrEnum):
+    MINE = "mine"  # claimed by me
+    TEAM = "team"  # every open task my role may work
+    ALL = "all"  # every open task (auditors, admins: read only)
+
+
+class DueFilter(StrEnum):
+    OVERDUE = "overdue"
+    WEEK = "week"  # due within seven days, overdue included
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    queue: Queue = Queue.TEAM
+    permit_type: str | None = None
+    kind: TaskKind | None = None
+    risk: str | None = None
+    due: DueFilter | None = None
+
+
 @dataclass(frozen=True)
 class InboxItem:
     task: ApprovalTask
     case: Case
     overdue: bool
+    risk: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[InboxItem]
+    total: int
+    page: int
+    page_size: int
+    counts: dict[Queue, int]
+    overdue: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def workable_roles(role: Role) -> list[Role]:
+    """The task roles someone with ``role`` may complete (a senior does a caseworker's work)."""
+    rank = ROLE_RANK.get(role, 0)
+    return [r for r, needed in ROLE_RANK.items() if rank and needed <= rank]
+
+
+def _queue_condition(queue: Queue, user: Actor) -> Any:
+    if queue == Queue.MINE:
+        return col(ApprovalTask.claimed_by) == user.username
+    if queue == Queue.TEAM:
+        return col(ApprovalTask.required_role).in_([str(r) for r in workable_roles(user.role)])
+    return true()
+
+
+def _filtered(statement: Any, filters: InboxFilters, user: Actor, now: dt.datetime) -> Any:
+    statement = statement.where(
+        col(ApprovalTask.status) == TaskStatus.OPEN, _queue_condition(filters.queue, user)
+    )
+    if filters.permit_type:
+        statement = statement.where(col(Case.permit_type) == filters.permit_type)
+    if filters.kind:
+        statement = statement.where(col(ApprovalTask.kind) == filters.kind)
+    if filters.risk:
+        statement = statement.where(col(Review.risk) == filters.risk)
+    if filters.due == DueFilter.OVERDUE:
+        statement = statement.where(col(ApprovalTask.due_at) < now)
+    elif filters.due == DueFilter.WEEK:
+        statement = statement.where(col(ApprovalTask.due_at) < now + dt.timedelta(days=7))
+    return statement
+
+
+def _joined(statement: Any, filters: InboxFilters | None = None) -> Any:
+    """Join the case and its review; a count joins only what its filters need."""
+    if filters is None or filters.permit_type:
+        statement = statement.join(Case, col(Case.id) == col(ApprovalTask.case_id))
+    if filters is None:
+        return statement.outerjoin(Review, col(Review.case_id) == col(ApprovalTask.case_id))
+    if filters.risk:
+        statement = statement.join(Review, col(Review.case_id) == col(ApprovalTask.case_id))
+    return statement
+
+
+def _count(session: Session, filters: InboxFilters, user: Actor, now: dt.datetime) -> int:
+    statement = _filtered(
+        _joined(select(func.count()).select_from(ApprovalTask), filters), filters, user, now
+    )
+    return int(session.exec(statement).one())
+
+
+def inbox(
+    *,
+    session: Session,
+    user: Actor,
+    filters: InboxFilters | None = None,
+    page: int = 1,
+    page_size: int = 25,
+    now: dt.datetime | None = None,
+) -> InboxPage:
+    """One page of open tasks, most urgent first, with the size of each queue.
+
+    The tasks are walked in due order through the ``(status, due_at, id)`` index and the page is
+    cut in the database (LIMIT/OFFSET), so the cost follows the page, not the number of cases.
+    """
+    now = now or utcnow()
+    filters = filters or InboxFilters()
+    page = max(1, page)
+    statement = _filtered(
+        _joined(select(ApprovalTask, Case, Review.risk)),
+        filters,
+        user,
+        now,
+    )
+    rows = session.exec(
+        statement.order_by(col(ApprovalTask.due_at), col(ApprovalTask.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    items = [
+        InboxItem(task, case, task.due_at is not None and _as_utc(task.due_at) < now, risk)
+        for task, case, risk in rows
+    ]
+    counts = {q: _count(session, InboxFilters(queue=q), user, now) for q in Queue}
+    return InboxPage(
+        items=items,
+        total=_count(session, filters, user, now),
+        page=page,
+        page_size=page_size,
+        counts=counts,
+        overdue=_count(session, InboxFilters(queue=Queue.ALL, due=DueFilter.OVERDUE), user, now),
+    )
 
 
 def open_tasks(*, session: Session, now: dt.datetime | None = None) -> list[InboxItem]:
-    """Open approval tasks with their case, most urgent first (no due date last)."""
+    """Every open task with its case, most urgent first (for scripts; the inbox pages)."""
     now = now or utcnow()
     rows = session.exec(
         select(ApprovalTask, Case)
         .join(Case, col(Case.id) == col(ApprovalTask.case_id))
         .where(ApprovalTask.status == TaskStatus.OPEN)
-        .order_by(
-            col(ApprovalTask.due_at).is_(None), col(ApprovalTask.due_at), col(ApprovalTask.id)
-        )
+        .order_by(col(ApprovalTask.due_at), col(ApprovalTask.id))
     ).all()
     return [
         InboxItem(task, case, task.due_at is not None and _as_utc(task.due_at) < now)
@@ -90,6 +228,54 @@ class FieldRow:
 
 
 @dataclass(frozen=True)
+class FieldBox:
+    """Where OCR read a field, in the page image's pixels: [x0, y0, x1, y1]."""
+
+    name: str
+    label: str
+    bbox: tuple[int, int, int, int]
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class PageView:
+    """A document's first page (what OCR read) with the boxes of the fields read from it.
+
+    The size is worked out from the upload's; the page's script corrects it from the image itself
+    (an EXIF-rotated photo swaps the two).
+    """
+
+    document: Document
+    width: int
+    height: int
+    boxes: list[FieldBox]
+
+
+def _page_views(documents: list[Document], rows: list[FieldRow]) -> list[PageView]:
+    views: list[PageView] = []
+    for document in documents:
+        boxes = [
+            FieldBox(
+                row.field.name,
+                row.label,
+                (row.field.bbox[0], row.field.bbox[1], row.field.bbox[2], row.field.bbox[3]),
+                row.field.status == FieldStatus.FLAGGED,
+            )
+            for row in rows
+            if row.field.document_id == document.id
+            and row.field.page == 1
+            and len(row.field.bbox) == 4
+        ]
+        # Boxes are in the pixels of the page as extraction rasterised it (PDFs at this dpi).
+        dpi = get_settings().pdf_render_dpi
+        scale = dpi / 72 if document.media_type == "application/pdf" else 1
+        width = round((document.width_px or 1000) * scale)
+        height = round((document.height_px or 1400) * scale)
+        views.append(PageView(document, width, height, boxes))
+    return views
+
+
+@dataclass(frozen=True)
 class CaseFile:
     """Everything the case page shows, loaded in one go."""
 
@@ -103,6 +289,8 @@ class CaseFile:
     decide_task: ApprovalTask | None
     letters: list[Letter]
     events: list[AuditEvent]
+    pages: list[PageView]
+    information_requests: list[InformationRequest]
 
     @property
     def rule_results(self) -> list[dict[str, Any]]:
@@ -140,18 +328,18 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
     case = get_case(session, case_id)
     permit = _permit(case)
     tasks = list(session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)))
+    documents = list(
+        session.exec(select(Document).where(Document.case_id == case_id).order_by(col(Document.id)))
+    )
+    fields = _field_rows(
+        list(session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))),
+        permit,
+    )
     return CaseFile(
         case=case,
         permit_name=permit.name.en if permit else case.permit_type,
-        documents=list(
-            session.exec(
-                select(Document).where(Document.case_id == case_id).order_by(col(Document.id))
-            )
-        ),
-        fields=_field_rows(
-            list(session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))),
-            permit,
-        ),
+        documents=documents,
+        fields=fields,
         eligibility=session.exec(
             select(EligibilityResult).where(EligibilityResult.case_id == case_id)
         ).first(),
@@ -166,6 +354,14 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
                 select(AuditEvent)
                 .where(AuditEvent.case_id == case_id)
                 .order_by(col(AuditEvent.seq))
+            )
+        ),
+        pages=_page_views(documents, fields),
+        information_requests=list(
+            session.exec(
+                select(InformationRequest)
+                .where(InformationRequest.case_id == case_id)
+                .order_by(col(InformationRequest.id))
             )
         ),
     )

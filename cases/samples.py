@@ -21,7 +21,15 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from cases.catalogue import FormLayout
 from cases.validators import hkid_check_digit
 
-__all__ = ["FONT_DIR", "SampleApplication", "font_path", "generate_application", "random_truth"]
+__all__ = [
+    "FONT_DIR",
+    "SampleApplication",
+    "blank_form",
+    "font_path",
+    "generate_application",
+    "random_truth",
+    "typed_form_pdf",
+]
 
 FONT_DIR = Path("/usr/share/fonts/truetype")
 _FONT_FILES = {
@@ -121,6 +129,9 @@ def random_truth(seed: int) -> dict[str, str]:
         "fire_certificate_no": f"FSD-2026-{rng.randrange(10**5):05d}",
         "application_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
     }
+    ticks = random.Random(f"checkboxes-{seed}")  # its own stream: the fields above stay as they are
+    truth["has_fire_certificate"] = "yes" if ticks.random() < 0.8 else "no"
+    truth["agrees_to_inspection"] = "yes" if ticks.random() < 0.9 else "no"
     truth["id_card_name"] = truth["applicant_name"]
     truth["id_card_number"] = truth["hkid"]
     return truth
@@ -197,14 +208,20 @@ def _draw_footer(page: _Page, layout: FormLayout) -> None:
 
 
 def _write_value(
-    page: _Page, box_mm: tuple[float, float, float, float], value: str, blur: bool
+    page: _Page,
+    box_mm: tuple[float, float, float, float],
+    value: str,
+    blur: bool,
+    *,
+    centred: bool = False,
 ) -> None:
     """Type the value in the box; a blurred value is faint and smeared, as a bad fax leaves it."""
-    x, y, _, h = box_mm
+    x, y, w, h = box_mm
     px = page.px
     font = _font(_VALUE_FONT, px(min(4.6, h * 0.45)))
     layer = Image.new("L", page.image.size, 0)
-    ImageDraw.Draw(layer).text((px(x + 2.5), px(y + h / 2)), value, 255, font, anchor="lm")
+    where, anchor = (x + w / 2, "mm") if centred else (x + 2.5, "lm")
+    ImageDraw.Draw(layer).text((px(where), px(y + h / 2)), value, 255, font, anchor=anchor)
     if blur:
         layer = layer.filter(ImageFilter.GaussianBlur(page.px_per_mm * 0.6))
         layer = layer.point(lambda v: v * 55 // 100)
@@ -231,12 +248,50 @@ def _render_form(
                 _font("sans-bold", page.px(4)),
             )
         label = labels.get(form_field.field, form_field.field.replace("_", " ").capitalize())
-        _draw_field(page, form_field.box_mm, label)
         value = values.get(form_field.field, "")
-        if value:
-            _write_value(page, form_field.box_mm, value, form_field.field in blur_fields)
+        blur = form_field.field in blur_fields
+        if form_field.kind == "checkbox":
+            _draw_checkbox(page, form_field.box_mm, label, ticked=value == "yes")
+            continue
+        _draw_field(page, form_field.box_mm, label)
+        if form_field.kind == "comb":
+            _draw_comb(page, form_field.box_mm, form_field.cells or 1, value, blur)
+        elif value:
+            _write_value(page, form_field.box_mm, value, blur)
     _draw_footer(page, layout)
     return page.image
+
+
+def _draw_checkbox(
+    page: _Page, box_mm: tuple[float, float, float, float], label: str, *, ticked: bool
+) -> None:
+    """A square with its label on the right; ticked with a pen's cross."""
+    x, y, w, h = box_mm
+    draw, px = page.draw, page.px
+    draw.rectangle((px(x), px(y), px(x + w), px(y + h)), outline=0, width=max(1, px(0.25)))
+    draw.text((px(x + w + 2), px(y + h / 2)), label, 0, _font("sans", px(3.0)), anchor="lm")
+    if ticked:
+        pen = max(2, px(0.45))
+        draw.line((px(x + 1), px(y + 1), px(x + w - 1), px(y + h - 1)), 20, pen)
+        draw.line((px(x + 1), px(y + h - 1), px(x + w - 1), px(y + 1)), 20, pen)
+
+
+def _draw_comb(
+    page: _Page, box_mm: tuple[float, float, float, float], cells: int, value: str, blur: bool
+) -> None:
+    """Dividers between the character cells, and each character centred in its own cell."""
+    x, y, w, h = box_mm
+    cell = w / cells
+    for i in range(1, cells):
+        line_x = page.px(x + i * cell)
+        page.draw.line((line_x, page.px(y), line_x, page.px(y + h)), 0, max(1, page.px(0.2)))
+    for i, char in enumerate(value[:cells]):
+        _write_value(page, (x + i * cell, y, cell, h), char, blur, centred=True)
+
+
+def blank_form(layout: FormLayout, labels: Mapping[str, str], *, dpi: int) -> Image.Image:
+    """The printed form before anyone writes on it: the reference a scan is registered against."""
+    return _render_form(layout, {}, labels, dpi, frozenset())
 
 
 # --- The ID card ---------------------------------------------------------------------------------
@@ -268,12 +323,24 @@ def _render_id_card(name: str, number: str, date_of_birth: str) -> Image.Image:
 # --- Scanning ------------------------------------------------------------------------------------
 
 
-def _scan(image: Image.Image, rng: random.Random, *, max_angle: float = 0.8) -> Image.Image:
+def _scan(
+    image: Image.Image,
+    rng: random.Random,
+    *,
+    max_angle: float = 0.8,
+    angle: float | None = None,
+    shift_px: tuple[int, int] = (0, 0),
+) -> Image.Image:
     """What a flatbed does to a page: grey paper, a slight skew, a soft focus and sensor noise."""
     paper = rng.randint(226, 242)
     toned = image.point(lambda v: round(v * paper / 255))
-    angle = rng.uniform(-max_angle, max_angle)
-    rotated = toned.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper)
+    drawn = rng.uniform(-max_angle, max_angle)  # drawn even when given: the same noise follows
+    rotated = toned.rotate(
+        drawn if angle is None else angle,
+        resample=Image.Resampling.BICUBIC,
+        fillcolor=paper,
+        translate=shift_px,
+    )
     soft = rotated.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.7)))
     noise = np.random.default_rng(rng.randrange(2**32)).normal(
         0, rng.uniform(3, 6), soft.size[::-1]
@@ -288,6 +355,48 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def typed_form_pdf(
+    layout: FormLayout, values: Mapping[str, str], labels: Mapping[str, str]
+) -> bytes:
+    """The form filled in on a computer and saved as PDF: every label and value in its text layer.
+
+    Laid out from the same ``form.yaml`` as the scans (labels above their boxes, values inside),
+    so the layout and the pairing of labels with values are exercised on a real text layer.
+    """
+    from html import escape
+
+    from weasyprint import HTML
+
+    width, height = layout.page_size_mm
+    parts = [
+        f"<style>@page {{ size: {width}mm {height}mm; margin: 0 }} body {{ margin: 0 }}"
+        " div { position: absolute; font-family: 'DejaVu Sans'; white-space: nowrap }"
+        " .v { font-family: 'Liberation Mono'; font-size: 12pt; border: 0.25mm solid black;"
+        " padding-left: 2.5mm; box-sizing: border-box; display: flex; align-items: center }"
+        " .l { font-size: 8.5pt }</style>",
+        f"<div style='left: 20mm; top: 26mm; font-size: 16pt'>{escape(layout.title)}</div>",
+    ]
+    for form_field in layout.fields:
+        x, y, w, h = form_field.box_mm
+        label = labels.get(form_field.field, form_field.field.replace("_", " ").capitalize())
+        value = escape(values.get(form_field.field, ""))
+        if form_field.kind == "checkbox":
+            mark = "X" if value == "yes" else ""
+            parts.append(
+                f"<div class='v' style='left: {x}mm; top: {y}mm; width: {w}mm; height: {h}mm;"
+                f" padding-left: 1mm; font-size: 9pt'>{mark}</div>"
+                f"<div class='l' style='left: {x + w + 2}mm; top: {y + 1}mm'>{escape(label)}</div>"
+            )
+            continue
+        parts.append(f"<div class='l' style='left: {x}mm; top: {y - 5}mm'>{escape(label)}</div>")
+        parts.append(
+            f"<div class='v' style='left: {x}mm; top: {y}mm; width: {w}mm; height: {h}mm'>"
+            f"{value}</div>"
+        )
+    pdf: bytes = HTML(string="".join(parts)).write_pdf()
+    return pdf
+
+
 def generate_application(
     layout: FormLayout,
     seed: int,
@@ -296,20 +405,24 @@ def generate_application(
     blur_fields: frozenset[str] = frozenset(),
     overrides: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    skew_deg: float | None = None,
+    shift_mm: tuple[float, float] = (0.0, 0.0),
 ) -> SampleApplication:
     """A scanned application form and ID card copy for one synthetic applicant.
 
     ``overrides`` replaces chosen values (a tiny floor area to force a refusal, a different name on
     the ID card); ``blur_fields`` makes those values faint and smeared so OCR confidence falls and a
     person has to verify them; ``labels`` gives the printed label of each field (default: the field
-    name in words). The truth holds every permit field, including ``id_card_name`` and
-    ``id_card_number``, exactly as written on the documents.
+    name in words); ``skew_deg`` and ``shift_mm`` place the form page on the scanner glass (by
+    default a random skew within ±0.8° and no shift). The truth holds every permit field,
+    including ``id_card_name`` and ``id_card_number``, exactly as written on the documents.
     """
     rng = random.Random(seed)
     truth = random_truth(seed)
     truth.update(overrides or {})
     form = _render_form(layout, truth, labels or {}, dpi, blur_fields)
     card = _render_id_card(truth["id_card_name"], truth["id_card_number"], _date_of_birth(seed))
-    form_png = _png(_scan(form, rng))
+    shift_px = (round(shift_mm[0] * dpi / _MM_PER_INCH), round(shift_mm[1] * dpi / _MM_PER_INCH))
+    form_png = _png(_scan(form, rng, angle=skew_deg, shift_px=shift_px))
     card_png = _png(_scan(card, rng, max_angle=1.5))
     return SampleApplication(truth=truth, form_png=form_png, id_card_png=card_png)

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."
     )
+    max_document_pages: int = Field(
+        20, description="Most pages accepted in one PDF or multi-page TIFF document."
+    )
+    pdf_render_dpi: int = Field(
+        200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
+    )
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -161,6 +161,11 @@ def _normalise_text(text: str) -> tuple[str | None, str | None]:
     return (cleaned, None) if cleaned else (None, "nothing was read")
 
 
+_BOOLEAN_WORDS = dict.fromkeys(("yes", "y", "true", "ticked", "x"), "yes") | dict.fromkeys(
+    ("no", "n", "false", "not ticked"), "no"
+)
+
+
 def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
     """Canonical text for a field of a given type, or ``(None, reason)`` a caseworker can act on."""
     text = " ".join(text.split())
@@ -181,6 +186,9 @@ def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]
     if field_type in (FieldType.NUMBER, FieldType.MONEY):
         number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
         return (str(number), None) if number is not None else (None, f"'{text}' is not a number")
+    if field_type is FieldType.BOOLEAN:
+        answer = _BOOLEAN_WORDS.get(text.lower())
+        return (answer, None) if answer else (None, f"'{text}' is not a yes or no answer")
     if field_type is FieldType.PHONE:
         phone = normalise_phone(text)
         if phone is None:

@@ -28,12 +28,14 @@ catalogue_app = typer.Typer(
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 rules_app = typer.Typer(help="Eligibility rule files and their inline tests.", no_args_is_help=True)
 worker_app = typer.Typer(help="Long-running worker processes (started by `permits up`).")
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 err = Console(stderr=True)
@@ -151,6 +153,120 @@ def rules_test(
     console.print(f"{total - failures} passed, {failures} failed")
     if failures:
         raise typer.Exit(1)
+
+
+def _permit_type_of_draft(draft: Path, permit_type: str | None) -> str:
+    from cases.catalogue import load_catalogue
+
+    chosen = permit_type or draft.resolve().parent.name
+    if chosen not in load_catalogue():
+        raise typer.BadParameter(
+            f"'{chosen}' is not a permit type; name one with --type", param_hint="--type"
+        )
+    return chosen
+
+
+def _print_impact(report: Any, limit: int) -> None:
+    console.print(
+        f"{report.permit_type}: draft {report.draft_version} re-evaluated "
+        f"{report.cases_evaluated} stored case(s) in {report.seconds:.1f} s; "
+        f"{len(report.changes)} would change"
+    )
+    for move, count in sorted(report.outcome_moves.items()):
+        console.print(f"  {move}: {count}")
+    if report.changes:
+        table = Table()
+        table.add_column("reference", no_wrap=True)
+        for heading in ("outcome", "fee (HK$)", "rules (+ now fails, - no longer)"):
+            table.add_column(heading)
+        for change in report.changes[:limit]:
+            table.add_row(
+                change.reference,
+                f"{change.old_outcome} -> {change.new_outcome}",
+                f"{change.old_fee or '-'} -> {change.new_fee or '-'}",
+                " ".join(
+                    [f"+{r}" for r in change.newly_failing]
+                    + [f"-{r}" for r in change.no_longer_failing]
+                ),
+            )
+        console.print(table)
+        if len(report.changes) > limit:
+            console.print(f"… and {len(report.changes) - limit} more (--limit, or --json)")
+    per_rule = Table("rule", "changed cases newly failing it", "no longer failing it")
+    for rule, counts in report.per_rule().items():
+        per_rule.add_row(rule, str(counts["newly_failing"]), str(counts["no_longer_failing"]))
+    if report.per_rule():
+        console.print(per_rule)
+
+
+@rules_app.command("diff")
+@friendly
+def rules_diff(
+    draft: Annotated[Path, typer.Option("--draft", help="The draft eligibility-*.yaml file")],
+    since: Annotated[
+        str | None, typer.Option(help="Only cases submitted on or after this date (YYYY-MM-DD)")
+    ] = None,
+    permit_type: Annotated[
+        str | None, typer.Option("--type", help="Permit type (default: the draft's folder)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Changed cases to list")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Which stored cases would get another outcome or fee under a draft rule file."""
+    import datetime as dt
+
+    from cases.catalogue import get_permit_type, load_ruleset
+    from cases.db import ensure_migrated, session_scope
+    from cases.impact import impact_of_draft
+
+    try:
+        since_date = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {since}", param_hint="--since") from None
+    ruleset = load_ruleset(draft)
+    chosen = get_permit_type(_permit_type_of_draft(draft, permit_type))
+    ensure_migrated()
+    with session_scope() as session:
+        report = impact_of_draft(session, chosen, ruleset, since=since_date)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        _print_impact(report, limit)
+
+
+@bench_app.command("rules")
+@friendly
+def bench_rules_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(help="Generated cases for the compiled run")] = 20_000,
+    stored: Annotated[int, typer.Option(help="Stored cases for the impact run (0: skip)")] = (
+        100_000
+    ),
+) -> None:
+    """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
+    from cases.bench_rules import bench_rules
+
+    result = bench_rules(cases=cases, stored=stored)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        console.print(f"{key:24} {value}")
+
+
+@bench_app.command("ocr")
+@friendly
+def bench_ocr_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    pages: Annotated[int, typer.Option(help="Degraded scans to read")] = 30,
+    readtext_pages: Annotated[
+        int, typer.Option(help="Of which plain readtext reads (~25-45 s a page here)")
+    ] = 4,
+) -> None:
+    """OCR accuracy and speed: this pipeline vs plain easyocr readtext vs Tesseract 5."""
+    from cases.bench_ocr import run_bench
+
+    run_bench(pages, as_json, readtext_pages=readtext_pages)
 
 
 @users_app.command("add")

@@ -18,6 +18,9 @@ def start_case_flow(case_id: int, *, reason: str) -> str:
         timeout=0,
         tags=[f"case:{case_id}", reason],
         as_subflow=False,
+        # Always the synchronous path: Prefect would otherwise hand back a coroutine whenever
+        # the calling thread happens to run an event loop (a web server, a browser driver).
+        _sync=True,  # type: ignore[call-arg]
     )
     assert isinstance(run, FlowRun)  # the synchronous call returns the run itself
     return str(run.id)

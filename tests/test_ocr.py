@@ -9,11 +9,16 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
+from pydantic import ValidationError
 
-from cases.catalogue import FormLayout, Permit
+from cases.catalogue import FormField, FormLayout, Permit
 from cases.ocr import ENGINE_VERSION, load_image, read_form, read_id_card
+from cases.ocr.forms import FULL_PAGE_ENGINE, read_form_page
 from cases.ocr.idcard import hkid_candidates
+from cases.ocr.pages import PageContent, TextLine
+from cases.ocr.pairing import merge_rows, pair_labels
+from cases.ocr.register import register_page
 from cases.ocr.zonal import tidy_spacing
 from cases.samples import generate_application, random_truth
 from cases.validators import is_valid_hkid
@@ -111,6 +116,9 @@ def test_hkid_candidates_repair_ocr_confusions(text: str, expected: list[str]) -
         ("FSD - 2026-18316", "FSD-2026-18316"),
         ("Road , Wan Chai", "Road, Wan Chai"),
         ("P1((8)", "P1(8)"),
+        ("Shop 3, I/F, 2 Nathan Road", "Shop 3, 1/F, 2 Nathan Road"),
+        ("Shop 3, l / F, 2 Nathan Road", "Shop 3, 1/F, 2 Nathan Road"),
+        ("Shop 3, G/F, FLAT I/FLOOR", "Shop 3, G/F, FLAT I/FLOOR"),
     ],
 )
 def test_tidy_spacing(raw: str, tidy: str) -> None:
@@ -143,3 +151,163 @@ def test_load_image_applies_exif_orientation() -> None:
 def test_load_image_rejects_what_it_cannot_decode(data: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         load_image(data)
+
+
+# --- Registration: a page placed askew on the glass still reads zonally --------------------------
+
+
+@pytest.mark.usefixtures("ocr_reader")
+@pytest.mark.parametrize(
+    ("seed", "skew_deg", "shift_mm"),
+    [(20, 3.0, (5.0, -5.0)), (21, -3.0, (-5.0, 5.0)), (22, 2.0, (5.0, 5.0))],
+)
+def test_a_rotated_and_shifted_scan_reads_every_field(
+    food_form: FormLayout,
+    food_labels: dict[str, str],
+    seed: int,
+    skew_deg: float,
+    shift_mm: tuple[float, float],
+) -> None:
+    app = generate_application(
+        food_form, seed, labels=food_labels, skew_deg=skew_deg, shift_mm=shift_mm
+    )
+    readings = read_form_page(
+        PageContent(1, image=load_image(app.form_png)), food_form, food_labels
+    )
+    assert {r.name: r.text for r in readings} == {
+        f.field: app.truth[f.field] for f in food_form.fields
+    }
+    assert {r.engine for r in readings} == {ENGINE_VERSION}
+
+
+def test_registration_recovers_the_rotation_and_maps_boxes_back_to_the_scan(
+    food_form: FormLayout, food_labels: dict[str, str]
+) -> None:
+    app = generate_application(food_form, 23, labels=food_labels, skew_deg=-3.0, shift_mm=(5, 0))
+    registration = register_page(load_image(app.form_png), food_form, food_labels)
+    assert registration is not None
+    assert registration.rotation_deg == pytest.approx(3.0, abs=0.2)
+    px_per_mm = 150 / 25.4
+    x0, y0, x1, y1 = registration.scan_box((610, 867, 630, 887))  # the page's centre
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((620 + 5 * px_per_mm, 877), abs=3)
+
+
+def test_a_page_that_is_not_the_form_is_not_registered(
+    food_form: FormLayout, food_labels: dict[str, str]
+) -> None:
+    app = generate_application(food_form, 24)
+    assert register_page(load_image(app.id_card_png), food_form, food_labels) is None
+    assert register_page(Image.new("RGB", (1240, 1754), "white"), food_form, food_labels) is None
+
+
+# --- Label/value pairing: the fallback when there is no layout to read by -------------------------
+
+
+def _line(text: str, x: int, y: int, confidence: float = 0.9) -> TextLine:
+    return TextLine(text, confidence, (x, y, x + 12 * len(text), y + 20))
+
+
+def test_labels_are_paired_with_the_value_below_them_despite_misreadings() -> None:
+    lines = [
+        _line("Name of appIicant", 100, 100),  # OCR read l as I
+        _line("CHAN", 115, 140),
+        _line("Tai Man", 175, 140),  # the detector split the name in two
+        _line("Contact telephone", 600, 100),
+        _line("91234567", 615, 140, 0.8),
+        _line("Date of application: 2026-11-02", 100, 300),
+    ]
+    labels = {
+        "applicant_name": "Name of applicant",
+        "phone": "Contact telephone",
+        "application_date": "Date of application",
+        "business_name": "Name of the food business",
+    }
+    readings = {r.name: r for r in pair_labels(merge_rows(lines), labels, page=2, engine="t")}
+    assert {name: r.text for name, r in readings.items()} == {
+        "applicant_name": "CHAN Tai Man",
+        "phone": "91234567",
+        "application_date": "2026-11-02",
+    }
+    assert readings["phone"].confidence == 0.8
+    assert readings["applicant_name"].bbox == (115, 140, 175 + 12 * 7, 160)
+    assert {r.page for r in readings.values()} == {2}
+
+
+def test_a_label_with_nothing_under_it_reads_empty() -> None:
+    lines = [_line("Contact telephone", 600, 100), _line("Part 3 Declaration", 100, 600)]
+    (reading,) = pair_labels(lines, {"phone": "Contact telephone"}, page=1, engine="t")
+    assert (reading.text, reading.confidence) == ("", 0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_form_without_a_layout_is_read_by_label_and_value(
+    food_form: FormLayout, food_labels: dict[str, str]
+) -> None:
+    """The whole page through the text detector (tens of seconds on two cores)."""
+    app = generate_application(food_form, 25, labels=food_labels)
+    readings = read_form_page(PageContent(1, image=load_image(app.form_png)), None, food_labels)
+    right = [r.name for r in readings if r.text == app.truth[r.name]]
+    assert {r.engine for r in readings} == {FULL_PAGE_ENGINE}
+    # the fallback is the degraded path: most, not all, fields (7-8 of 13 measured)
+    assert len(right) >= 7, [(r.name, r.text) for r in readings]
+
+
+# --- Checkboxes and comb fields ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("ocr_reader")
+@pytest.mark.parametrize(("fire", "inspection"), [("yes", "no"), ("no", "yes")])
+def test_checkboxes_read_ticked_or_not_with_confidence(
+    food_form: FormLayout, food_labels: dict[str, str], fire: str, inspection: str
+) -> None:
+    overrides = {"has_fire_certificate": fire, "agrees_to_inspection": inspection}
+    app = generate_application(food_form, 26, labels=food_labels, overrides=overrides)
+    readings = {r.name: r for r in read_form(load_image(app.form_png), food_form)}
+    assert (readings["has_fire_certificate"].text, readings["agrees_to_inspection"].text) == (
+        fire,
+        inspection,
+    )
+    assert readings["has_fire_certificate"].confidence >= 0.9
+    assert readings["hkid"].text == app.truth["hkid"]  # a comb field, read without its dividers
+    assert readings["application_date"].text == app.truth["application_date"]
+
+
+def _checkbox_page(mark_mm: float) -> Image.Image:
+    """A white A4 page at 150 dpi with a 5 mm box at (20, 20) mm and a stroke mark_mm long."""
+    px = 150 / 25.4
+    page = Image.new("L", (1240, 1754), 235)
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((round(20 * px), round(20 * px), round(25 * px), round(25 * px)), outline=20)
+    if mark_mm:
+        start = 22.5 - mark_mm / 2
+        draw.line(
+            (round(start * px), round(22.5 * px), round((start + mark_mm) * px), round(22.5 * px)),
+            20,
+            2,
+        )
+    return page
+
+
+@pytest.mark.parametrize(
+    ("mark_mm", "text", "sure"), [(0, "no", True), (3.0, "yes", True), (0.9, None, False)]
+)
+def test_a_faint_mark_in_a_checkbox_is_read_with_low_confidence(
+    mark_mm: float, text: str | None, sure: bool
+) -> None:
+    layout = FormLayout(
+        form_code="T",
+        title="T",
+        fields=[FormField(field="agrees", box_mm=(20, 20, 5, 5), kind="checkbox")],
+    )
+    (reading,) = read_form(_checkbox_page(mark_mm), layout)
+    assert reading.text == (text or reading.text)
+    assert reading.text in {"yes", "no"}
+    assert (reading.confidence >= 0.9) is sure
+
+
+def test_a_comb_field_must_say_how_many_cells_it_has() -> None:
+    with pytest.raises(ValidationError, match="cells is given for, and only for"):
+        FormField(field="hkid", box_mm=(0, 0, 70, 10), kind="comb")
+    with pytest.raises(ValidationError, match="cells is given for, and only for"):
+        FormField(field="name", box_mm=(0, 0, 70, 10), cells=8)

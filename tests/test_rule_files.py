@@ -16,9 +16,11 @@ ISOLATED = ("-p", "no:cacheprovider", "-p", "no:playwright", "-p", "no:base_url"
 
 def test_a_broken_expectation_fails_with_file_line_and_name(pytester: pytest.Pytester) -> None:
     pytester.makeconftest((ROOT / "conftest.py").read_text(encoding="utf-8"))
-    text = RULES.read_text(encoding="utf-8").replace(
-        "expect: {outcome: approve}", "expect: {outcome: refuse}"
+    original = RULES.read_text(encoding="utf-8")
+    text = original.replace(
+        "expect: {outcome: approve, fee: 5120", "expect: {outcome: refuse, fee: 5120"
     )
+    assert text != original
     rule_file = pytester.path / "eligibility-2026.yaml"
     rule_file.write_text(text, encoding="utf-8")
     line = next(
@@ -29,7 +31,8 @@ def test_a_broken_expectation_fails_with_file_line_and_name(pytester: pytest.Pyt
 
     result = pytester.runpytest(*ISOLATED)
 
-    result.assert_outcomes(passed=5, failed=1)
+    tests = text[text.index("\ntests:\n") :].count("\n  - name: ")
+    result.assert_outcomes(passed=tests - 1, failed=1)
     result.stdout.fnmatch_lines(
         [f"*eligibility-2026.yaml:{line}: test 'a typical restaurant is approved': expected*"]
     )

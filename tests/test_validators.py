@@ -158,3 +158,14 @@ def test_normalise(
     field_type: FieldType, text: str, expected: tuple[str | None, str | None]
 ) -> None:
     assert normalise(field_type, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("yes", "yes"), ("X", "yes"), ("Ticked", "yes"), ("no", "no"), ("N", "no")]
+)
+def test_a_checkbox_answer_is_yes_or_no(text: str, value: str) -> None:
+    assert normalise(FieldType.BOOLEAN, text) == (value, None)
+
+
+def test_a_checkbox_answer_that_is_neither_is_explained() -> None:
+    assert normalise(FieldType.BOOLEAN, "maybe") == (None, "'maybe' is not a yes or no answer")

@@ -25,8 +25,10 @@ from cases.db import ensure_migrated
 from cases.errors import DatabaseNotMigrated, PermitsError
 from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, require_csrf
+from web.ratelimit import FailureLimiter
 from web.rendering import error_response, wants_json
 from web.routes import api, cases, inbox, login, upload
+from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
 
 __all__ = ["app", "create_app"]
@@ -40,6 +42,7 @@ CSRF_MESSAGE = (
     "This form could not be accepted: it has expired or did not come from this site. "
     "Go back, reload the page and submit it again."
 )
+LOGIN_FAILURES, STATUS_FAILURES, FAILURE_WINDOW_S = 5, 10, 15 * 60
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
@@ -151,6 +154,10 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.trigger = trigger or default_trigger
+    app.state.login_limiter = FailureLimiter(LOGIN_FAILURES, FAILURE_WINDOW_S, "log-in attempts")
+    app.state.status_limiter = FailureLimiter(
+        STATUS_FAILURES, FAILURE_WINDOW_S, "attempts to open a case status"
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=get_settings().secret_key.get_secret_value(),
@@ -162,7 +169,7 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (login, inbox, cases, upload, api):
+    for module in (login, inbox, cases, upload, applicant_status, api):
         app.include_router(module.router)
     app.include_router(api.health)
     return app

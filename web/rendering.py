@@ -13,10 +13,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from cases.catalogue import load_catalogue
+from cases.queries import workable_roles
 from web.auth import CSRF_FIELD, csrf_token
+from web.i18n import LANGUAGES, gettext_, language_for, ngettext_
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
 
@@ -32,10 +35,29 @@ def flash(request: Request, text: str, level: str = "info") -> None:
 
 def _page_context(request: Request) -> dict[str, Any]:
     if "session" not in request.scope:  # a failure outside the session middleware
-        return {"user": None, "flashes": [], "csrf_input": ""}
+        return {
+            "user": None,
+            "flashes": [],
+            "csrf_input": "",
+            "can_work": lambda _task: False,
+            "language": "en",
+            "languages": LANGUAGES,
+            "here": "/",
+        }
     token = escape(csrf_token(request))
+    user = getattr(request.state, "user", None)
+    language = language_for(request)
+    workable = {str(r) for r in workable_roles(user.role)} if user else set()
     return {
-        "user": getattr(request.state, "user", None),
+        "language": language,
+        "languages": LANGUAGES,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "user": user,
+        # can_work(task): whether to offer this person the task's buttons (the server checks too)
+        "can_work": lambda task: (
+            str(task.required_role) in workable
+            and not (user and task.first_decision_by == user.username)
+        ),
         "flashes": request.session.pop(_FLASH_KEY, []),
         "csrf_input": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
     }
@@ -69,7 +91,11 @@ def _permit_name(permit_type: str) -> str:
     return permit.permit.name.en if permit else permit_type
 
 
-templates = Jinja2Templates(directory=VIEWS, context_processors=[_page_context])
+_env = Environment(loader=FileSystemLoader(VIEWS), autoescape=True, extensions=["jinja2.ext.i18n"])
+_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+    gettext=gettext_, ngettext=ngettext_, newstyle=True
+)
+templates = Jinja2Templates(env=_env, context_processors=[_page_context])
 templates.env.filters.update(
     when=_when, percent=_percent, short=_short, humanise=_humanise, permit_name=_permit_name
 )

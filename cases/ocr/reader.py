@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 if TYPE_CHECKING:
     import easyocr
@@ -28,6 +28,7 @@ __all__ = [
     "get_reader",
     "inference",
     "load_image",
+    "strict_decoding",
 ]
 
 ENGINE_VERSION = f"easyocr {version('easyocr')}"
@@ -88,6 +89,21 @@ def _build_reader() -> easyocr.Reader:
     )
 
 
+@contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Refuse truncated images while decoding, whatever another library set.
+
+    WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` on import, after which a cut-off
+    upload decodes "successfully" with its missing part grey: a damaged scan would pass intake.
+    """
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def load_image(data: bytes) -> Image.Image:
     """Decode a PNG/JPEG scan or photo upright (EXIF orientation applied) as RGB.
 
@@ -96,7 +112,7 @@ def load_image(data: bytes) -> Image.Image:
     if not data:
         raise ValueError("the file is empty")
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with strict_decoding(), Image.open(io.BytesIO(data)) as opened:
             opened.load()
             upright: Any = ImageOps.exif_transpose(opened)
             return upright.convert("RGB")  # type: ignore[no-any-return]

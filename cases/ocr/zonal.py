@@ -31,6 +31,9 @@ _INK_DELTA = 28  # grey levels below the paper that count as ink (scanner noise 
 _MIN_SPECK_PX = 6  # connected ink smaller than this is noise, not a character
 _RULE_MM = 6.0  # ink running straight for this long is ruling: no typed character is that wide
 _SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
+_CHECKBOX_INSET = 0.18  # share of a checkbox's side left out at each edge: the printed frame
+_TICK_SHARE = 0.03  # share of a checkbox's inside covered by ink above which it is ticked
+ENGINE = ENGINE_VERSION
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[
 def _read_field(
     gray: Gray, scale: tuple[float, float], field: FormField, page: int
 ) -> FieldReading:
+    if field.kind == "checkbox":
+        return _read_checkbox(gray, scale, field, page)
+    if field.kind == "comb":
+        return _read_comb(gray, scale, field, page)
     zone = _zone(gray, scale, field)
     ink = find_ink(zone.image)
     if ink is None:
@@ -63,18 +70,94 @@ def _read_field(
     return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION)
 
 
-def _zone(gray: Gray, scale: tuple[float, float], field: FormField) -> _Zone:
+def _read_checkbox(
+    gray: Gray, scale: tuple[float, float], field: FormField, page: int
+) -> FieldReading:
+    """Ticked or not, by the share of ink inside the box; unsure when it is in between.
+
+    A tick or cross covers 5-25% of the inside of the box; scanner noise and a stray speck stay
+    well under 1%. The confidence falls to 0 halfway between, where a person must look.
+    """
+    zone = _zone(gray, scale, field, inset_share=_CHECKBOX_INSET, clean=False)
+    ratio = float(np.mean(_ink_mask(zone.image, paper=_paper(gray)) > 0)) if zone.image.size else 0
+    confidence = min(1.0, abs(ratio - _TICK_SHARE) / _TICK_SHARE)
+    x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
+    text = "yes" if ratio > _TICK_SHARE else "no"
+    return FieldReading(field.field, text, confidence, page, (zone.x0, zone.y0, x1, y1), ENGINE)
+
+
+def _read_comb(gray: Gray, scale: tuple[float, float], field: FormField, page: int) -> FieldReading:
+    """One character per printed cell, read as one line: the cells' ink set side by side.
+
+    Each cell is cleaned and cropped to its ink on its own, so no divider and no gap the width
+    of a cell reaches the recogniser, which then reads the value as it would a typed word.
+    """
+    zone = _zone(gray, scale, field)  # the frame and the dividers removed along the whole box
+    cells = field.cells or 1
+    x_mm, _, w_mm, _ = field.box_mm
+    pieces: list[Gray] = []
+    boxes: list[tuple[int, int, int, int]] = []
+    for i in range(cells):
+        left = max(0, round((x_mm + i * w_mm / cells) * scale[0]) - zone.x0)
+        right = round((x_mm + (i + 1) * w_mm / cells) * scale[0]) - zone.x0
+        cell = zone.image[:, left:right]
+        ink = find_ink(cell)
+        if ink is not None:
+            cx0, cx1 = ink[0] + _PAD_PX, ink[2] - _PAD_PX  # tight: the gap is set below
+            cx0, cx1 = (cx0, cx1) if cx1 > cx0 else (ink[0], ink[2])
+            pieces.append(cell[:, cx0:cx1])
+            box = (zone.x0 + left + cx0, zone.y0, zone.x0 + left + cx1, zone.y0 + cell.shape[0])
+            boxes.append(box)
+    if not pieces:
+        x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
+        return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0, x1, y1), ENGINE)
+    line = _side_by_side(pieces)
+    ink = find_ink(line)
+    assert ink is not None  # the pieces hold ink
+    lx0, ly0, lx1, ly1 = ink
+    text, confidence = _recognise(line[ly0:ly1, lx0:lx1], field.allowlist)
+    bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
+    return FieldReading(field.field, text.replace(" ", ""), confidence, page, bbox, ENGINE)
+
+
+def _side_by_side(pieces: list[Gray]) -> Gray:
+    height = max(piece.shape[0] for piece in pieces)
+    gap = max(2, height // 7)  # about the spacing of typed characters
+    paper = np.uint8(np.median(np.concatenate([p.ravel() for p in pieces])))
+    row: list[Gray] = []
+    for piece in pieces:
+        padded = np.full((height, piece.shape[1] + gap), paper, dtype=np.uint8)
+        padded[: piece.shape[0], gap:] = piece
+        row.append(padded)
+    return np.hstack(row)
+
+
+def _paper(gray: Gray) -> float:
+    return float(np.median(gray))
+
+
+def _zone(
+    gray: Gray,
+    scale: tuple[float, float],
+    field: FormField,
+    *,
+    inset_share: float = 0.0,
+    clean: bool = True,
+) -> _Zone:
     x, y, w, h = field.box_mm
+    if inset_share:
+        inset = inset_share * min(w, h) - _INSET_MM
+        x, y, w, h = x + inset, y + inset, w - 2 * inset, h - 2 * inset
     sx, sy = scale
     x0, y0 = round((x + _INSET_MM) * sx), round((y + _INSET_MM) * sy)
     x1, y1 = round((x + w - _INSET_MM) * sx), round((y + h - _INSET_MM) * sy)
     x0, y0 = max(0, x0), max(0, y0)
     crop = gray[y0:y1, x0:x1]
-    return _Zone(_remove_rules(crop, rule_px=round(_RULE_MM * sx)), x0, y0)
+    return _Zone(_remove_rules(crop, rule_px=round(_RULE_MM * sx)) if clean else crop, x0, y0)
 
 
-def _ink_mask(crop: Gray) -> Gray:
-    paper = float(np.median(crop))
+def _ink_mask(crop: Gray, *, paper: float | None = None) -> Gray:
+    paper = float(np.median(crop)) if paper is None else paper
     return np.where(crop < paper - _INK_DELTA, 255, 0).astype(np.uint8)
 
 
@@ -143,6 +226,8 @@ def _recognise(line: Gray, allowlist: str | None) -> tuple[str, float]:
 def tidy_spacing(text: str) -> str:
     """Undo the recogniser's stray spaces around punctuation, as in ``FSD - 2026`` or ``Road ,``.
 
+    Also repairs the one letter-for-digit confusion that a layout cannot catch: ``I/F`` for ``1/F``.
+
     Wide typewriter spacing makes easyocr insert a space next to narrow punctuation; nobody writes
     a space before a comma or inside a bracket, or around the hyphen of a reference number; and the
     recogniser sometimes doubles a bracket.
@@ -151,4 +236,6 @@ def tidy_spacing(text: str) -> str:
     text = re.sub(r"\s+([,.;:)\]])", r"\1", text)
     text = re.sub(r"([(\[])\s+", r"\1", text)
     text = re.sub(r"([()\[\]])\1+", r"\1", text)  # "((8)" -> "(8)": nobody writes a double bracket
-    return re.sub(r"\s*([-/])\s*", r"\1", text)
+    text = re.sub(r"\s*([-/])\s*", r"\1", text)
+    # A Hong Kong floor is G/F or a number: "I/F" is always a misread "1/F" (~3% of addresses).
+    return re.sub(r"(?<![A-Za-z])[Il|](?=/F\b)", "1", text)

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 import re
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -169,28 +168,6 @@ def decisions(case_id: int) -> int:
 def stored_case(case_id: int) -> Case:
     with session_scope() as session:
         return get_case(session, case_id)
-
-
-# --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def calls() -> list[tuple[int, str]]:
-    return []
-
-
-@pytest.fixture
-def client(db: str, calls: list[tuple[int, str]]) -> Iterator[TestClient]:
-    app = create_app(trigger=lambda case_id, reason: calls.append((case_id, reason)))
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def caseworker(client: TestClient) -> TestClient:
-    add_user("casey")
-    assert log_in(client, "casey").status_code == 303
-    return client
 
 
 # --- login ---------------------------------------------------------------------------------------

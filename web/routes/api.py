@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from cases.access import give_access_code
 from cases.db import session_scope
 from cases.intake import Upload, submit_application
 from cases.queries import case_summary
@@ -42,7 +43,12 @@ def create_case(
     case = submit_application(
         uploads, permit_type_id=permit_type, actor=user.username, channel="api"
     )
-    body: dict[str, Any] = {"id": case.id, "reference": case.reference, "status": case.status}
+    body: dict[str, Any] = {
+        "id": case.id,
+        "reference": case.reference,
+        "status": case.status,
+        "access_code": give_access_code(case.id or 0),  # for the applicant; shown only here
+    }
     warning = resume_case(request, case.id or 0, "uploaded")
     if warning:
         body["warning"] = warning

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import pypdfium2 as pdfium
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from PIL import Image
 from starlette.datastructures import FormData
 
-from cases.approvals import decide, verify_fields
+from cases.approvals import InvalidInput, decide, request_information, verify_fields
 from cases.db import session_scope
 from cases.errors import NotFound, PermitsError
-from cases.models import Case
+from cases.extraction import page_image
+from cases.lifecycle import CaseStatus
+from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, task_case_id
-from cases.storage import document_path
+from cases.settings import get_settings
+from cases.storage import document_path, read_document
 from web.auth import StaffUser, require_user
 from web.rendering import flash, render
 from web.routes import read_form
@@ -24,6 +31,7 @@ from web.trigger import resume_case
 router = APIRouter(dependencies=[Depends(require_user)])
 
 FIELD_PREFIX = "field_"
+DEFAULT_ANSWER_DAYS = 14  # what the request-information form proposes
 Staff = Annotated[StaffUser, Depends(require_user)]
 
 
@@ -38,7 +46,14 @@ def render_case(
     """The case page; after a refused action it shows the message and what the person typed."""
     with session_scope() as session:
         file = case_file(case_id, session=session)
-    context = {"file": file, "error": error, "values": values or {}}
+    today = dt.date.today()
+    context = {
+        "file": file,
+        "error": error,
+        "values": values or {},
+        "tomorrow": (today + dt.timedelta(days=1)).isoformat(),
+        "default_due": (today + dt.timedelta(days=DEFAULT_ANSWER_DAYS)).isoformat(),
+    }
     return render(request, "case.html", context, status_code=status_code)
 
 
@@ -65,6 +80,32 @@ def document(case_id: int, document_id: int) -> FileResponse:
     )
 
 
+@router.get("/cases/{case_id}/documents/{document_id}/page.png")
+def document_page(case_id: int, document_id: int) -> Response:
+    """The first page as the PNG extraction read (PDFs rendered), so OCR boxes line up."""
+    with session_scope() as session:
+        doc = case_document(case_id, document_id, session=session)
+    _stored_file(document_path(doc.sha256), doc.filename)
+    image = page_image(doc) or _rendered_pdf_page(doc)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return Response(
+        buffer.getvalue(), media_type="image/png", headers={"Cache-Control": "private, max-age=300"}
+    )
+
+
+def _rendered_pdf_page(doc: Document) -> Image.Image:
+    """A typed PDF (text layer, no OCR) still has a page to show, at the extraction's dpi."""
+    if doc.media_type != "application/pdf":
+        raise NotFound(f"{doc.filename} has no page that can be shown")
+    pdf = pdfium.PdfDocument(read_document(doc.sha256))
+    try:
+        rendered: Image.Image = pdf[0].render(scale=get_settings().pdf_render_dpi / 72).to_pil()
+        return rendered.convert("RGB")
+    finally:
+        pdf.close()
+
+
 @router.get("/cases/{case_id}/letters/{letter_id}.pdf")
 def letter(case_id: int, letter_id: int) -> FileResponse:
     with session_scope() as session:
@@ -88,13 +129,22 @@ def _complete_task(
     try:
         case = action()
     except PermitsError as exc:
-        with session_scope() as session:
-            case_id = task_case_id(task_id, session=session)
-        return render_case(
-            request, case_id, error=str(exc), status_code=exc.http_status, values=values
-        )
+        return _refused(request, task_id, exc, values)
+    return _done(request, case, done, reason)
+
+
+def _refused(
+    request: Request, task_id: int, exc: PermitsError, values: dict[str, str] | None = None
+) -> HTMLResponse:
+    with session_scope() as session:
+        case_id = task_case_id(task_id, session=session)
+    return render_case(request, case_id, error=str(exc), status_code=exc.http_status, values=values)
+
+
+def _done(request: Request, case: Case, message: str, reason: str = "decided") -> Response:
+    """Tell the person, resume the case flow, show the case page again."""
     case_id = case.id or 0
-    flash(request, done)
+    flash(request, message)
     warning = resume_case(request, case_id, reason)
     if warning:
         flash(request, warning, "warning")
@@ -128,10 +178,35 @@ def decide_task(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    return _complete_task(
-        request,
-        task_id,
-        lambda: decide(task_id, decision, reason, actor=user.actor),
-        done=f"Decision recorded: {decision}. The letter is prepared next.",
-        reason="decided",
-    )
+    try:
+        case = decide(task_id, decision, reason, actor=user.actor)
+    except PermitsError as exc:
+        return _refused(request, task_id, exc)
+    if case.status != CaseStatus.DECIDED:  # four-eyes: the case waits for a second person
+        flash(
+            request,
+            f"First approval recorded: {decision}. The policy needs a second person's "
+            "approval (four-eyes); the task is in the team's inbox.",
+        )
+        return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    return _done(request, case, f"Decision recorded: {decision}. The letter is prepared next.")
+
+
+@router.post("/tasks/{task_id}/request-info")
+def request_info(
+    request: Request,
+    task_id: int,
+    user: Staff,
+    what: Annotated[str, Form()] = "",
+    due_on: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        try:
+            due = dt.date.fromisoformat(due_on)
+        except ValueError:
+            raise InvalidInput("Give the date the applicant has to answer by.") from None
+        case = request_information(task_id, what, due, actor=user.actor)
+    except PermitsError as exc:
+        return _refused(request, task_id, exc)
+    flash(request, f"Information requested from the applicant, due {due.isoformat()}.")
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)

@@ -1,4 +1,4 @@
-"""Logging in and out."""
+"""Logging in and out (failed logins are limited per username and address); the language."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import log_in, log_out, safe_next
+from web.i18n import COOKIE, LANGUAGES
+from web.ratelimit import FailureLimiter, TooManyAttempts
 from web.rendering import flash, render
 
 router = APIRouter()
 
 BAD_LOGIN = "The username or password is not right. Try again."
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/login")
@@ -27,11 +33,31 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/inbox",
 ) -> Response:
+    limiter: FailureLimiter = request.app.state.login_limiter
+    key = f"{username.strip().lower()}|{client_address(request)}"
+    context = {"next": safe_next(next), "username": username}
+    try:
+        limiter.check(key)
+    except TooManyAttempts as exc:
+        response = render(request, "login.html", {**context, "error": str(exc)}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     user = log_in(request, username, password)
     if user is None:
-        context = {"next": safe_next(next), "error": BAD_LOGIN, "username": username}
-        return render(request, "login.html", context, status_code=400)
+        limiter.failed(key)
+        return render(request, "login.html", {**context, "error": BAD_LOGIN}, status_code=400)
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/language")
+def choose_language(
+    lang: Annotated[str, Form()], next: Annotated[str, Form()] = "/inbox"
+) -> RedirectResponse:
+    """Remember the chosen language for a year (a preference, not a secret)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
 
 
 @router.post("/logout")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from cases.access import give_access_code
 from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument, PermitsError
 from cases.intake import Upload, submit_application
@@ -65,7 +66,14 @@ def upload(
         )
     except PermitsError as exc:
         return _render_upload(request, permit_type_id, error=str(exc), status_code=exc.http_status)
+    code = give_access_code(case.id or 0)
     flash(request, f"Application {case.reference} received; reading the documents now.")
+    flash(
+        request,
+        f"Give the applicant their reference {case.reference} and access code {code} for the "
+        "status page (/status). It is shown only once.",
+        "warning",
+    )
     warning = resume_case(request, case.id or 0, "uploaded")
     if warning:
         flash(request, warning, "warning")

@@ -1,0 +1,273 @@
+"""OCR benchmark: this pipeline against plain easyocr ``readtext`` and Tesseract 5, side by side.
+
+Every engine reads the same seeded, degraded scans of form FBL-1 (noise, blur, skew up to ±2°, a
+shift of a few millimetres, JPEG artefacts, 150-300 dpi) and has its text paired with the fields
+the same way: the pipeline registers the page and reads each box; the two comparison engines read
+the whole page and go through the same label/value pairing the pipeline falls back to. Values are
+compared after the same normalisers the case flow applies (so ``2026-1-5`` and ``2026-01-05``
+agree, as they would in a case), and the character error rate on the raw text.
+
+Each engine runs in its own fresh process, so its peak resident memory is its own (Tesseract's
+is its child process's). Model loading is done before timing and reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFilter
+from rapidfuzz.distance import Levenshtein
+
+from cases.catalogue import FormLayout, PermitType, get_permit_type
+from cases.ocr.reader import FieldReading
+
+__all__ = ["ENGINES", "Scan", "degraded_scans", "main", "run_bench"]
+
+PERMIT = "food-business-licence"
+ENGINES = ("pipeline", "easyocr_readtext", "tesseract")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One degraded page as it would be uploaded (JPEG bytes) and the values written on it."""
+
+    seed: int
+    dpi: int
+    jpeg: bytes
+    truth: dict[str, str]
+
+
+def _labels(permit_type: PermitType) -> dict[str, str]:
+    return {spec.name: spec.label.en for spec in permit_type.permit.fields}
+
+
+def _degrade(png: bytes, rng: random.Random) -> bytes:
+    """A worse scanner or a fax: extra blur, extra noise, then lossy JPEG compression."""
+    with Image.open(io.BytesIO(png)) as scan:
+        image = scan.convert("L").filter(ImageFilter.GaussianBlur(rng.uniform(0.0, 0.8)))
+    noise = np.random.default_rng(rng.randrange(2**32)).normal(
+        0, rng.uniform(2, 8), image.size[::-1]
+    )
+    pixels = np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=rng.randint(35, 85))
+    return buffer.getvalue()
+
+
+def degraded_scans(n: int, *, first_seed: int = 1000) -> list[Scan]:
+    """``n`` scans, the same for the same arguments."""
+    from cases.samples import generate_application
+
+    permit_type = get_permit_type(PERMIT)
+    scans = []
+    for seed in range(first_seed, first_seed + n):
+        rng = random.Random(f"bench-{seed}")
+        dpi = rng.choice((150, 200, 250, 300))
+        shift = (rng.uniform(-3, 3), rng.uniform(-3, 3))
+        app = generate_application(
+            permit_type.form,
+            seed,
+            dpi=dpi,
+            labels=_labels(permit_type),
+            skew_deg=rng.uniform(-2, 2),
+            shift_mm=shift,
+        )
+        truth = {f.field: app.truth[f.field] for f in permit_type.form.fields}
+        scans.append(Scan(seed, dpi, _degrade(app.form_png, rng), truth))
+    return scans
+
+
+# --- Engines (each returns a reader function, built once, timed per page) ------------------------
+
+Reader = Callable[[Image.Image], list[FieldReading]]
+
+
+def _pipeline(layout: FormLayout, labels: dict[str, str]) -> Reader:
+    from cases.ocr.forms import read_form_page
+    from cases.ocr.pages import PageContent
+    from cases.ocr.reader import get_reader
+
+    get_reader()
+    return lambda image: read_form_page(PageContent(1, image=image), layout, labels)
+
+
+def _checkboxes(layout: FormLayout) -> frozenset[str]:
+    return frozenset(f.field for f in layout.fields if f.kind == "checkbox")
+
+
+def _readtext(layout: FormLayout, labels: dict[str, str]) -> Reader:
+    from cases.ocr.fulltext import read_page_lines
+    from cases.ocr.pairing import merge_rows, pair_labels
+    from cases.ocr.reader import get_reader
+
+    get_reader()
+
+    def read(image: Image.Image) -> list[FieldReading]:
+        lines = merge_rows(read_page_lines(image, max_width=None))  # the page as scanned
+        return pair_labels(lines, labels, page=1, engine="readtext", checkboxes=_checkboxes(layout))
+
+    return read
+
+
+def _tesseract(layout: FormLayout, labels: dict[str, str]) -> Reader:
+    try:
+        import pytesseract
+    except ImportError as exc:
+        raise RuntimeError(
+            "the Tesseract comparison needs pytesseract and Tesseract 5: "
+            "pip install -e '.[dev]' and scripts/install-system-packages (tesseract-ocr)"
+        ) from exc
+
+    from cases.ocr.pages import TextLine
+    from cases.ocr.pairing import merge_rows, pair_labels
+
+    def read(image: Image.Image) -> list[FieldReading]:
+        data = pytesseract.image_to_data(image, output_type=pytesseract.Output.DICT)
+        lines = [  # words: Tesseract's own lines run across the form's two columns
+            TextLine(
+                text,
+                float(data["conf"][i]) / 100,
+                (
+                    data["left"][i],
+                    data["top"][i],
+                    data["left"][i] + data["width"][i],
+                    data["top"][i] + data["height"][i],
+                ),
+            )
+            for i, text in enumerate(data["text"])
+            if text.strip() and float(data["conf"][i]) >= 0
+        ]
+        return pair_labels(
+            merge_rows(lines), labels, page=1, engine="tesseract", checkboxes=_checkboxes(layout)
+        )
+
+    return read
+
+
+_BUILDERS: dict[str, Callable[[FormLayout, dict[str, str]], Reader]] = {
+    "pipeline": _pipeline,
+    "easyocr_readtext": _readtext,
+    "tesseract": _tesseract,
+}
+
+
+# --- Scoring -------------------------------------------------------------------------------------
+
+
+def _canonical(permit_type: PermitType, name: str, text: str) -> str:
+    from cases.validators import normalise
+
+    value, _ = normalise(permit_type.permit.field(name).type, text)
+    return value if value is not None else " ".join(text.split())
+
+
+def _score(
+    permit_type: PermitType, scan: Scan, readings: Sequence[FieldReading]
+) -> tuple[int, int, int]:
+    """(fields right, character edits, characters in the truth) for one page."""
+    read = {r.name: r.text for r in readings}
+    right = edits = chars = 0
+    for name, truth in scan.truth.items():
+        text = read.get(name, "")
+        right += _canonical(permit_type, name, text) == _canonical(permit_type, name, truth)
+        edits += Levenshtein.distance(text, truth)
+        chars += len(truth)
+    return right, edits, chars
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)  # kilobytes on Linux
+
+
+def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
+    """Runs in a fresh process: build the engine, read every page, score and time it."""
+    permit_type = get_permit_type(PERMIT)
+    started = time.perf_counter()
+    read = _BUILDERS[engine](permit_type.form, _labels(permit_type))
+    load_s = time.perf_counter() - started
+    seconds, right, edits, chars, fields = [], 0, 0, 0, 0
+    for scan in scans:
+        with Image.open(io.BytesIO(scan.jpeg)) as opened:
+            image = opened.convert("RGB")
+        started = time.perf_counter()
+        readings = read(image)
+        seconds.append(time.perf_counter() - started)
+        page_right, page_edits, page_chars = _score(permit_type, scan, readings)
+        right, edits, chars, fields = (
+            right + page_right,
+            edits + page_edits,
+            chars + page_chars,
+            fields + len(scan.truth),
+        )
+    return {
+        "pages": len(scans),
+        "field_accuracy": round(right / fields, 4),
+        "cer": round(edits / chars, 4),
+        "median_s_per_page": round(statistics.median(seconds), 3),
+        "p95_s_per_page": round(float(np.percentile(seconds, 95)), 3),
+        "load_s": round(load_s, 2),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def run_bench(n: int = 30, as_json: bool = False, *, readtext_pages: int = 4) -> dict[str, Any]:
+    """Benchmark every engine on ``n`` scans (readtext, at ~25 s or more a page, on the first
+    ``readtext_pages`` only); print a table, or JSON when ``as_json``; return the results."""
+    scans = degraded_scans(n)
+    results: dict[str, Any] = {}
+    for engine in ENGINES:
+        pages = scans[:readtext_pages] if engine == "easyocr_readtext" else scans
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+            results[engine] = pool.submit(_run_engine, engine, pages).result()
+    results["scans"] = {
+        "pages": n,
+        "dpi": sorted({s.dpi for s in scans}),
+        "fields": len(scans[0].truth),
+    }
+    print(json.dumps(results, indent=2) if as_json else _table(results))
+    return results
+
+
+def _table(results: dict[str, Any]) -> str:
+    columns = (
+        "pages",
+        "field_accuracy",
+        "cer",
+        "median_s_per_page",
+        "p95_s_per_page",
+        "load_s",
+        "peak_rss_mb",
+    )
+    rows = [f"{'engine':<18}" + "".join(f"{c:>19}" for c in columns)]
+    for engine in ENGINES:
+        rows.append(f"{engine:<18}" + "".join(f"{results[engine][c]:>19}" for c in columns))
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="permits bench ocr", description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=30, help="scans to read (default 30)")
+    parser.add_argument("--readtext-pages", type=int, default=4, help="of which readtext reads")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    run_bench(args.pages, args.json, readtext_pages=args.readtext_pages)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Reading an application form page, by the best means the page allows.
+
+1. A page with a text layer (a PDF typed into): pair the layer's labels with their values, no OCR.
+2. A scan that registers to the form's layout: align it, then read each field's box (zonal OCR).
+3. Anything else (registration failed, or the form has no layout): read the whole page with the
+   text detector and pair labels with values, fuzzily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+from PIL import Image
+
+from cases.catalogue import FormLayout
+from cases.ocr.fulltext import read_page_lines
+from cases.ocr.pages import PageContent
+from cases.ocr.pairing import merge_rows, pair_labels
+from cases.ocr.reader import ENGINE_VERSION, FieldReading
+from cases.ocr.register import register_page
+from cases.ocr.zonal import read_form
+
+__all__ = ["TEXT_LAYER_ENGINE", "read_form_page"]
+
+TEXT_LAYER_ENGINE = "pdf text layer"
+FULL_PAGE_ENGINE = f"{ENGINE_VERSION} full page"
+_BLANK_INK_SHARE = 0.0005
+
+
+def _is_blank(image: Image.Image) -> bool:
+    """A page with (almost) no ink: a cover sheet or the back of a page, nothing to read."""
+    gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    return float(np.mean(gray < np.median(gray) - 60)) < _BLANK_INK_SHARE
+
+
+def read_form_page(
+    page: PageContent, layout: FormLayout | None, labels: Mapping[str, str]
+) -> list[FieldReading]:
+    """Readings for the form's fields found on this page (a field may be missing)."""
+    checkboxes = frozenset(
+        f.field for f in (layout.fields if layout else []) if f.kind == "checkbox"
+    )
+    if page.lines is not None:
+        return pair_labels(
+            page.lines, labels, page=page.number, engine=TEXT_LAYER_ENGINE, checkboxes=checkboxes
+        )
+    if page.image is None:
+        return []
+    if layout is not None:
+        registration = register_page(page.image, layout, labels)
+        if registration is not None:
+            readings = read_form(registration.image, layout, page=page.number)
+            return [replace(r, bbox=registration.scan_box(r.bbox)) for r in readings]
+    if _is_blank(page.image):
+        return []
+    lines = merge_rows(read_page_lines(page.image))
+    return pair_labels(
+        lines, labels, page=page.number, engine=FULL_PAGE_ENGINE, checkboxes=checkboxes
+    )

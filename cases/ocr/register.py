@@ -1,0 +1,120 @@
+"""Registration: bring a scanned page into the form's own frame before reading it zonally.
+
+A page is never scanned exactly square: it is rotated a degree or three, shifted a few millimetres,
+printed or scanned at a slightly different scale. Zonal reading needs each field's box to land on
+the field, so the scan is aligned to a rendering of the blank form by enhanced-correlation
+maximisation (OpenCV's ECC, affine motion) on small, blurred copies of both, which is quick
+(~0.1 s) and ignores what is written in the boxes. A page that does not correlate with the form
+(another document, a photo at an angle) is reported as not registered, and the caller falls back
+to reading the whole page and pairing labels with values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from cases.catalogue import FormLayout
+from cases.samples import blank_form
+
+__all__ = ["Registration", "register_page"]
+
+_WORK_WIDTH = 420  # pixels across the page while aligning: ~50 dpi on A4
+_MIN_CORRELATION = 0.55  # below this the page is not this form (measured: forms 0.75-0.95)
+_MAX_ROTATION_DEG = 6.0
+_SCALE_RANGE = (0.85, 1.18)
+
+Affine = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The page warped into the form's frame, and how to map form pixels back to the scan."""
+
+    image: Image.Image
+    correlation: float
+    rotation_deg: float
+    to_scan: Affine  # 2x3: form-frame pixel -> scan pixel
+
+    def scan_box(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box in the registered image as the box around it in the original scan."""
+        x0, y0, x1, y1 = box
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float32)
+        mapped = corners @ self.to_scan.T
+        return (
+            round(float(mapped[:, 0].min())),
+            round(float(mapped[:, 1].min())),
+            round(float(mapped[:, 0].max())),
+            round(float(mapped[:, 1].max())),
+        )
+
+
+@lru_cache(maxsize=8)
+def _reference(layout_json: str, labels: tuple[tuple[str, str], ...], height: int) -> Affine:
+    layout = FormLayout.model_validate_json(layout_json)
+    dpi = 150
+    image = blank_form(layout, dict(labels), dpi=dpi).resize(
+        (_WORK_WIDTH, height), Image.Resampling.BILINEAR
+    )
+    return _prepare(np.asarray(image, dtype=np.uint8))
+
+
+def _prepare(gray: NDArray[np.uint8]) -> Affine:
+    """Ink as bright on dark, spread a little so near misses still correlate."""
+    ink = 255.0 - gray.astype(np.float32)
+    ink -= float(np.median(ink))
+    return np.asarray(cv2.GaussianBlur(np.clip(ink, 0, 255), (0, 0), 1.5), dtype=np.float32)
+
+
+def _everywhere(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    return np.full(image.shape, 255, dtype=np.uint8)
+
+
+def _plausible(warp: Affine) -> tuple[bool, float]:
+    a, b = float(warp[0, 0]), float(warp[1, 0])
+    rotation = math.degrees(math.atan2(b, a))
+    scale = math.hypot(a, b)
+    ok = abs(rotation) <= _MAX_ROTATION_DEG and _SCALE_RANGE[0] <= scale <= _SCALE_RANGE[1]
+    return ok, rotation
+
+
+def register_page(
+    image: Image.Image, layout: FormLayout, labels: Mapping[str, str]
+) -> Registration | None:
+    """The page aligned to ``layout`` (same pixel size as given), or None when it does not fit."""
+    gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    factor = gray.shape[1] / _WORK_WIDTH
+    height = round(gray.shape[0] / factor)
+    small = np.asarray(
+        cv2.resize(gray, (_WORK_WIDTH, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+    )
+    reference = _reference(layout.model_dump_json(), tuple(sorted(labels.items())), height)
+    start = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+    try:
+        correlation, found = cv2.findTransformECC(
+            reference, _prepare(small), start, cv2.MOTION_AFFINE, criteria, _everywhere(small), 5
+        )
+    except cv2.error:
+        return None  # did not converge: nothing on the page looks like this form
+    warp = np.asarray(found, dtype=np.float32)
+    plausible, rotation = _plausible(warp)
+    if correlation < _MIN_CORRELATION or not plausible:
+        return None
+    to_scan = warp.copy()
+    to_scan[:, 2] *= factor
+    aligned = cv2.warpAffine(
+        gray,
+        to_scan,
+        (gray.shape[1], gray.shape[0]),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return Registration(Image.fromarray(aligned), float(correlation), rotation, to_scan)

@@ -1,0 +1,89 @@
+"""Human verification for a reason: a random quality sample, and the correction rate per field."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from cases.approvals import verify_fields
+from cases.catalogue import PermitType, get_permit_type
+from cases.db import session_scope
+from cases.extraction import extract_case, in_quality_sample
+from cases.intake import Upload, submit_application
+from cases.models import ApprovalTask, ExtractedField, FieldStatus
+from cases.ocr_quality import FieldCorrectionRate, correction_rates
+from cases.samples import random_truth, typed_form_pdf
+from tests.factories import CASEWORKER, FOOD
+
+
+def _sampling(percent: float) -> PermitType:
+    food = get_permit_type(FOOD)
+    permit = food.permit.model_copy(update={"quality_sample_percent": percent})
+    return food.model_copy(update={"permit": permit})
+
+
+def test_the_quality_sample_takes_the_configured_share_and_is_the_same_on_every_run() -> None:
+    five = _sampling(5)
+    chosen = [case_id for case_id in range(1, 10_001) if in_quality_sample(five, case_id)]
+    assert 450 <= len(chosen) <= 550
+    assert chosen == [case_id for case_id in range(1, 10_001) if in_quality_sample(five, case_id)]
+    assert not any(in_quality_sample(_sampling(0), case_id) for case_id in range(1, 1001))
+    assert all(in_quality_sample(_sampling(100), case_id) for case_id in range(1, 1001))
+
+
+def test_the_food_licence_samples_no_case_unless_an_admin_sets_a_share() -> None:
+    assert get_permit_type(FOOD).permit.quality_sample_percent == 0
+
+
+def _extracted_case(monkeypatch: pytest.MonkeyPatch, seed: int) -> int:
+    """A typed-PDF application (read without OCR) extracted with every case in the sample."""
+    food = get_permit_type(FOOD)
+    labels = {spec.name: spec.label.en for spec in food.permit.fields}
+    pdf = typed_form_pdf(food.form, random_truth(seed), labels)
+    case = submit_application(
+        [Upload("form.pdf", pdf)], permit_type_id=FOOD, actor="t", channel="t"
+    )
+    assert case.id is not None
+    monkeypatch.setattr("cases.extraction.get_permit_type", lambda _: _sampling(100))
+    extract_case(case.id)
+    return case.id
+
+
+@pytest.mark.usefixtures("db")
+def test_a_sampled_case_has_every_confident_field_checked_by_a_person(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_id = _extracted_case(monkeypatch, 31)
+    with session_scope() as session:
+        fields = {
+            f.name: f
+            for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
+        }
+    assert {f.status for f in fields.values()} == {FieldStatus.FLAGGED}
+    assert fields["applicant_name"].flag_reason == (
+        "quality sample: 100% of cases are checked by a person at random"
+    )
+    assert fields["id_card_number"].flag_reason == "required field is empty or could not be read"
+
+
+@pytest.mark.usefixtures("db")
+def test_correction_rate_per_field_counts_what_people_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for seed, corrected_name in ((32, "NG Siu Ming"), (33, None)):
+        case_id = _extracted_case(monkeypatch, seed)
+        truth = random_truth(seed)
+        corrections = {"id_card_name": truth["applicant_name"], "id_card_number": truth["hkid"]}
+        if corrected_name:
+            corrections["applicant_name"] = corrected_name
+        with session_scope() as session:
+            task = session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)).one()
+        assert task.id is not None
+        verify_fields(task.id, corrections, actor=CASEWORKER)
+    with session_scope() as session:
+        rates = {rate.name: rate for rate in correction_rates(session=session)}
+    assert rates["applicant_name"] == FieldCorrectionRate("applicant_name", 2, 1, 2)
+    assert rates["applicant_name"].rate == 0.5
+    assert rates["hkid"] == FieldCorrectionRate("hkid", 2, 0, 2)
+    assert rates["id_card_number"].rate == 1.0  # nothing was read: the person typed it
+    assert next(iter(rates)) in {"id_card_name", "id_card_number"}  # worst first

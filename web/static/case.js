@@ -1,0 +1,51 @@
+// Case page: selecting a field row highlights where OCR read it on the scan, and the reverse.
+// No inline script (the CSP is default-src 'self'); everything hangs off data-field attributes.
+(function () {
+  "use strict";
+
+  function boxesFor(name) {
+    return document.querySelectorAll('svg.boxes rect[data-field="' + CSS.escape(name) + '"]');
+  }
+
+  function select(name, scroll) {
+    document.querySelectorAll("svg.boxes rect.selected, tr.selected").forEach(function (el) {
+      el.classList.remove("selected");
+    });
+    if (!name) return;
+    var row = document.querySelector('tr[data-field="' + CSS.escape(name) + '"]');
+    if (row) row.classList.add("selected");
+    boxesFor(name).forEach(function (rect) {
+      rect.classList.add("selected");
+      if (scroll) rect.closest(".page").scrollIntoView({ block: "nearest", behavior: "smooth" });
+    });
+  }
+
+  // The server guesses each page's pixel size; the image itself knows it (EXIF rotation, PDFs).
+  function fitViewBox(img) {
+    var svg = img.parentElement.querySelector("svg.boxes");
+    if (svg && img.naturalWidth) {
+      svg.setAttribute("viewBox", "0 0 " + img.naturalWidth + " " + img.naturalHeight);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".page-frame img").forEach(function (img) {
+      if (img.complete) fitViewBox(img);
+      img.addEventListener("load", function () { fitViewBox(img); });
+    });
+    document.querySelectorAll("tr[data-field]").forEach(function (row) {
+      var name = row.getAttribute("data-field");
+      row.addEventListener("focusin", function () { select(name, true); });
+      row.addEventListener("click", function () { select(name, true); });
+    });
+    document.querySelectorAll("svg.boxes rect[data-field]").forEach(function (rect) {
+      rect.addEventListener("click", function () {
+        var name = rect.getAttribute("data-field");
+        select(name, false);
+        var row = document.querySelector('tr[data-field="' + CSS.escape(name) + '"]');
+        var target = row && (row.querySelector("input") || row);
+        if (target) target.focus();
+      });
+    });
+  });
+})();
