@@ -49,3 +49,12 @@ def catalogue_at(folder: Path) -> Iterator[Path]:
             get_settings.cache_clear()
             load_catalogue.cache_clear()
     get_settings.cache_clear()
+
+
+def edit_file(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` by ``new``; return the 1-based line where the edit starts."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line

@@ -15,6 +15,7 @@ from cases.eligibility import evaluate_ruleset
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import render_letter_html
 from cases.settings import PROJECT_ROOT
+from tests.catalogues import edit_file as _edit
 from tests.conftest import Invoke
 from tests.factories import FOOD
 
@@ -35,15 +36,6 @@ def letters(tmp_path: Path) -> Path:
     root = tmp_path / "letters"
     shutil.copytree(SHIPPED_LETTERS, root)
     return root
-
-
-def _edit(path: Path, old: str, new: str) -> int:
-    """Replace the first ``old`` by ``new``; return the 1-based line where the edit starts."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return line
 
 
 def _problems(root: Path) -> list[CatalogueProblem]:

@@ -25,6 +25,7 @@ from cases.eligibility import (
 )
 from cases.errors import CatalogueProblem
 from cases.settings import PROJECT_ROOT
+from tests.catalogues import edit_file as _edit
 from tests.factories import FOOD
 
 RULES = PROJECT_ROOT / "rules"
@@ -42,15 +43,6 @@ def catalogue(tmp_path: Path) -> Path:
     root = tmp_path / "rules"
     shutil.copytree(RULES / FOOD, root / FOOD)
     return root
-
-
-def _edit(path: Path, old: str, new: str) -> int:
-    """Replace the first ``old`` by ``new``; return the 1-based line where the edit starts."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return line
 
 
 def _only(root: Path, needle: str) -> CatalogueProblem:
