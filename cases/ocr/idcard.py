@@ -10,13 +10,14 @@ card's printing is large enough that 640 px loses nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from cases.ocr.pages import TextLine
+from cases.ocr.pairing import merge_rows
 from cases.ocr.reader import ENGINE_VERSION, FieldReading, inference
 from cases.validators import is_valid_hkid, normalise_hkid, repair_hkid
 
@@ -32,21 +33,10 @@ _NAME_SHAPE = re.compile(r"^[A-Z]{2,}(\s+[A-Z][A-Za-z\-]*)+$")
 _HEADINGS = ("HONG KONG", "IDENTITY", "PERMANENT")
 
 
-@dataclass(frozen=True)
-class _Line:
-    text: str
-    confidence: float
-    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in the original image's pixels
-
-    @property
-    def height(self) -> int:
-        return self.bbox[3] - self.bbox[1]
-
-
 def read_id_card(image: Image.Image, *, page: int = 1) -> list[FieldReading]:
     """Readings ``id_card_name`` and ``id_card_number``; empty text at 0.0 when not found."""
     scaled, factor = _downscale(image.convert("L"))
-    lines = _merge_rows(_read_lines(np.asarray(scaled, dtype=np.uint8), factor))
+    lines = merge_rows(_read_lines(np.asarray(scaled, dtype=np.uint8), factor), same_row=_same_row)
     return [_name_reading(lines, page), _number_reading(lines, page)]
 
 
@@ -58,7 +48,7 @@ def _downscale(image: Image.Image) -> tuple[Image.Image, float]:
     return image.resize(size, Image.Resampling.LANCZOS), factor
 
 
-def _read_lines(gray: NDArray[np.uint8], factor: float) -> list[_Line]:
+def _read_lines(gray: NDArray[np.uint8], factor: float) -> list[TextLine]:
     with inference() as reader:
         result: list[Any] = reader.readtext(gray, detail=1, paragraph=False)
     lines = []
@@ -66,35 +56,15 @@ def _read_lines(gray: NDArray[np.uint8], factor: float) -> list[_Line]:
         xs = [float(p[0]) * factor for p in points]
         ys = [float(p[1]) * factor for p in points]
         bbox = (round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys)))
-        lines.append(_Line(" ".join(str(text).split()), float(confidence), bbox))
+        lines.append(TextLine(" ".join(str(text).split()), float(confidence), bbox))
     return lines
 
 
-def _same_row(left: _Line, right: _Line) -> bool:
+def _same_row(left: TextLine, right: TextLine) -> bool:
     """Two detections are one line of print when they overlap vertically and nearly touch."""
     overlap = min(left.bbox[3], right.bbox[3]) - max(left.bbox[1], right.bbox[1])
     gap = right.bbox[0] - left.bbox[2]
     return overlap >= 0.6 * min(left.height, right.height) and -left.height < gap < left.height
-
-
-def _merge_rows(lines: list[_Line]) -> list[_Line]:
-    """Join words the detector split apart (it often splits ``CHAN`` from ``Tai Man``)."""
-    merged: list[_Line] = []
-    for line in sorted(lines, key=lambda ln: ln.bbox[0]):
-        for i, row in enumerate(merged):
-            if _same_row(row, line):
-                bbox = (
-                    min(row.bbox[0], line.bbox[0]),
-                    min(row.bbox[1], line.bbox[1]),
-                    max(row.bbox[2], line.bbox[2]),
-                    max(row.bbox[3], line.bbox[3]),
-                )
-                text = f"{row.text} {line.text}"
-                merged[i] = _Line(text, min(row.confidence, line.confidence), bbox)
-                break
-        else:
-            merged.append(line)
-    return sorted(merged, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
 
 
 def hkid_candidates(text: str) -> list[str]:
@@ -119,7 +89,7 @@ def hkid_candidates(text: str) -> list[str]:
     return sorted(found, key=lambda c: not is_valid_hkid(c))
 
 
-def _number_reading(lines: list[_Line], page: int) -> FieldReading:
+def _number_reading(lines: list[TextLine], page: int) -> FieldReading:
     found = [(c, ln) for ln in lines for c in hkid_candidates(ln.text)]
     if not found:
         return FieldReading("id_card_number", "", 0.0, page, (0, 0, 0, 0), ENGINE_VERSION)
@@ -127,14 +97,14 @@ def _number_reading(lines: list[_Line], page: int) -> FieldReading:
     return FieldReading("id_card_number", number, line.confidence, page, line.bbox, ENGINE_VERSION)
 
 
-def _name_reading(lines: list[_Line], page: int) -> FieldReading:
+def _name_reading(lines: list[TextLine], page: int) -> FieldReading:
     line = _below_label(lines, "name") or _name_shaped(lines)
     if line is None:
         return FieldReading("id_card_name", "", 0.0, page, (0, 0, 0, 0), ENGINE_VERSION)
     return FieldReading("id_card_name", line.text, line.confidence, page, line.bbox, ENGINE_VERSION)
 
 
-def _below_label(lines: list[_Line], label: str) -> _Line | None:
+def _below_label(lines: list[TextLine], label: str) -> TextLine | None:
     """The nearest line under a printed label that starts roughly where the label starts."""
     label_line = next((ln for ln in lines if ln.text.strip(" :").lower() == label), None)
     if label_line is None:
@@ -152,7 +122,7 @@ def _below_label(lines: list[_Line], label: str) -> _Line | None:
     return min(below, key=lambda ln: ln.bbox[1], default=None)
 
 
-def _name_shaped(lines: list[_Line]) -> _Line | None:
+def _name_shaped(lines: list[TextLine]) -> TextLine | None:
     """Fallback: the first line written SURNAME Given Names that is not the card's heading."""
     for line in lines:
         if _NAME_SHAPE.match(line.text) and not any(h in line.text.upper() for h in _HEADINGS):

@@ -10,7 +10,7 @@ prints the label above its box.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz
 
@@ -129,12 +129,20 @@ def _same_row(left: TextLine, right: TextLine) -> bool:
     return overlap >= 0.5 * size and -size < gap < 1.2 * max(left.height, right.height)
 
 
-def merge_rows(lines: Sequence[TextLine]) -> list[TextLine]:
-    """Join words a text detector split apart on one line of print (not across columns)."""
+def merge_rows(
+    lines: Sequence[TextLine],
+    *,
+    same_row: Callable[[TextLine, TextLine], bool] = _same_row,
+) -> list[TextLine]:
+    """Join words a text detector split apart on one line of print (not across columns).
+
+    ``same_row`` decides when two detections are one line; an ID card's tight print wants a
+    stricter test than a form page's.
+    """
     merged: list[TextLine] = []
     for line in sorted(lines, key=lambda ln: ln.bbox[0]):
         for i, row in enumerate(merged):
-            if _same_row(row, line):
+            if same_row(row, line):
                 bbox = (
                     min(row.bbox[0], line.bbox[0]),
                     min(row.bbox[1], line.bbox[1]),
