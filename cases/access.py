@@ -16,8 +16,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from cases.casework import get_case
-from cases.db import session_scope
 from cases.errors import PermitsError
 from cases.lifecycle import CaseStatus
 from cases.models import Case, InformationRequest
@@ -26,7 +24,6 @@ __all__ = [
     "ApplicantStatus",
     "WrongAccessCode",
     "applicant_status",
-    "give_access_code",
     "issue_access_code",
 ]
 
@@ -87,16 +84,6 @@ def issue_access_code(session: Session, case: Case) -> str:
     session.add(case)
     session.flush()
     return "-".join(raw[i : i + _GROUP_LENGTH] for i in range(0, len(raw), _GROUP_LENGTH))
-
-
-def give_access_code(case_id: int) -> str:
-    """Issue a code for a case just submitted (own transaction); for the upload page and API.
-
-    Intake is the right place for this in the end (every channel, same transaction as the case);
-    until it calls :func:`issue_access_code`, the web layer calls this after a submission.
-    """
-    with session_scope() as session:
-        return issue_access_code(session, get_case(session, case_id, for_update=True))
 
 
 def _awaited(session: Session, case: Case) -> tuple[str, InformationRequest | None]:

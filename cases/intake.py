@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session
 
+from cases.access import issue_access_code
 from cases.audit import append_event
 from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
@@ -24,7 +25,7 @@ from cases.ocr.reader import strict_decoding
 from cases.settings import get_settings
 from cases.storage import store_bytes
 
-__all__ = ["DocumentInfo", "Upload", "inspect_upload", "submit_application"]
+__all__ = ["DocumentInfo", "Submission", "Upload", "inspect_upload", "submit", "submit_application"]
 
 _SIGNATURES: list[tuple[bytes, str]] = [
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -165,10 +166,29 @@ def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[
     ]
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A case just created, and the applicant's access code (shown once, never stored in clear)."""
+
+    case: Case
+    access_code: str
+
+
 def submit_application(
     uploads: Sequence[Upload], *, permit_type_id: str, actor: str, channel: str
 ) -> Case:
-    """Create a case from uploaded documents. Nothing is written unless every file is accepted."""
+    """Create a case from uploaded documents (see :func:`submit`), when no receipt is printed."""
+    return submit(uploads, permit_type_id=permit_type_id, actor=actor, channel=channel).case
+
+
+def submit(
+    uploads: Sequence[Upload], *, permit_type_id: str, actor: str, channel: str
+) -> Submission:
+    """Create a case and its access code. Nothing is written unless every file is accepted.
+
+    The code is issued in the case's own transaction, so every channel (web, API, command line)
+    gives the applicant a way to follow the case, and no case exists without one.
+    """
     permit_type = get_permit_type(permit_type_id)
     if not uploads:
         raise InvalidDocument("(no file)", "an application needs at least the application form")
@@ -179,7 +199,8 @@ def submit_application(
         case = _create_case(session, permit_type, actor=actor, channel=channel)
         for upload, info, kind, digest in zip(uploads, infos, kinds, digests, strict=True):
             _add_document(session, case, upload, info, kind, digest, actor=actor)
-    return case
+        code = issue_access_code(session, case)
+    return Submission(case, code)
 
 
 def _create_case(session: Session, permit_type: PermitType, *, actor: str, channel: str) -> Case:

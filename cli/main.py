@@ -314,7 +314,8 @@ def submit(
 ) -> None:
     """Store the documents, create the case and start its flow (needs `permits up` running)."""
     from cases.db import ensure_migrated
-    from cases.intake import Upload, inspect_upload, submit_application
+    from cases.intake import Upload, inspect_upload
+    from cases.intake import submit as submit_case
     from cli.services import running_services
     from flows.deployments import start_case_flow
 
@@ -328,11 +329,14 @@ def submit(
     if running_services() is None:
         err.print("no services are running on this data folder; start them with: permits up")
         raise typer.Exit(1)
-    case = submit_application(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
+    submission = submit_case(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
+    case = submission.case
     assert case.id is not None
     start_case_flow(case.id, reason="submitted")
     console.print(
-        f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}"
+        f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}\n"
+        f"the applicant's access code for {get_settings().web_url}/status is "
+        f"{submission.access_code} (shown only now)"
     )
 
 

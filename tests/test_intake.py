@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 from sqlmodel import SQLModel, func, select
 
+from cases.access import applicant_status
 from cases.db import session_scope
 from cases.errors import InvalidDocument, NotFound
-from cases.intake import Upload, inspect_upload, submit_application
+from cases.intake import Upload, inspect_upload, submit, submit_application
 from cases.models import Applicant, AuditEvent, Case, Document
 from cases.samples import SampleApplication
 from cases.settings import get_settings
@@ -181,3 +182,14 @@ def test_unknown_permit_type_names_the_known_ones() -> None:
     assert "unknown permit type 'fishing-licence'" in str(caught.value)
     assert "known: food-business-licence" in str(caught.value)
     assert _row_counts() == NOTHING
+
+
+def test_every_submission_gets_an_access_code_that_opens_its_status() -> None:
+    submission = submit(uploads_for(_sample()), permit_type_id=FOOD, actor="test", channel="test")
+    with session_scope() as session:
+        status = applicant_status(session, submission.case.reference, submission.access_code)
+        stored = session.get(Case, submission.case.id)
+        assert stored is not None
+        assert stored.access_code_hash
+        assert submission.access_code not in stored.access_code_hash  # only the hash is kept
+    assert status.reference == submission.case.reference

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from cases.access import give_access_code
 from cases.db import session_scope
-from cases.intake import Upload, submit_application
+from cases.intake import Upload, submit
 from cases.queries import case_summary
 from web.auth import StaffUser, csrf_token, require_user
 from web.trigger import resume_case
@@ -40,14 +39,13 @@ def create_case(
     files: Annotated[list[UploadFile], File()],
 ) -> JSONResponse:
     uploads = [Upload(f.filename or "(unnamed file)", f.file.read()) for f in files]
-    case = submit_application(
-        uploads, permit_type_id=permit_type, actor=user.username, channel="api"
-    )
+    submission = submit(uploads, permit_type_id=permit_type, actor=user.username, channel="api")
+    case = submission.case
     body: dict[str, Any] = {
         "id": case.id,
         "reference": case.reference,
         "status": case.status,
-        "access_code": give_access_code(case.id or 0),  # for the applicant; shown only here
+        "access_code": submission.access_code,  # for the applicant; shown only here
     }
     warning = resume_case(request, case.id or 0, "uploaded")
     if warning:

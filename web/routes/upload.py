@@ -8,16 +8,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from cases.access import give_access_code
 from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument, PermitsError
-from cases.intake import Upload, submit_application
+from cases.intake import Upload, submit
 from web.auth import StaffUser, require_user
+from web.i18n import gettext_, use_language
 from web.rendering import flash, render
 from web.routes import read_form
 from web.trigger import resume_case
 
-router = APIRouter(dependencies=[Depends(require_user)])
+router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
 DOCUMENT_PREFIX = "document_"
 
@@ -61,19 +61,19 @@ def upload(
     permit_type_id = str(form.get("permit_type", ""))
     try:
         uploads = _uploads(form, get_permit_type(permit_type_id))
-        case = submit_application(
+        submission = submit(
             uploads, permit_type_id=permit_type_id, actor=user.username, channel="web"
         )
     except PermitsError as exc:
         return _render_upload(request, permit_type_id, error=str(exc), status_code=exc.http_status)
-    code = give_access_code(case.id or 0)
-    flash(request, f"Application {case.reference} received; reading the documents now.")
-    flash(
-        request,
-        f"Give the applicant their reference {case.reference} and access code {code} for the "
-        "status page (/status). It is shown only once.",
-        "warning",
+    case, code = submission.case, submission.access_code
+    received = gettext_("Application %(reference)s received; reading the documents now.")
+    flash(request, received % {"reference": case.reference})
+    handover = gettext_(
+        "Give the applicant their reference %(reference)s and access code %(code)s for the "
+        "status page (/status). It is shown only once."
     )
+    flash(request, handover % {"reference": case.reference, "code": code}, "warning")
     warning = resume_case(request, case.id or 0, "uploaded")
     if warning:
         flash(request, warning, "warning")
