@@ -21,9 +21,12 @@ import httpx
 import pytest
 
 from cases.catalogue import load_catalogue
-from cases.db import upgrade_database
+from cases.db import session_scope, upgrade_database
+from cases.models import Role
 from cases.settings import PROJECT_ROOT, get_settings
+from cases.users import create_user
 from tests.catalogues import four_eyes_catalogue
+from tests.web.test_web import PASSWORD
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -130,3 +133,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Ite
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def server(live_server: LiveServer) -> LiveServer:
+    """The live app with a caseworker (casey) and a senior caseworker (sam)."""
+    with session_scope() as session:
+        for username, role, name in (
+            ("casey", Role.CASEWORKER, "Casey Chan"),
+            ("sam", Role.SENIOR_CASEWORKER, "Sam Lee"),
+        ):
+            create_user(
+                session,
+                username=username,
+                password=PASSWORD,
+                role=role,
+                display_name=name,
+                actor="test",
+            )
+    return live_server

@@ -19,7 +19,6 @@ from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import Document, ExtractedField, FieldStatus, Role, TaskKind
 from cases.samples import SampleApplication
-from cases.users import create_user
 from tests.browser.conftest import LiveServer
 from tests.factories import FOOD, propose_from_checking, sample_application, submit_sample
 from tests.web.test_web import PASSWORD
@@ -91,24 +90,6 @@ def case_awaiting_verification() -> tuple[int, str]:
         return case.id, stored.reference
 
 
-@pytest.fixture(scope="module")
-def server(live_server: LiveServer) -> LiveServer:
-    with session_scope() as session:
-        for username, role, name in (
-            ("casey", Role.CASEWORKER, "Casey Chan"),
-            ("sam", Role.SENIOR_CASEWORKER, "Sam Lee"),
-        ):
-            create_user(
-                session,
-                username=username,
-                password=PASSWORD,
-                role=role,
-                display_name=name,
-                actor="test",
-            )
-    return live_server
-
-
 def log_in(page: Page, server: LiveServer, username: str) -> None:
     page.goto(server.url + "/login")
     page.get_by_label("Username").fill(username)
@@ -163,7 +144,7 @@ def test_verify_a_flagged_field_then_two_people_approve(
     tasks.get_by_role("row").filter(has_text=reference).get_by_role("link").click()
     page.get_by_role("button", name="Confirm approval").click()
     expect(page.get_by_text("Decision recorded: approve")).to_be_visible()
-    expect(page.locator(".facts")).to_contain_text("decided")
+    expect(page.locator("dl.facts").first).to_contain_text("decided")
 
 
 def test_a_post_without_the_csrf_token_is_refused(page: Page, server: LiveServer) -> None:
