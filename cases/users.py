@@ -1,16 +1,34 @@
-"""Staff accounts: argon2-hashed passwords, roles."""
+"""Staff accounts: argon2-hashed passwords, roles, deactivation; every change is audited.
+
+Accounts are never deleted (the audit trail names them): an account that should no longer work is
+deactivated, which stops its logins and its open sessions at once (``web.auth`` re-reads the user
+on every request). Two guards keep the office administrable: nobody deactivates or demotes
+themself (another admin does it, so nobody locks themself out by a slip), and the last active
+admin cannot be deactivated or demoted.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases.audit import append_event
-from cases.errors import PermitsError
-from cases.models import Role, User
+from cases.errors import NotFound, PermitsError
+from cases.models import AuditEvent, Role, User
 
-__all__ = ["authenticate", "create_user", "get_user"]
+__all__ = [
+    "UserError",
+    "authenticate",
+    "change_role",
+    "create_user",
+    "get_user",
+    "list_users",
+    "set_active",
+    "user_events",
+]
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing the same either way.
@@ -20,6 +38,12 @@ MIN_PASSWORD_LENGTH = 8
 
 class UserError(PermitsError):
     http_status = 422
+
+
+class _Refused(UserError):
+    """A change that would lock the office (or the admin making it) out of administration."""
+
+    http_status = 409
 
 
 def create_user(
@@ -34,7 +58,7 @@ def create_user(
         raise UserError(f"the username '{username}' is taken")
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=display_name.strip() or username,
         role=role,
         password_hash=_hasher.hash(password),
     )
@@ -50,7 +74,78 @@ def get_user(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).first()
 
 
+def list_users(session: Session) -> list[User]:
+    """Every account, active or not, by username."""
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def _existing(session: Session, username: str) -> User:
+    user = get_user(session, username)
+    if user is None:
+        raise NotFound(f"there is no user '{username}'")
+    return user
+
+
+def _keep_an_admin(session: Session, user: User, actor: str, change: str) -> None:
+    """Refuse ``change`` when it is the actor's own account or takes away the last admin."""
+    if user.username == actor:
+        raise _Refused(f"you cannot {change} your own account; ask another admin to do it")
+    if user.role != Role.ADMIN or not user.active:
+        return
+    # Locks the admin rows (PostgreSQL), so two admins demoting each other cannot both succeed.
+    admins = session.exec(
+        select(User).where(User.role == Role.ADMIN, col(User.active).is_(True)).with_for_update()
+    ).all()
+    if len(admins) <= 1:
+        raise _Refused(f"'{user.username}' is the last active admin; make another user admin first")
+
+
+def _recorded(session: Session, user: User, actor: str, action: str, **details: Any) -> User:
+    """Save a change to ``user`` and add it, with who made it, to the audit trail."""
+    session.add(user)
+    session.flush()
+    append_event(
+        session, actor=actor, action=action, payload={"username": user.username, **details}
+    )
+    return user
+
+
+def change_role(session: Session, *, username: str, role: Role, actor: str) -> User:
+    user = _existing(session, username)
+    previous = Role(user.role)
+    if previous == role:
+        return user
+    if previous == Role.ADMIN:  # the actor's own account is an admin's; so is the last admin's
+        _keep_an_admin(session, user, actor, "change the role of")
+    user.role = role
+    return _recorded(session, user, actor, "user.role_changed", role=role, previous_role=previous)
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
+    """Deactivate (no more logins, open sessions end) or reactivate an account."""
+    user = _existing(session, username)
+    if user.active == active:
+        return user
+    if not active:
+        _keep_an_admin(session, user, actor, "deactivate")
+    user.active = active
+    return _recorded(session, user, actor, "user.reactivated" if active else "user.deactivated")
+
+
+def user_events(session: Session, *, limit: int = 20) -> list[AuditEvent]:
+    """The latest changes to accounts from the audit trail, newest first: what, whose, by whom."""
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action).startswith("user."))
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(limit)
+        )
+    )
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user when the password is right and the account is active; None otherwise."""
     user = get_user(session, username)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

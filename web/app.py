@@ -27,7 +27,7 @@ from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, require_csrf
 from web.ratelimit import FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import api, cases, inbox, login, upload
+from web.routes import admin, api, cases, inbox, login, upload
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
 
@@ -169,7 +169,7 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (login, inbox, cases, upload, applicant_status, api):
+    for module in (login, inbox, cases, upload, applicant_status, api, admin):
         app.include_router(module.router)
     app.include_router(api.health)
     return app

@@ -15,6 +15,7 @@ from fastapi import Request
 
 from cases.approvals import Actor
 from cases.db import session_scope
+from cases.errors import PermissionDenied
 from cases.models import Role, User
 from cases.users import authenticate, get_user
 
@@ -27,6 +28,7 @@ __all__ = [
     "csrf_token",
     "log_in",
     "log_out",
+    "require_admin",
     "require_csrf",
     "require_user",
     "safe_next",
@@ -106,6 +108,17 @@ def require_user(request: Request) -> StaffUser:
         raise LoginRequired
     staff = _staff(user)
     request.state.user = staff
+    return staff
+
+
+def require_admin(request: Request) -> StaffUser:
+    """Dependency for the admin pages: a logged-in admin, else 403 saying who may open them."""
+    staff = require_user(request)
+    if staff.role != Role.ADMIN:
+        raise PermissionDenied(
+            "Only administrators can open the admin pages (catalogue, letter previews, users). "
+            "Ask an administrator if you need this."
+        )
     return staff
 
 
