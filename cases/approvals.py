@@ -25,6 +25,7 @@ from cases.casework import get_case, transition
 from cases.catalogue import FieldType, get_permit_type
 from cases.db import session_scope
 from cases.errors import NotFound, PermitsError
+from cases.explanation import summarise_rules
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -124,7 +125,9 @@ def _checked_values(
     unknown = sorted(set(corrections) - set(fields))
     problems.extend(f"{name}: not a field of this case" for name in unknown)
     if problems:
-        raise InvalidInput("Please correct these fields: " + "; ".join(problems))
+        # Built first: each problem names a field, so the message as a whole is not translated.
+        message = "Please correct these fields: " + "; ".join(problems)
+        raise InvalidInput(message)
     return checked
 
 
@@ -152,13 +155,9 @@ def _apply_verification(
 
 
 def _proposal_reason(eligibility: EligibilityResult, review: Review | None) -> str:
-    rules = eligibility.trace.get("rules", [])
-    failed = [r for r in rules if not r["passed"]]
-    summary = (
-        f"all {len(rules)} rules passed"
-        if not failed
-        else "failed: " + ", ".join(f"{r['rule_id']} ({r['outcome_if_failed']})" for r in failed)
-    )
+    """E.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed (FBL-7 refer); review risk
+    low.`` A rule that did not apply is counted apart, not as passed."""
+    summary = summarise_rules(eligibility.trace.get("rules", []))
     risk = f"review risk {review.risk}" if review else "no review"
     return f"Rule set {eligibility.ruleset_version}: {summary}; {risk}."
 

@@ -16,8 +16,9 @@ from sqlalchemy import true
 from sqlmodel import Session, col, func, select
 
 from cases.casework import get_case
-from cases.catalogue import Permit, get_permit_type
+from cases.catalogue import Permit, PermitType, Text, get_permit_type
 from cases.errors import NotFound
+from cases.explanation import Explanation, explain
 from cases.models import (
     ApprovalTask,
     AuditEvent,
@@ -221,10 +222,10 @@ def recent_cases(*, session: Session, limit: int = 20) -> list[Case]:
 
 @dataclass(frozen=True)
 class FieldRow:
-    """An extracted field with the label the permit's catalogue gives it."""
+    """An extracted field with the label the permit's catalogue gives it (both languages)."""
 
     field: ExtractedField
-    label: str
+    label: Text
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ class FieldBox:
     """Where OCR read a field, in the page image's pixels: [x0, y0, x1, y1]."""
 
     name: str
-    label: str
+    label: Text
     bbox: tuple[int, int, int, int]
     flagged: bool
 
@@ -280,10 +281,11 @@ class CaseFile:
     """Everything the case page shows, loaded in one go."""
 
     case: Case
-    permit_name: str
+    permit_name: Text
     documents: list[Document]
     fields: list[FieldRow]
     eligibility: EligibilityResult | None
+    explanation: Explanation | None
     review: Review | None
     verify_task: ApprovalTask | None
     decide_task: ApprovalTask | None
@@ -291,32 +293,32 @@ class CaseFile:
     events: list[AuditEvent]
     pages: list[PageView]
     information_requests: list[InformationRequest]
-
-    @property
-    def rule_results(self) -> list[dict[str, Any]]:
-        rules = self.eligibility.trace.get("rules", []) if self.eligibility else []
-        return list(rules)
+    document_names: dict[str, Text]  # document kind -> what the permit calls it
+    field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
 
     @property
     def findings(self) -> list[dict[str, Any]]:
         return list(self.review.findings.get("findings", [])) if self.review else []
 
 
-def _permit(case: Case) -> Permit | None:
-    """The case's permit definition, or None if the catalogue no longer holds its type."""
+def _permit_type(case: Case) -> PermitType | None:
+    """The case's permit type, or None if the catalogue no longer holds it."""
     try:
-        return get_permit_type(case.permit_type).permit
+        return get_permit_type(case.permit_type)
     except NotFound:
         return None
 
 
-def _field_rows(fields: list[ExtractedField], permit: Permit | None) -> list[FieldRow]:
+def _field_labels(permit: Permit | None) -> dict[str, Text]:
+    """Field name -> label, the application's fields first, then the supporting documents'."""
+    return {spec.name: spec.label for spec in permit.all_fields} if permit else {}
+
+
+def _field_rows(fields: list[ExtractedField], labels: dict[str, Text]) -> list[FieldRow]:
     """Fields in the catalogue's order, labelled; unknown fields last, under their own name."""
-    specs = (
-        {spec.name: (i, spec.label.en) for i, spec in enumerate(permit.fields)} if permit else {}
-    )
-    ordered = sorted(fields, key=lambda f: (specs.get(f.name, (len(specs), f.name))[0], f.name))
-    return [FieldRow(f, specs[f.name][1] if f.name in specs else f.name) for f in ordered]
+    order = {name: i for i, name in enumerate(labels)}
+    ordered = sorted(fields, key=lambda f: (order.get(f.name, len(order)), f.name))
+    return [FieldRow(f, labels.get(f.name) or Text(en=f.name, zh_hant=f.name)) for f in ordered]
 
 
 def _open_task(tasks: list[ApprovalTask], kind: TaskKind) -> ApprovalTask | None:
@@ -326,23 +328,27 @@ def _open_task(tasks: list[ApprovalTask], kind: TaskKind) -> ApprovalTask | None
 def case_file(case_id: int, *, session: Session) -> CaseFile:
     """Load a case and all its parts; raise NotFound for an unknown id."""
     case = get_case(session, case_id)
-    permit = _permit(case)
+    permit_type = _permit_type(case)
+    permit = permit_type.permit if permit_type else None
+    labels = _field_labels(permit)
     tasks = list(session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)))
     documents = list(
         session.exec(select(Document).where(Document.case_id == case_id).order_by(col(Document.id)))
     )
     fields = _field_rows(
         list(session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))),
-        permit,
+        labels,
     )
+    eligibility = session.exec(
+        select(EligibilityResult).where(EligibilityResult.case_id == case_id)
+    ).first()
     return CaseFile(
         case=case,
-        permit_name=permit.name.en if permit else case.permit_type,
+        permit_name=permit.name if permit else Text(en=case.permit_type, zh_hant=case.permit_type),
         documents=documents,
         fields=fields,
-        eligibility=session.exec(
-            select(EligibilityResult).where(EligibilityResult.case_id == case_id)
-        ).first(),
+        eligibility=eligibility,
+        explanation=explain(eligibility, permit_type) if eligibility else None,
         review=session.exec(select(Review).where(Review.case_id == case_id)).first(),
         verify_task=_open_task(tasks, TaskKind.VERIFY_FIELDS),
         decide_task=_open_task(tasks, TaskKind.DECIDE),
@@ -364,6 +370,8 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
                 .order_by(col(InformationRequest.id))
             )
         ),
+        document_names={d.kind: d.name for d in permit.required_documents} if permit else {},
+        field_labels=labels,
     )
 
 

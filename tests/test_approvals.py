@@ -172,8 +172,34 @@ def test_good_values_reach_the_decision_gate_with_an_approval_proposal() -> None
     assert task.kind == TaskKind.DECIDE
     assert task.status == TaskStatus.OPEN
     assert task.required_role == Role.CASEWORKER
-    # The number of rules follows the rule file (its author adds rules); the wording is ours.
-    assert re.fullmatch(r"Rule set 2026\.1: all \d+ rules passed; review risk low\.", task.reason)
+    # The numbers follow the rule file (its author adds rules); the wording is ours.
+    counted = re.fullmatch(
+        r"Rule set 2026\.1: (\d+) passed, (\d+) not applicable; review risk low\.", task.reason
+    )
+    assert counted, task.reason
+    statuses = _rule_statuses(case_id)
+    assert int(counted[1]) == statuses.count("passed")
+    assert int(counted[2]) == statuses.count("not_applicable") > 0  # counted apart, not as passed
+
+
+def _rule_statuses(case_id: int) -> list[str]:
+    with session_scope() as session:
+        result = session.exec(
+            select(EligibilityResult).where(EligibilityResult.case_id == case_id)
+        ).one()
+        return [rule["status"] for rule in result.trace["rules"]]
+
+
+def test_proposal_reason_names_the_failed_rules_and_counts_the_rest() -> None:
+    # 8 m² fails the minimum floor area (refuse); 40 seats in it are too dense (refer).
+    case_id, task_id = _case_at_decision({"floor_area_m2": "8"})
+    statuses = _rule_statuses(case_id)
+    reason = _task(task_id).reason
+    assert reason.startswith(
+        f"Rule set 2026.1: {statuses.count('passed')} passed, "
+        f"{statuses.count('not_applicable')} not applicable, "
+        "2 failed (FBL-1 refuse, FBL-4 refer); review risk "
+    ), reason
 
 
 def test_second_decision_is_refused_and_the_first_stands() -> None:

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from cases.catalogue import load_catalogue
 from cases.queries import workable_roles
 from web.auth import CSRF_FIELD, csrf_token
-from web.i18n import LANGUAGES, gettext_, language_for, ngettext_
+from web.i18n import LANGUAGES, gettext_, humanised, in_language, language_for, ngettext_
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
 
@@ -71,6 +71,12 @@ def _when(moment: dt.datetime | dt.date | None) -> str:
     return moment.isoformat()
 
 
+def _when_wrapping(moment: dt.datetime | dt.date | None) -> Markup:
+    """``when`` for a narrow column: it may wrap before the time, never inside the date."""
+    day, _, rest = _when(moment).partition(" ")
+    return Markup('<span class="nobreak">{}</span>').format(day) + (f" {rest}" if rest else "")
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
@@ -82,13 +88,35 @@ def _short(payload: dict[str, Any]) -> str:
 
 
 def _humanise(value: str) -> str:
-    return str(value).replace("_", " ")
+    """An enum value (status, outcome, task kind, role) in words, in the page's language."""
+    return gettext_(humanised(value))
 
 
 def _permit_name(permit_type: str) -> str:
-    """The permit's English name from the catalogue; its id if the catalogue no longer has it."""
+    """The permit's name from the catalogue; its id if the catalogue no longer has it."""
     permit = load_catalogue().get(permit_type)
-    return permit.permit.name.en if permit else permit_type
+    return in_language(permit.permit.name) if permit else permit_type
+
+
+def _value(value: Any) -> str:
+    """A value a rule read or a table gave, as a caseworker reads it (whole numbers without .0)."""
+    if value is None:
+        return gettext_("(no value)")
+    if isinstance(value, bool):
+        return gettext_("yes") if value else gettext_("no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str) and not value.strip():
+        return gettext_("(blank)")
+    if isinstance(value, list):
+        return "; ".join(_value(item) for item in value) or gettext_("(none)")
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_value(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _money(amount: Any) -> str:
+    return "—" if amount is None else f"HK${amount:,.2f}"
 
 
 _env = Environment(loader=FileSystemLoader(VIEWS), autoescape=True, extensions=["jinja2.ext.i18n"])
@@ -97,7 +125,15 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i1
 )
 templates = Jinja2Templates(env=_env, context_processors=[_page_context])
 templates.env.filters.update(
-    when=_when, percent=_percent, short=_short, humanise=_humanise, permit_name=_permit_name
+    when=_when,
+    when_wrapping=_when_wrapping,
+    percent=_percent,
+    short=_short,
+    humanise=_humanise,
+    permit_name=_permit_name,
+    tr=in_language,
+    value=_value,
+    money=_money,
 )
 
 

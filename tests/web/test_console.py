@@ -21,6 +21,7 @@ from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, Document, ExtractedField, Role, TaskStatus
 from tests.catalogues import catalogue_at, four_eyes_catalogue
+from tests.factories import propose_from_checking
 from tests.web.test_web import (
     PASSWORD,
     TestClient,
@@ -188,6 +189,92 @@ def test_case_page_draws_ocr_boxes_over_the_served_page(caseworker: TestClient) 
     assert image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).size == (320, 200)
     assert caseworker.get("/static/case.js").status_code == 200
+
+
+# --- the eligibility explanation -----------------------------------------------------------------
+
+
+def refused_case() -> tuple[int, int]:
+    """At the decision gate with 8 m² for 40 seats: FBL-1 fails (refuse), FBL-4 too (refer)."""
+    case_id = submitted_case()
+    with_fields(case_id, CaseStatus.CHECKING)
+    with session_scope() as session:
+        area = session.exec(
+            select(ExtractedField).where(
+                ExtractedField.case_id == case_id, ExtractedField.name == "floor_area_m2"
+            )
+        ).one()
+        area.value = "8"
+        session.add(area)
+    return case_id, propose_from_checking(case_id)
+
+
+def _row(page: str, rule_id: str) -> str:
+    """The HTML of the rules table's row for one rule."""
+    found = re.search(
+        rf'<tr class="rule rule-[a-z_]+">\s*<th scope="row"><span class="rule-id">'
+        rf"{rule_id}</span>.*?</tr>",
+        page,
+        flags=re.DOTALL,
+    )
+    assert found, f"no row for {rule_id}"
+    return found.group(0)
+
+
+def test_a_refused_case_names_the_failing_rule_and_the_values_it_read(
+    caseworker: TestClient,
+) -> None:
+    case_id, _task_id = refused_case()
+    page = caseworker.get(f"/cases/{case_id}").text
+    assert "Outcome under rule set 2026.1: <strong>refuse</strong>" in page
+    failing = _row(page, "FBL-1")
+    assert "rule-failed" in failing
+    assert "Minimum floor area" in failing
+    assert "Failed" in failing
+    assert "outcome: refuse" in failing
+    assert "The premises have a floor area of 8 m², less than the minimum of 10 m²" in failing
+    assert "floor_area_m2 = 8<" in failing
+    assert "floor_area_m2 &gt;= 10" in failing  # the condition it had to meet
+    assert "Cap. 132X, s. 33 (illustrative)" in failing
+    # Failures come before the rules that passed and those that did not apply.
+    assert page.index(">FBL-1<") < page.index(">FBL-4<") < page.index(">FBL-2<")
+    assert page.index(">FBL-2<") < page.index(">FBL-6<")
+    assert "Failed: 2" in page
+
+
+def test_a_rule_that_does_not_apply_is_shown_as_not_applicable(caseworker: TestClient) -> None:
+    case_id, _task_id = refused_case()
+    page = caseworker.get(f"/cases/{case_id}").text
+    factory_only = _row(page, "FBL-6")
+    assert "rule-not_applicable" in factory_only
+    assert "Not applicable" in factory_only
+    assert "Applies only when:" in factory_only
+    assert "business_type == &#34;Food factory&#34;" in factory_only
+    assert "business_type = Restaurant" in factory_only
+    assert "Passed" not in factory_only
+    assert "Failed" not in factory_only
+    assert re.search(r"Not applicable: \d+", page)
+
+
+def test_the_matched_table_row_the_fee_and_computed_values_are_shown(
+    caseworker: TestClient,
+) -> None:
+    case_id, _task_id = refused_case()
+    page = caseworker.get(f"/cases/{case_id}").text
+    assert "<strong>HK$3,340.00</strong>" in page
+    assert "<code>licence_fee.fee</code>" in page
+    table = page[page.index("<h4>licence_fee</h4>") : page.index("<h4>licence_conditions</h4>")]
+    assert "Rows matched: 1 of 8." in table
+    assert "The first matching row applies." in table
+    assert "this case: Restaurant" in table
+    assert "<code>&#34;Restaurant&#34;</code>" in table
+    assert "<code>&lt; 50</code>" in table
+    assert "<strong>3340</strong>" in table
+    assert "<strong>A</strong>" in table
+    assert "Every matching row applies." in page  # licence_conditions collects
+    assert "area_per_seat" in page
+    assert "<strong>0.2</strong>" in page
+    assert "in force from 2026-01-01" in page
 
 
 # --- login limit ---------------------------------------------------------------------------------

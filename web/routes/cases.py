@@ -24,11 +24,12 @@ from cases.queries import case_document, case_file, case_letter, task_case_id
 from cases.settings import get_settings
 from cases.storage import document_path, read_document
 from web.auth import StaffUser, require_user
+from web.i18n import gettext_, humanised, use_language
 from web.rendering import flash, render
 from web.routes import read_form
 from web.trigger import resume_case
 
-router = APIRouter(dependencies=[Depends(require_user)])
+router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
 FIELD_PREFIX = "field_"
 DEFAULT_ANSWER_DAYS = 14  # what the request-information form proposes
@@ -138,7 +139,9 @@ def _refused(
 ) -> HTMLResponse:
     with session_scope() as session:
         case_id = task_case_id(task_id, session=session)
-    return render_case(request, case_id, error=str(exc), status_code=exc.http_status, values=values)
+    # Messages without values (InvalidInput's) are in the catalogue; others stay in English.
+    message = gettext_(str(exc))
+    return render_case(request, case_id, error=message, status_code=exc.http_status, values=values)
 
 
 def _done(request: Request, case: Case, message: str, reason: str = "decided") -> Response:
@@ -164,7 +167,7 @@ def verify(
         request,
         task_id,
         lambda: verify_fields(task_id, corrections, actor=user.actor),
-        done="Fields confirmed. The case moves on to the eligibility checks.",
+        done=gettext_("Fields confirmed. The case moves on to the eligibility checks."),
         reason="fields-verified",
         values=corrections,
     )
@@ -183,13 +186,14 @@ def decide_task(
     except PermitsError as exc:
         return _refused(request, task_id, exc)
     if case.status != CaseStatus.DECIDED:  # four-eyes: the case waits for a second person
-        flash(
-            request,
-            f"First approval recorded: {decision}. The policy needs a second person's "
-            "approval (four-eyes); the task is in the team's inbox.",
+        message = gettext_(
+            "First approval recorded: %(decision)s. The policy needs a second person's "
+            "approval (four-eyes); the task is in the team's inbox."
         )
+        flash(request, message % {"decision": gettext_(humanised(decision))})
         return RedirectResponse(f"/cases/{case.id}", status_code=303)
-    return _done(request, case, f"Decision recorded: {decision}. The letter is prepared next.")
+    message = gettext_("Decision recorded: %(decision)s. The letter is prepared next.")
+    return _done(request, case, message % {"decision": gettext_(humanised(decision))})
 
 
 @router.post("/tasks/{task_id}/request-info")
@@ -208,5 +212,6 @@ def request_info(
         case = request_information(task_id, what, due, actor=user.actor)
     except PermitsError as exc:
         return _refused(request, task_id, exc)
-    flash(request, f"Information requested from the applicant, due {due.isoformat()}.")
+    message = gettext_("Information requested from the applicant, due %(date)s.")
+    flash(request, message % {"date": due.isoformat()})
     return RedirectResponse(f"/cases/{case.id}", status_code=303)

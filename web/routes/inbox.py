@@ -15,9 +15,10 @@ from cases.db import session_scope
 from cases.models import TaskKind
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases, workable_roles
 from web.auth import StaffUser, require_user, safe_next
+from web.i18n import gettext_, use_language
 from web.rendering import flash, render
 
-router = APIRouter(dependencies=[Depends(require_user)])
+router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
 PAGE_SIZE = 25
 RISKS = ("low", "medium", "high")
@@ -88,7 +89,7 @@ def claim(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     claim_task(task_id, actor=user.actor)
-    flash(request, "Task claimed: colleagues see that you are working on it.")
+    flash(request, gettext_("Task claimed: colleagues see that you are working on it."))
     return RedirectResponse(safe_next(next), status_code=303)
 
 
@@ -97,5 +98,5 @@ def release(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     release_task(task_id, actor=user.actor)
-    flash(request, "Task released: anyone in the team can pick it up.")
+    flash(request, gettext_("Task released: anyone in the team can pick it up."))
     return RedirectResponse(safe_next(next), status_code=303)

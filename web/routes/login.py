@@ -8,13 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import log_in, log_out, safe_next
-from web.i18n import COOKIE, LANGUAGES
+from web.i18n import COOKIE, LANGUAGES, gettext_, language_for
 from web.ratelimit import FailureLimiter, TooManyAttempts
 from web.rendering import flash, render
 
 router = APIRouter()
-
-BAD_LOGIN = "The username or password is not right. Try again."
 
 
 def client_address(request: Request) -> str:
@@ -45,7 +43,9 @@ def login(
     user = log_in(request, username, password)
     if user is None:
         limiter.failed(key)
-        return render(request, "login.html", {**context, "error": BAD_LOGIN}, status_code=400)
+        language_for(request)
+        error = gettext_("The username or password is not right. Try again.")
+        return render(request, "login.html", {**context, "error": error}, status_code=400)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
@@ -63,5 +63,6 @@ def choose_language(
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
     log_out(request)
-    flash(request, "You are logged out.")
+    language_for(request)
+    flash(request, gettext_("You are logged out."))
     return RedirectResponse("/login", status_code=303)

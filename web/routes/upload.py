@@ -12,7 +12,7 @@ from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument, PermitsError
 from cases.intake import Upload, submit
 from web.auth import StaffUser, require_user
-from web.i18n import gettext_, use_language
+from web.i18n import gettext_, in_language, use_language
 from web.rendering import flash, render
 from web.routes import read_form
 from web.trigger import resume_case
@@ -48,7 +48,8 @@ def _uploads(form: FormData, permit_type: PermitType) -> list[Upload]:
         if isinstance(item, UploadFile) and item.filename:
             uploads.append(Upload(item.filename, item.file.read(), kind=requirement.kind))
         elif requirement.required:
-            raise InvalidDocument(requirement.name.en, "this document is required; choose a file")
+            missing = gettext_("this document is required; choose a file")
+            raise InvalidDocument(in_language(requirement.name), missing)
     return uploads
 
 
