@@ -67,6 +67,9 @@ class Applicant(SQLModel, table=True):
 
 
 class Case(SQLModel, table=True):
+    # The inbox's "recent cases" reads the newest first from this index instead of sorting them all.
+    __table_args__ = (Index("ix_case_submitted_at_id", "submitted_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True, max_length=32)
     permit_type: str = Field(index=True, max_length=64)
@@ -134,6 +137,9 @@ class EligibilityResult(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
+    # The inbox's risk filter counts open tasks by their review's risk without reading reviews.
+    __table_args__ = (Index("ix_review_case_id_risk", "case_id", "risk"),)
+
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", unique=True)
     reviewer: str = Field(max_length=64)
@@ -156,8 +162,20 @@ class TaskStatus(StrEnum):
 
 
 class ApprovalTask(SQLModel, table=True):
-    # The inbox filters open tasks and sorts them by due date: one index serves both.
-    __table_args__ = (Index("ix_approvaltask_status_due_at", "status", "due_at", "id"),)
+    # The inbox walks open tasks in due order and counts its queues and filters over all of them:
+    # the columns it filters on follow (status, due_at, id), so the counts never read the table.
+    __table_args__ = (
+        Index(
+            "ix_approvaltask_open_queue",
+            "status",
+            "due_at",
+            "id",
+            "required_role",
+            "kind",
+            "claimed_by",
+            "case_id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -267,6 +268,76 @@ def bench_ocr_command(
     from cases.bench_ocr import run_bench
 
     run_bench(pages, as_json, readtext_pages=readtext_pages)
+
+
+def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
+    table = Table(box=box.SIMPLE, caption="response times in ms, in-process HTTP client")
+    table.add_column("database", no_wrap=True)
+    table.add_column("cases", justify="right")
+    table.add_column("seed s", justify="right")
+    for page in ("inbox", "case"):
+        for stat in ("p50", "p95", "max"):
+            table.add_column(f"{page} {stat}", justify="right")
+    for backend, numbers in result.items():
+        if "error" in numbers:
+            table.add_row(backend, "-", "-", *["-"] * 6)
+            continue
+        stats = [
+            str(numbers[f"{page}_{stat}_ms"])
+            for page in ("inbox", "case")
+            for stat in ("p50", "p95", "max")
+        ]
+        table.add_row(backend, f"{numbers['cases']:,}", str(numbers["seed_s"]), *stats)
+    console.print(table)
+    for backend, numbers in result.items():
+        if "error" in numbers:
+            err.print(f"[red]{backend}:[/red] {numbers['error']}", highlight=False)
+            continue
+        for failure in numbers["failures"]:
+            err.print(f"[red]{backend}: failed request:[/red] {failure}", highlight=False)
+        slow = [p for p in ("inbox", "case") if numbers[f"{p}_p95_ms"] > target_ms]
+        verdict = (
+            f"p95 over the {target_ms:g} ms target: {', '.join(slow)}"
+            if slow
+            else f"p95 within the {target_ms:g} ms target"
+        )
+        console.print(
+            f"{backend}: {numbers['open_tasks']:,} open tasks, {numbers['requests']} timed "
+            f"requests of each page; {verdict}"
+        )
+
+
+@bench_app.command("inbox")
+@friendly
+def bench_inbox_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Cases to seed in each database")] = 100_000,
+    requests: Annotated[
+        int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
+    ] = 200,
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    postgres_url: Annotated[
+        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
+) -> None:
+    """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
+    from web.bench_inbox import TARGET_P95_MS, bench_inbox
+
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    result = bench_inbox(
+        cases=cases,
+        requests=requests,
+        backend=backend,
+        postgres_url=postgres_url,
+        progress=None if as_json else lambda message: err.print(message, highlight=False),
+    )
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench_inbox(result, TARGET_P95_MS)
+    if any(numbers.get("failures") for numbers in result.values()):
+        raise typer.Exit(1)
 
 
 @users_app.command("add")
