@@ -165,8 +165,10 @@ def inbox(
 ) -> InboxPage:
     """One page of open tasks, most urgent first, with the size of each queue.
 
-    The tasks are walked in due order through the ``(status, due_at, id)`` index and the page is
-    cut in the database (LIMIT/OFFSET), so the cost follows the page, not the number of cases.
+    The tasks are walked in due order through the ``ix_approvaltask_open_queue`` index and the
+    page is cut in the database (LIMIT/OFFSET), so the cost follows the page, not the number of
+    cases. The counts read every open task, but from that index alone (it carries the columns
+    they filter on); ``permits bench inbox`` measures both over 100,000 cases.
     """
     now = now or utcnow()
     filters = filters or InboxFilters()
@@ -187,9 +189,10 @@ def inbox(
         for task, case, risk in rows
     ]
     counts = {q: _count(session, InboxFilters(queue=q), user, now) for q in Queue}
+    unfiltered = filters == InboxFilters(queue=filters.queue)  # the total is the queue's count
     return InboxPage(
         items=items,
-        total=_count(session, filters, user, now),
+        total=counts[filters.queue] if unfiltered else _count(session, filters, user, now),
         page=page,
         page_size=page_size,
         counts=counts,
