@@ -39,8 +39,10 @@ _FONT_FILES = {
     "mono-bold": "liberation/LiberationMono-Bold.ttf",
     "dejavu-mono": "dejavu/DejaVuSansMono.ttf",
     "liberation-sans": "liberation/LiberationSans-Regular.ttf",
+    "handwriting": "humor-sans/Humor-Sans.ttf",  # a pen's block capitals (fonts-humor-sans)
 }
-_VALUE_FONT = "mono"  # typewriter-like: what a filled-in form looks like
+# How the applicant filled the form in: typed, or by hand in the BLOCK CAPITALS forms ask for.
+HANDS = {"typewriter": "mono", "handwriting": "handwriting"}
 _MM_PER_INCH = 25.4
 _CARD_MM = (85.6, 54.0)
 _CARD_DPI = 300
@@ -87,8 +89,8 @@ def font_path(kind: str) -> Path:
     path = FONT_DIR / _FONT_FILES[kind]
     if not path.is_file():
         raise FileNotFoundError(
-            f"font {path} is missing: install the Debian packages fonts-dejavu-core and "
-            "fonts-liberation (apt-get install fonts-dejavu-core fonts-liberation)"
+            f"font {path} is missing: install the Debian packages fonts-dejavu-core, "
+            "fonts-liberation and fonts-humor-sans (scripts/install-system-packages)"
         )
     return path
 
@@ -134,7 +136,40 @@ def random_truth(seed: int) -> dict[str, str]:
     truth["agrees_to_inspection"] = "yes" if ticks.random() < 0.9 else "no"
     truth["id_card_name"] = truth["applicant_name"]
     truth["id_card_number"] = truth["hkid"]
+    truth.update(_other_permits_truth(seed))
     return truth
+
+
+_EVENT_TYPES = ("Concert", "Exhibition", "Carnival", "Sports event", "Food fair")
+_ORGANISERS = ("Harbour Arts Society", "Kowloon Sports Association", "Lantau Community Centre")
+_PREMISES_TYPES = ("Bar", "Restaurant", "Hotel", "Club")
+
+
+def _other_permits_truth(seed: int) -> dict[str, str]:
+    """The liquor licence's and temporary event permit's own fields, from a stream of their own
+    (so a seed's food licence values never change when these are added to)."""
+    rng = random.Random(f"other-permits-{seed}")
+    attendance = rng.randrange(200, 20000, 50)
+    return {
+        "applicant_age": str(rng.randint(18, 75)),
+        "premises_type": rng.choice(_PREMISES_TYPES),
+        "food_licence_no": f"FBL-2025-{rng.randrange(10**6):06d}",
+        "closing_hour": str(rng.randint(22, 26)),
+        "residential_building": rng.choice(("yes", "no")),
+        "distance_to_school_m": str(rng.randrange(30, 900, 10)),
+        "liquor_conviction": "yes" if rng.random() < 0.1 else "no",
+        "organisation_name": rng.choice(_ORGANISERS),
+        "event_name": f"{rng.choice(_BIZ_FIRST)} {rng.choice(_EVENT_TYPES)} 2026",
+        "event_type": rng.choice(_EVENT_TYPES),
+        "event_start_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "event_days": str(rng.randint(1, 14)),
+        "expected_attendance": f"{attendance:,}",
+        "venue_capacity": f"{round(attendance * rng.uniform(1.0, 1.6), -2):,.0f}",
+        "structure_height_m": f"{rng.randint(20, 150) / 10:.1f}",
+        "first_aid_staff": str(rng.randint(1, 12)),
+        "insurance_cover_hkd": f"{rng.choice((5, 10, 20, 50)) * 1_000_000:,}",
+        "serves_food": rng.choice(("yes", "no")),
+    }
 
 
 def _date_of_birth(seed: int) -> str:
@@ -186,21 +221,38 @@ def _draw_header(page: _Page, layout: FormLayout) -> None:
 
 
 def _draw_field(page: _Page, box_mm: tuple[float, float, float, float], label: str) -> None:
+    """The box, and its printed label above it, wrapped to the box's width as a form designer
+    would set it (a long label beside a narrow box never runs into its neighbour's)."""
     x, y, w, h = box_mm
     draw, px = page.draw, page.px
-    draw.text((px(x), px(y - 1.2)), label, 0, _font("sans", px(3.0)), anchor="ld")
+    font = _font("sans", px(3.0))
+    for i, line in enumerate(reversed(_wrap(label, font, px(w)))):
+        draw.text((px(x), px(y - 1.2 - i * 3.6)), line, 0, font, anchor="ld")
     draw.rectangle((px(x), px(y), px(x + w), px(y + h)), outline=0, width=max(1, px(0.25)))
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width_px: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _draw_footer(page: _Page, layout: FormLayout) -> None:
     draw, px = page.draw, page.px
     width_mm = page.image.width / page.px_per_mm
     height_mm = page.image.height / page.px_per_mm
-    draw.text((px(20), px(height_mm - 52)), "Part 3  Declaration", 0, _font("sans-bold", px(4)))
+    last_box = max(f.box_mm[1] + f.box_mm[3] for f in layout.fields)
+    top = max(height_mm - 52, last_box + 6)  # below the last box, however long the form
+    draw.text((px(20), px(top)), "Part 3  Declaration", 0, _font("sans-bold", px(4)))
     text = "I declare that the information given in this application is true and complete."
-    draw.text((px(20), px(height_mm - 44)), text, 0, _font("sans", px(3)))
-    draw.line((px(20), px(height_mm - 28), px(90), px(height_mm - 28)), 0, max(1, px(0.2)))
-    draw.text((px(20), px(height_mm - 26)), "Signature of applicant", 0, _font("sans", px(2.6)))
+    draw.text((px(20), px(top + 7)), text, 0, _font("sans", px(3)))
+    line_y = min(top + 22, height_mm - 20)
+    draw.line((px(20), px(line_y), px(90), px(line_y)), 0, max(1, px(0.2)))
+    draw.text((px(20), px(line_y + 2)), "Signature of applicant", 0, _font("sans", px(2.6)))
     footer = f"{layout.form_code} (rev. 2026)          page 1 of 1"
     draw.text(
         (px(width_mm / 2), px(height_mm - 12)), footer, 0, _font("sans", px(2.6)), anchor="ma"
@@ -213,12 +265,13 @@ def _write_value(
     value: str,
     blur: bool,
     *,
+    hand: str,
     centred: bool = False,
 ) -> None:
-    """Type the value in the box; a blurred value is faint and smeared, as a bad fax leaves it."""
+    """Write the value in the box; a blurred value is faint and smeared, as a bad fax leaves it."""
     x, y, w, h = box_mm
     px = page.px
-    font = _font(_VALUE_FONT, px(min(4.6, h * 0.45)))
+    font = _font(HANDS[hand], px(min(4.6, h * 0.45)))
     layer = Image.new("L", page.image.size, 0)
     where, anchor = (x + w / 2, "mm") if centred else (x + 2.5, "lm")
     ImageDraw.Draw(layer).text((px(where), px(y + h / 2)), value, 255, font, anchor=anchor)
@@ -235,6 +288,7 @@ def _render_form(
     labels: Mapping[str, str],
     dpi: int,
     blur_fields: frozenset[str],
+    hand: str,
 ) -> Image.Image:
     page = _new_page(layout.page_size_mm, dpi)
     _draw_header(page, layout)
@@ -255,9 +309,9 @@ def _render_form(
             continue
         _draw_field(page, form_field.box_mm, label)
         if form_field.kind == "comb":
-            _draw_comb(page, form_field.box_mm, form_field.cells or 1, value, blur)
+            _draw_comb(page, form_field.box_mm, form_field.cells or 1, value, blur, hand)
         elif value:
-            _write_value(page, form_field.box_mm, value, blur)
+            _write_value(page, form_field.box_mm, value, blur, hand=hand)
     _draw_footer(page, layout)
     return page.image
 
@@ -277,7 +331,12 @@ def _draw_checkbox(
 
 
 def _draw_comb(
-    page: _Page, box_mm: tuple[float, float, float, float], cells: int, value: str, blur: bool
+    page: _Page,
+    box_mm: tuple[float, float, float, float],
+    cells: int,
+    value: str,
+    blur: bool,
+    hand: str,
 ) -> None:
     """Dividers between the character cells, and each character centred in its own cell."""
     x, y, w, h = box_mm
@@ -286,12 +345,12 @@ def _draw_comb(
         line_x = page.px(x + i * cell)
         page.draw.line((line_x, page.px(y), line_x, page.px(y + h)), 0, max(1, page.px(0.2)))
     for i, char in enumerate(value[:cells]):
-        _write_value(page, (x + i * cell, y, cell, h), char, blur, centred=True)
+        _write_value(page, (x + i * cell, y, cell, h), char, blur, hand=hand, centred=True)
 
 
 def blank_form(layout: FormLayout, labels: Mapping[str, str], *, dpi: int) -> Image.Image:
     """The printed form before anyone writes on it: the reference a scan is registered against."""
-    return _render_form(layout, {}, labels, dpi, frozenset())
+    return _render_form(layout, {}, labels, dpi, frozenset(), "typewriter")
 
 
 # --- The ID card ---------------------------------------------------------------------------------
@@ -407,6 +466,7 @@ def generate_application(
     labels: Mapping[str, str] | None = None,
     skew_deg: float | None = None,
     shift_mm: tuple[float, float] = (0.0, 0.0),
+    hand: str = "typewriter",
 ) -> SampleApplication:
     """A scanned application form and ID card copy for one synthetic applicant.
 
@@ -414,13 +474,18 @@ def generate_application(
     the ID card); ``blur_fields`` makes those values faint and smeared so OCR confidence falls and a
     person has to verify them; ``labels`` gives the printed label of each field (default: the field
     name in words); ``skew_deg`` and ``shift_mm`` place the form page on the scanner glass (by
-    default a random skew within ±0.8° and no shift). The truth holds every permit field,
-    including ``id_card_name`` and ``id_card_number``, exactly as written on the documents.
+    default a random skew within ±0.8° and no shift); ``hand`` is how the values were written
+    (see ``HANDS``: handwriting is in block capitals, as forms ask). The truth holds every permit
+    field, including ``id_card_name`` and ``id_card_number``, exactly as written on the documents.
     """
     rng = random.Random(seed)
     truth = random_truth(seed)
     truth.update(overrides or {})
-    form = _render_form(layout, truth, labels or {}, dpi, blur_fields)
+    if hand == "handwriting":
+        truth.update(
+            {f.field: truth[f.field].upper() for f in layout.fields if f.kind != "checkbox"}
+        )
+    form = _render_form(layout, truth, labels or {}, dpi, blur_fields, hand)
     card = _render_id_card(truth["id_card_name"], truth["id_card_number"], _date_of_birth(seed))
     shift_px = (round(shift_mm[0] * dpi / _MM_PER_INCH), round(shift_mm[1] * dpi / _MM_PER_INCH))
     form_png = _png(_scan(form, rng, angle=skew_deg, shift_px=shift_px))

@@ -10,6 +10,8 @@ Ruling left in a crop is read as ``|``, ``I`` or ``[``, which is why frames are 
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,8 @@ _RULE_MM = 6.0  # ink running straight for this long is ruling: no typed charact
 _SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
 _CHECKBOX_INSET = 0.18  # share of a checkbox's side left out at each edge: the printed frame
 _TICK_SHARE = 0.03  # share of a checkbox's inside covered by ink above which it is ticked
+BLOCK_CAPITALS_SHARE = 0.75  # of a page's written letters: handwriting ~0.85, typing ~0.35
+_ANY_CHARACTER = string.ascii_letters + string.digits + " ,./-'()&#:;!?\"$%+"
 ENGINE = ENGINE_VERSION
 
 
@@ -49,11 +53,27 @@ def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[
     """Read every field of ``layout`` from a scanned page; an empty box reads ``""`` at 0.0."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     scale = (gray.shape[1] / layout.page_size_mm[0], gray.shape[0] / layout.page_size_mm[1])
-    return [_read_field(gray, scale, field, page) for field in layout.fields]
+    readings = [_read_field(gray, scale, field, page) for field in layout.fields]
+    written = [(i, f) for i, f in enumerate(layout.fields) if f.kind not in ("checkbox", "comb")]
+    if _capitals_share(readings[i].text for i, _ in written) >= BLOCK_CAPITALS_SHARE:
+        # Filled in by hand in BLOCK LETTERS, as the form asks: read the words again with
+        # capitals only, so a capital drawn like a small letter ("i", "w") is not read as one.
+        for i, field in written:
+            readings[i] = _read_field(gray, scale, field, page, capitals=True)
+    return readings
+
+
+def _capitals_share(texts: Iterable[str]) -> float:
+    letters = [ch for text in texts for ch in text if ch.isalpha()]
+    return sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
+
+
+def _capitals_only(allowlist: str | None) -> str:
+    return "".join(ch for ch in (allowlist or _ANY_CHARACTER) if not ch.islower())
 
 
 def _read_field(
-    gray: Gray, scale: tuple[float, float], field: FormField, page: int
+    gray: Gray, scale: tuple[float, float], field: FormField, page: int, *, capitals: bool = False
 ) -> FieldReading:
     if field.kind == "checkbox":
         return _read_checkbox(gray, scale, field, page)
@@ -65,7 +85,8 @@ def _read_field(
         x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
         return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0, x1, y1), ENGINE_VERSION)
     x0, y0, x1, y1 = ink
-    text, confidence = _recognise(zone.image[y0:y1, x0:x1], field.allowlist)
+    allowlist = _capitals_only(field.allowlist) if capitals else field.allowlist
+    text, confidence = _recognise(zone.image[y0:y1, x0:x1], allowlist)
     bbox = (zone.x0 + x0, zone.y0 + y0, zone.x0 + x1, zone.y0 + y1)
     return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION)
 
