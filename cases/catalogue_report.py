@@ -28,7 +28,7 @@ from cases.catalogue import (
     load_permit_type,
     yaml_lines,
 )
-from cases.checks import _sample_context, check_rules, check_templates
+from cases.checks import check_rules, check_templates, sample_context
 from cases.eligibility import run_inline_test
 from cases.errors import CatalogueError, CatalogueProblem, NotFound
 from cases.letters import render_letter_html, template_name
@@ -220,7 +220,7 @@ def preview_letter(permit_type: PermitType, outcome: str, language: str = "en") 
     _check_letter(outcome, language)
     root = get_settings().letter_templates_dir
     name = template_name(permit_type.id, outcome, language)
-    context = {**_sample_context(permit_type), "decision": outcome}
+    context = {**sample_context(permit_type), "decision": outcome}
     try:
         return LetterPreview(root / name, render_letter_html(name, context, root), [])
     except CatalogueError as exc:

@@ -36,7 +36,7 @@ from cases.letters import format_fee, render_letter_html, template_name
 from cases.settings import get_settings
 from cases.table_cells import Cell, Interval, TextSet, covers, meet, parse_cell
 
-__all__ = ["check_catalogue", "check_rules", "check_templates"]
+__all__ = ["check_catalogue", "check_rules", "check_templates", "sample_context"]
 
 _NUMERIC = {FieldType.NUMBER, FieldType.INTEGER, FieldType.MONEY}
 _OPERATOR = r"(?:==|!=|<=|>=|<|>)"
@@ -316,9 +316,11 @@ def _test_line(lines: dict[tuple[Any, ...], int], ruleset: Ruleset, name: str) -
     return line_at(lines, "tests", index, "name")
 
 
-def _sample_context(permit_type: PermitType) -> dict[str, Any]:
+def sample_context(permit_type: PermitType) -> dict[str, Any]:
+    """What a letter template sees for a made-up case (fields print as ``<name>``): for checks
+    and the admin pages' letter preview."""
     return {
-        "reference": "FBL-2026-000000",
+        "reference": f"{permit_type.permit.reference_prefix}-2026-000000",
         "permit_name": permit_type.permit.name.en,
         "issued_on": "1 January 2026",
         "submitted_on": "1 January 2026",
@@ -349,7 +351,7 @@ def check_templates(permit_type: PermitType, root: Path | None = None) -> list[C
     for outcome in ("approve", "refuse"):
         try:
             render_letter_html(
-                template_name(permit_type.id, outcome), _sample_context(permit_type), root
+                template_name(permit_type.id, outcome), sample_context(permit_type), root
             )
         except CatalogueError as exc:
             problems.extend(exc.problems)
