@@ -2,9 +2,11 @@
 
 The language comes from the ``lang`` cookie (set by the switch in the page header), else English.
 Templates mark text with ``{{ _("...") }}`` (Jinja2's i18n extension, new-style: placeholders are
-``%(name)s`` keyword arguments, plurals ``ngettext``); routes use ``gettext_``. Every page is
-translated: the page frame, log-in, errors, the applicants' status page and the caseworker pages
-(inbox, case, upload), with the enum values the pages show (statuses, outcomes, task kinds, roles).
+``%(name)s`` keyword arguments, plurals ``ngettext``); routes use ``gettext_``, and ``pgettext_``
+where one English word needs two translations (a rule "Passed" is 符合, an inline test's 通過).
+Every page is translated: the page frame, log-in, errors, the applicants' status page, the
+caseworker pages (inbox, case, upload) and the admin pages (catalogue, letter previews, users),
+with the enum values the pages show (statuses, outcomes, task kinds, roles).
 A message without a translation shows in English, so a missing entry is never a blank, and
 ``tests/web/test_i18n.py`` fails while any marked message lacks one.
 
@@ -14,8 +16,8 @@ merges them into ``web/locale/zh_Hant/LC_MESSAGES/messages.po`` (new messages ar
 empty translation, retired ones are kept as obsolete) and compiles ``messages.mo`` (committed, so
 the server needs no Babel). The equivalent with Babel's own command::
 
-    pybabel extract -F web/locale/babel.cfg -k gettext_ -k ngettext_:1,2 -k InvalidInput \\
-        -o messages.pot .
+    pybabel extract -F web/locale/babel.cfg -k gettext_ -k ngettext_:1,2 -k pgettext_:1c,2 \\
+        -k InvalidInput -o messages.pot .
     pybabel update -i messages.pot -d web/locale -l zh_Hant -N && pybabel compile -d web/locale
 
 Messages that come from data rather than from markup (the enum values behind the ``humanise``
@@ -51,6 +53,7 @@ __all__ = [
     "in_language",
     "language_for",
     "ngettext_",
+    "pgettext_",
     "use_language",
 ]
 
@@ -71,6 +74,7 @@ EXTRACT_KEYWORDS: dict[str, Any] = {
     "ngettext": (1, 2),
     "gettext_": None,
     "ngettext_": (1, 2),
+    "pgettext_": ((1, "c"), 2),
     "InvalidInput": None,
 }
 # Free strings shown through ``humanise``: the review's risk and severity levels (cases/review.py
@@ -121,6 +125,11 @@ def gettext_(message: str) -> str:
 
 def ngettext_(singular: str, plural: str, n: int) -> str:
     return _translations(_current.get()).ngettext(singular, plural, n)
+
+
+def pgettext_(context: str, message: str) -> str:
+    """``message`` as meant in ``context`` (the .po file's msgctxt)."""
+    return _translations(_current.get()).pgettext(context, message)
 
 
 def in_language(text: Text | None) -> str:

@@ -355,3 +355,82 @@ def test_the_last_active_admin_cannot_be_removed(admin: TestClient) -> None:
         with pytest.raises(PermitsError, match="last active admin"):
             set_active(session, username="ada", active=False, actor="cli")
     assert "ada" in text_of(admin.get("/admin/users").text)
+
+
+# --- in Chinese -----------------------------------------------------------------------------------
+
+
+def assert_chinese(page: str, chinese: tuple[str, ...], english: tuple[str, ...]) -> None:
+    assert '<html lang="zh-Hant">' in page
+    shown = text_of(page)
+    assert [text for text in chinese if text not in shown] == []
+    assert [text for text in english if text in shown] == []
+
+
+def test_the_catalogue_and_a_permit_in_chinese(admin: TestClient) -> None:
+    admin.cookies.set("lang", "zh-Hant")
+    catalogue = admin.get("/admin").text
+    assert_chinese(
+        catalogue,
+        chinese=(
+            "牌照目錄",
+            "規則集版本",
+            "決策表",
+            "內嵌測試",
+            "現行",
+            "沒有問題",
+            "檢查結果",
+            "食物業牌照 Food Business Licence",  # the page's language first, then the other
+        ),
+        english=("Permit catalogue", "Rule set", "Inline tests", "in force today", "passed"),
+    )
+    # an inline test passes (通過), where a rule passes (符合) on the case page
+    assert re.search(r"(\d+) 項中 \1 項通過", text_of(catalogue))
+    permit = admin.get(f"/admin/permits/{FOOD}").text
+    assert_chinese(
+        permit,
+        chinese=("規則集 2026.1", "由 2026-01-01 起生效", "法律依據", "適用條件", "一律適用"),
+        english=("Rule set", "In force from", "Legal reference", "Applies when", "Passed"),
+    )
+    assert '<span class="badge badge-good">通過</span>' in permit
+    assert "批准：個案主任" in text_of(permit)
+
+
+def test_the_users_page_and_its_messages_in_chinese(admin: TestClient) -> None:
+    admin.cookies.set("lang", "zh-Hant")
+    added = post(
+        admin,
+        "/admin/users",
+        username="bob",
+        display_name="Bob",
+        role="caseworker",
+        password=PASSWORD,
+    )
+    assert added.status_code == 303
+    assert "已新增用戶 bob，角色為個案主任。" in admin.get("/admin/users").text
+    assert post(admin, "/admin/users/bob/active", active="false").status_code == 303
+    page = admin.get("/admin/users").text
+    assert_chinese(
+        page,
+        chinese=(
+            "用戶",
+            "用戶名稱",
+            "角色",
+            "個案主任",
+            "高級個案主任",
+            "系統管理員",
+            "已停用",
+            "重新啟用",
+            "新增用戶",
+            "帳戶近期變更",
+            "建立帳戶（個案主任）",
+            "已停用 bob：該用戶不能再登入。",  # the flash, from the route
+        ),
+        english=("Users", "Username", "Deactivate", "Reactivate", "Add a user", "caseworker"),
+    )
+    own = post(admin, "/admin/users/ada/active", active="false")
+    assert own.status_code == 409
+    assert "你不能停用自己的帳戶；請另一位系統管理員處理" in own.text
+    taken = post(admin, "/admin/users", username="bob", role="admin", password=PASSWORD)
+    assert taken.status_code == 422
+    assert "用戶名稱「bob」已有人使用" in taken.text

@@ -3,7 +3,8 @@
 Every route needs an admin (``require_admin``: 403 for anyone else); the app-wide CSRF check covers
 the forms. The catalogue pages show what ``permits catalogue check`` and ``permits rules test``
 report, from :mod:`cases.catalogue_report`; user changes go through :mod:`cases.users`, which
-audits them.
+audits them. The pages, their flashes and the refusals from :mod:`cases.users` speak the page's
+language (``use_language``); see ``_said``.
 
 A letter preview is shown inline, not in an iframe: the app's security headers forbid framing
 (``frame-ancestors 'none'``) and inline styles, so the letter's body is copied into the page through
@@ -12,6 +13,7 @@ an allowlist of tags and attributes (its ``<style>`` is dropped; the PDF shows t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
@@ -46,9 +48,10 @@ from cases.users import (
     user_events,
 )
 from web.auth import StaffUser, require_admin
+from web.i18n import gettext_, humanised, pgettext_, use_language
 from web.rendering import flash, render
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin), Depends(use_language)])
 Admin = Annotated[StaffUser, Depends(require_admin)]
 USERS = "/admin/users"
 
@@ -72,10 +75,17 @@ def _where(problem: CatalogueProblem) -> str:
     return f"{shown}:{problem.line}" if problem.line else shown
 
 
+def _tested(passed: bool) -> str:
+    """An inline test's result: 通過/不通過 in Chinese, where a rule's Passed/Failed is 符合/不符合
+    (the case page), hence the msgctxt."""
+    return pgettext_("inline test", "Passed") if passed else pgettext_("inline test", "Failed")
+
+
 def _catalogue_context() -> dict[str, Any]:
     return {
         "shown_path": _shown_path,
         "where": _where,
+        "tested": _tested,
         "outcomes": LETTER_OUTCOMES,
         "letter_languages": LETTER_LANGUAGES,
     }
@@ -241,6 +251,45 @@ def users_page(request: Request) -> HTMLResponse:
         return _users_page(request, session)
 
 
+def _refusals() -> tuple[tuple[str, str], ...]:
+    """Why :mod:`cases.users` (and ``_role``) refuse a change, as patterns of their English text
+    with the translated message to show; each msgid gives back the English text unchanged."""
+    return (
+        (
+            r"a username uses letters, digits, '-', '_' or '\.' only",
+            gettext_("a username uses letters, digits, '-', '_' or '.' only"),
+        ),
+        (r"the username '(?P<name>.*)' is taken", gettext_("the username '%(name)s' is taken")),
+        (r"there is no user '(?P<name>.*)'", gettext_("there is no user '%(name)s'")),
+        (
+            r"a password needs at least (?P<n>\d+) characters",
+            gettext_("a password needs at least %(n)s characters"),
+        ),
+        (
+            r"you cannot deactivate your own account; ask another admin to do it",
+            gettext_("you cannot deactivate your own account; ask another admin to do it"),
+        ),
+        (
+            r"you cannot change the role of your own account; ask another admin to do it",
+            gettext_("you cannot change the role of your own account; ask another admin to do it"),
+        ),
+        (
+            r"'(?P<name>.*)' is the last active admin; make another user admin first",
+            gettext_("'%(name)s' is the last active admin; make another user admin first"),
+        ),
+        (r"'(?P<value>.*)' is not a role", gettext_("'%(value)s' is not a role")),
+    )
+
+
+def _said(error: PermitsError) -> str:
+    """A refusal in the page's language: the users module words them in English, with values."""
+    message = str(error)
+    for pattern, translated in _refusals():
+        if found := re.fullmatch(pattern, message):
+            return translated % found.groupdict()
+    return gettext_(message)
+
+
 def _change(request: Request, change: Callable[[Session], str], **context: Any) -> Response:
     """Make one change to the accounts; on success say what was done, else why it was not (the
     users page again, with the error's status, nothing written)."""
@@ -249,7 +298,7 @@ def _change(request: Request, change: Callable[[Session], str], **context: Any) 
             done = change(session)
     except PermitsError as exc:
         with session_scope() as session:
-            return _users_page(request, session, exc.http_status, error=str(exc), **context)
+            return _users_page(request, session, exc.http_status, error=_said(exc), **context)
     flash(request, done)
     return RedirectResponse(USERS, status_code=303)
 
@@ -262,7 +311,7 @@ def _role(value: str) -> Role:
 
 
 def _role_name(user: User) -> str:
-    return user.role.replace("_", " ")
+    return gettext_(humanised(user.role))
 
 
 @router.post("/users", response_model=None)
@@ -283,7 +332,8 @@ def add_user(
             display_name=display_name,
             actor=admin.username,
         )
-        return f"User {user.username} added as {_role_name(user)}."
+        done = gettext_("User %(name)s added as %(role)s.")
+        return done % {"name": user.username, "role": _role_name(user)}
 
     form = {"username": username, "display_name": display_name, "role": role}
     return _change(request, add, form=form)
@@ -295,7 +345,8 @@ def change_user_role(
 ) -> Response:
     def change(session: Session) -> str:
         user = change_role(session, username=username, role=_role(role), actor=admin.username)
-        return f"{user.username} is now {_role_name(user)}."
+        done = gettext_("%(name)s is now %(role)s.")
+        return done % {"name": user.username, "role": _role_name(user)}
 
     return _change(request, change)
 
@@ -306,7 +357,10 @@ def change_user_active(
 ) -> Response:
     def change(session: Session) -> str:
         user = set_active(session, username=username, active=active, actor=admin.username)
-        done = "reactivated: they can log in again" if active else "deactivated: they cannot log in"
-        return f"{user.username} {done}."
+        if active:
+            done = gettext_("%(name)s reactivated: they can log in again.")
+        else:
+            done = gettext_("%(name)s deactivated: they cannot log in.")
+        return done % {"name": user.username}
 
     return _change(request, change)
