@@ -238,6 +238,16 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class FailedAttempt(SQLModel, table=True):
+    """One failed log-in or status look-up; the key is a SHA-256 digest (see cases.attempts)."""
+
+    __table_args__ = (Index("ix_failedattempt_scope_key_at", "scope", "key", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=32)
+    key: str = Field(max_length=64)
+    at: float  # seconds since the epoch: every web process shares the clock
+
+
 class AuditChainHead(SQLModel, table=True):
     """A single row whose update serialises appends, so the chain never forks under concurrency."""
 

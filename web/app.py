@@ -25,7 +25,7 @@ from cases.db import ensure_migrated
 from cases.errors import DatabaseNotMigrated, PermitsError
 from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, require_csrf
-from web.ratelimit import FailureLimiter
+from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
 from web.routes import admin, api, cases, inbox, login, upload
 from web.routes import status as applicant_status
@@ -154,9 +154,14 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.trigger = trigger or default_trigger
-    app.state.login_limiter = FailureLimiter(LOGIN_FAILURES, FAILURE_WINDOW_S, "log-in attempts")
+    app.state.login_limiter = FailureLimiter(
+        LOGIN_FAILURES, FAILURE_WINDOW_S, "log-in attempts", store=DatabaseFailures("login")
+    )
     app.state.status_limiter = FailureLimiter(
-        STATUS_FAILURES, FAILURE_WINDOW_S, "attempts to open a case status"
+        STATUS_FAILURES,
+        FAILURE_WINDOW_S,
+        "attempts to open a case status",
+        store=DatabaseFailures("status"),
     )
     app.add_middleware(
         SessionMiddleware,

@@ -1,8 +1,7 @@
 """Failed-attempt limits for the login form and the applicants' status page.
 
-In memory, per process: right for the single web process ``permits up`` starts. Several web
-processes behind a load balancer would each count separately (an attacker gets N times the
-attempts), so such a deployment should move this counter to the database or the proxy.
+The app counts failures in the database (:mod:`cases.attempts`), so every web process behind a
+load balancer shares one count. An in-memory store is kept for tests with a fake clock.
 """
 
 from __future__ import annotations
@@ -11,8 +10,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["FailureLimiter", "TooManyAttempts"]
+from cases.attempts import failures_since, record_failure
+
+__all__ = [
+    "DatabaseFailures",
+    "FailureLimiter",
+    "FailureStore",
+    "MemoryFailures",
+    "TooManyAttempts",
+]
 
 
 class TooManyAttempts(Exception):
@@ -27,6 +35,48 @@ class TooManyAttempts(Exception):
         )
 
 
+class FailureStore(Protocol):
+    def count_since(self, key: str, since: float) -> tuple[int, float | None]:
+        """(failures of ``key`` after ``since``, the time of the oldest of them)."""
+        ...
+
+    def add(self, key: str, at: float, forget_before: float) -> None: ...
+
+
+class MemoryFailures:
+    """Failures in this process's memory (tests; a single process)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def count_since(self, key: str, since: float) -> tuple[int, float | None]:
+        with self._lock:
+            failures = self._failures.get(key, deque())
+            while failures and failures[0] <= since:
+                failures.popleft()
+            if not failures:
+                self._failures.pop(key, None)  # keep the table small
+            return len(failures), (failures[0] if failures else None)
+
+    def add(self, key: str, at: float, forget_before: float) -> None:
+        with self._lock:
+            self._failures.setdefault(key, deque()).append(at)
+
+
+class DatabaseFailures:
+    """Failures in the case database, shared by every web process (see cases.attempts)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def count_since(self, key: str, since: float) -> tuple[int, float | None]:
+        return failures_since(self.scope, key, since)
+
+    def add(self, key: str, at: float, forget_before: float) -> None:
+        record_failure(self.scope, key, at, forget_before=forget_before)
+
+
 class FailureLimiter:
     """At most ``limit`` failures per key within ``window_s`` seconds; success does not reset."""
 
@@ -35,32 +85,20 @@ class FailureLimiter:
         limit: int,
         window_s: float,
         what: str,
-        clock: Callable[[], float] = time.monotonic,
+        *,
+        store: FailureStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.limit, self.window_s, self.what, self.clock = limit, window_s, what, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        return failures
+        self.store: FailureStore = store or MemoryFailures()
 
     def check(self, key: str) -> None:
         """Raise :class:`TooManyAttempts` while the key has used up its failures."""
-        with self._lock:
-            now = self.clock()
-            failures = self._recent(key, now)
-            if len(failures) >= self.limit:
-                raise TooManyAttempts(int(failures[0] + self.window_s - now) + 1, self.what)
-            if not failures:
-                self._failures.pop(key, None)  # keep the table small
+        now = self.clock()
+        count, oldest = self.store.count_since(key, now - self.window_s)
+        if count >= self.limit and oldest is not None:
+            raise TooManyAttempts(int(oldest + self.window_s - now) + 1, self.what)
 
     def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, self.clock()).append(self.clock())
-
-    def reset(self) -> None:
-        with self._lock:
-            self._failures.clear()
+        now = self.clock()
+        self.store.add(key, now, now - self.window_s)

@@ -19,7 +19,7 @@ from cases.access import issue_access_code
 from cases.casework import get_case
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
-from cases.models import ApprovalTask, Document, ExtractedField, Role, TaskStatus
+from cases.models import ApprovalTask, Document, ExtractedField, FailedAttempt, Role, TaskStatus
 from tests.catalogues import catalogue_at, four_eyes_catalogue
 from tests.factories import propose_from_checking
 from tests.web.test_web import (
@@ -36,7 +36,14 @@ from tests.web.test_web import (
     token_from,
     with_fields,
 )
-from web.ratelimit import FailureLimiter, TooManyAttempts
+from web.app import create_app
+from web.ratelimit import (
+    DatabaseFailures,
+    FailureLimiter,
+    FailureStore,
+    MemoryFailures,
+    TooManyAttempts,
+)
 
 
 def post(client: TestClient, url: str, **data: str) -> httpx.Response:
@@ -360,9 +367,33 @@ def test_an_auditor_sees_the_case_but_is_offered_no_gate_buttons(client: TestCli
     assert "request-info" not in page.text
 
 
+def test_every_web_process_shares_one_count(
+    client: TestClient, calls: list[tuple[int, str]]
+) -> None:
+    """Two app instances (two processes behind a load balancer) together allow five failures."""
+    add_user("casey")
+    with TestClient(create_app(trigger=lambda *_: None)) as second:
+        for attempt in range(5):
+            assert log_in(client if attempt % 2 else second, "casey", "nope").status_code == 400
+        assert log_in(second, "casey", PASSWORD).status_code == 429
+        assert log_in(client, "casey", PASSWORD).status_code == 429
+    with session_scope() as session:
+        keys = session.exec(select(FailedAttempt.key)).all()
+    assert len(keys) == 5
+    assert not any("casey" in key for key in keys)  # no usernames or addresses kept in clear
+
+
 def test_failures_expire_after_the_window() -> None:
+    failures_expire_after_the_window(MemoryFailures())
+
+
+def test_failures_in_the_database_expire_after_the_window(db: str) -> None:
+    failures_expire_after_the_window(DatabaseFailures("login"))
+
+
+def failures_expire_after_the_window(store: FailureStore) -> None:
     now = [0.0]
-    limiter = FailureLimiter(2, 60, "log-in attempts", clock=lambda: now[0])
+    limiter = FailureLimiter(2, 60, "log-in attempts", store=store, clock=lambda: now[0])
     limiter.failed("casey|1.2.3.4")
     now[0] = 30
     limiter.failed("casey|1.2.3.4")
