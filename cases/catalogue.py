@@ -13,6 +13,7 @@ is an error, and every validation error is reported with the file, the line and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import lru_cache
@@ -30,6 +31,8 @@ __all__ = [
     "ApprovalRule",
     "ComputedValue",
     "DecisionTable",
+    "DocumentKind",
+    "DocumentRequirement",
     "FieldSpec",
     "FieldType",
     "FormField",
@@ -73,13 +76,45 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"  # a checkbox: "yes" or "no"
 
 
+DocumentKind = Literal["application_form", "id_card", "fire_certificate", "tenancy_agreement"]
+
+
 class FieldSpec(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: Text
     type: FieldType = FieldType.TEXT
     required: bool = True
     confidence_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
-    source: Literal["application_form", "id_card"] = "application_form"
+    source: DocumentKind = "application_form"
+    synonyms: list[str] = Field(
+        [],
+        description="Other labels the field is printed under on documents of no fixed layout "
+        "(English or Chinese); matched fuzzily, like the label itself.",
+    )
+    pattern: str | None = Field(
+        None, description="Regular expression the whole normalised value must match."
+    )
+    example: str | None = Field(
+        None, description="A value of the right shape, quoted when one does not match `pattern`."
+    )
+    must_be_after: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        [],
+        description="Date fields this date must be later than (e.g. an expiry date after the "
+        "date of application); checked when both have a value.",
+    )
+
+    @model_validator(mode="after")
+    def _pattern_compiles(self) -> FieldSpec:
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+            if self.example is not None and not re.fullmatch(self.pattern, self.example):
+                raise ValueError(f"example '{self.example}' does not match the pattern")
+        if self.must_be_after and self.type is not FieldType.DATE:
+            raise ValueError("must_be_after is given only for a field of type date")
+        return self
 
 
 class Outcome(StrEnum):
@@ -95,9 +130,38 @@ class ApprovalRule(_Strict):
 
 
 class DocumentRequirement(_Strict):
-    kind: Literal["application_form", "id_card", "fire_certificate", "tenancy_agreement"]
+    kind: DocumentKind
     name: Text
     required: bool = True
+    keywords: list[str] = Field(
+        [],
+        description="Words and phrases typical of this kind of document (English or Chinese), "
+        "used to tell from its text what an uploaded document is.",
+    )
+    classification_threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.4,
+        description="Classifier confidence under which a person checks the document's kind.",
+    )
+    fields: list[FieldSpec] = Field(
+        [],
+        description="Fields read from this document by label and value (no fixed layout); "
+        "their source is this document's kind.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fields_come_from_this_document(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("fields"), list):
+            kind = data.get("kind")
+            fields = []
+            for item in data["fields"]:
+                if isinstance(item, dict):
+                    if item.get("source", kind) != kind:
+                        raise ValueError(f"a field of the {kind} document must have source {kind}")
+                    item = {**item, "source": kind}
+                fields.append(item)
+            data = {**data, "fields": fields}
+        return data
 
 
 class Permit(_Strict):
@@ -116,14 +180,29 @@ class Permit(_Strict):
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:
-        names = [f.name for f in self.fields]
+        names = [f.name for f in self.all_fields]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"field names must be unique; repeated: {', '.join(duplicates)}")
+        dates = {f.name for f in self.all_fields if f.type is FieldType.DATE}
+        for spec in self.all_fields:
+            unknown = sorted(set(spec.must_be_after) - dates)
+            if unknown:
+                raise ValueError(
+                    f"{spec.name}: must_be_after names {', '.join(unknown)}, not a date field"
+                )
         return self
 
+    @property
+    def all_fields(self) -> list[FieldSpec]:
+        """The application's fields, then those read from supporting documents."""
+        return [*self.fields, *(f for d in self.required_documents for f in d.fields)]
+
+    def document(self, kind: str) -> DocumentRequirement | None:
+        return next((d for d in self.required_documents if d.kind == kind), None)
+
     def field(self, name: str) -> FieldSpec:
-        for spec in self.fields:
+        for spec in self.all_fields:
             if spec.name == name:
                 return spec
         raise KeyError(name)

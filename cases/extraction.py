@@ -3,6 +3,12 @@
 OCR runs outside any database transaction (it takes seconds); the results are stored in one
 transaction afterwards. Running it twice stores one set of fields: a case that already has fields,
 or that has moved on, is left as it is.
+
+The application form is read zonally and the ID card by its own reader; a supporting document
+whose catalogue definition lists fields (fire certificate, tenancy agreement) is read by label and
+value, and its text is classified: a document that reads as another kind than it was uploaded as,
+or as no kind confidently, is flagged for a person in a ``<kind>_document_type`` field. Fields of
+an optional document the applicant did not upload are not stored (rules see them as empty).
 """
 
 from __future__ import annotations
@@ -18,26 +24,38 @@ from cases import ocr
 from cases.approvals import create_task
 from cases.audit import append_event
 from cases.casework import get_case, transition
-from cases.catalogue import FieldSpec, PermitType, get_permit_type
+from cases.catalogue import DocumentRequirement, FieldSpec, Permit, PermitType, get_permit_type
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.ocr.classify import UNKNOWN
 from cases.ocr.forms import read_form_page
 from cases.ocr.pages import document_pages
+from cases.ocr.supporting import CLASSIFIER, SupportingDocument, read_supporting_document
 from cases.settings import get_settings
 from cases.storage import read_document
-from cases.validators import normalise, parse_date
+from cases.validators import check_order, check_pattern, normalise, parse_date
 
 __all__ = [
+    "DOCUMENT_TYPE_SUFFIX",
     "ExtractionSummary",
+    "document_type_field",
     "extract_case",
     "flag_reason",
     "in_quality_sample",
+    "kind_flag_reason",
     "page_image",
 ]
 
 ACTOR = "system:extraction"
+DOCUMENT_TYPE_SUFFIX = "_document_type"
 Readings = dict[str, tuple[Document, ocr.FieldReading]]
+Classified = dict[str, tuple[Document, SupportingDocument]]  # by the kind uploaded as
+
+
+def document_type_field(kind: str) -> str:
+    """Name of the field that records what an uploaded supporting document reads as."""
+    return f"{kind}{DOCUMENT_TYPE_SUFFIX}"
 
 
 @dataclass
@@ -54,6 +72,22 @@ def page_image(document: Document) -> Image.Image | None:
     dpi = get_settings().pdf_render_dpi
     first = next(iter(document_pages(data, document.media_type, dpi=dpi)))
     return first.image
+
+
+def _supporting_definition(permit: Permit, kind: str) -> DocumentRequirement | None:
+    """The catalogue's definition of a document read by label and value, if ``kind`` is one."""
+    definition = permit.document(kind)
+    return definition if definition is not None and definition.fields else None
+
+
+def _read_supporting(
+    document: Document, definition: DocumentRequirement, permit: Permit
+) -> SupportingDocument:
+    """Classify a supporting document and read its fields (ValueError when it cannot be decoded)."""
+    keywords: dict[str, list[str]] = {d.kind: d.keywords for d in permit.required_documents}
+    dpi = get_settings().pdf_render_dpi
+    pages = document_pages(read_document(document.sha256), document.media_type, dpi=dpi)
+    return read_supporting_document(pages, definition, keywords)
 
 
 def _read_pages(document: Document, permit_type: PermitType) -> list[ocr.FieldReading]:
@@ -77,27 +111,43 @@ def _better(reading: ocr.FieldReading, than: ocr.FieldReading | None) -> bool:
     )
 
 
+def _read_one(
+    document: Document, permit_type: PermitType, classified: Classified
+) -> list[ocr.FieldReading] | None:
+    """Readings of one document; None for a kind that is not read. Raises ValueError."""
+    if document.kind in ("application_form", "id_card"):
+        return _read_pages(document, permit_type)
+    definition = _supporting_definition(permit_type.permit, document.kind)
+    if definition is None:
+        return None
+    supporting = _read_supporting(document, definition, permit_type.permit)
+    earlier = classified.get(document.kind)
+    if earlier is None or earlier[1].classification.kind == document.kind:
+        classified[document.kind] = (document, supporting)  # a doubtful copy is what is shown
+    return supporting.readings
+
+
 def _read_documents(
     documents: Iterable[Document], permit_type: PermitType
-) -> tuple[Readings, dict[str, str]]:
-    """The best reading of each field, and why a document kind could not be read (by kind)."""
+) -> tuple[Readings, dict[str, str], Classified]:
+    """The best reading of each field, why a document kind could not be read (by kind), and what
+    each supporting document reads as (by the kind it was uploaded as)."""
     readings: Readings = {}
     unreadable: dict[str, str] = {}
+    classified: Classified = {}
     for document in documents:
-        if document.kind not in ("application_form", "id_card"):
-            continue
         try:
-            found = _read_pages(document, permit_type)
+            found = _read_one(document, permit_type, classified)
         except ValueError as exc:
             unreadable[document.kind] = (
                 f"the document '{document.filename}' could not be read ({exc}); "
                 "ask the applicant for a new copy and type the value in"
             )
             continue
-        for reading in found:
+        for reading in found or []:
             if _better(reading, readings.get(reading.name, (None, None))[1]):
                 readings[reading.name] = (document, reading)
-    return readings, unreadable
+    return readings, unreadable, classified
 
 
 def in_quality_sample(permit_type: PermitType, case_id: int) -> bool:
@@ -121,28 +171,113 @@ def flag_reason(spec: FieldSpec, text: str, confidence: float, error: str | None
     return None
 
 
+def kind_flag_reason(
+    uploaded: DocumentRequirement, permit: Permit, supporting: SupportingDocument
+) -> str | None:
+    """Why a person must check what an uploaded document is, or None when it reads as uploaded."""
+    found = supporting.classification
+    if found.kind != uploaded.kind:
+        if found.kind == UNKNOWN:
+            reads_as = "no known kind of document"
+        else:
+            other = permit.document(found.kind)
+            reads_as = other.name.en if other else found.kind
+        return (
+            f"uploaded as {uploaded.name.en} but its text reads as {reads_as} "
+            f"(keywords found: {found.evidence()}); check that the right document was uploaded"
+        )
+    if found.confidence < uploaded.classification_threshold:
+        return (
+            f"the document's kind is uncertain: classifier confidence {found.confidence:.2f} is "
+            f"below {uploaded.classification_threshold:.2f} (keywords found: {found.evidence()})"
+        )
+    return None
+
+
+def _stored_specs(permit: Permit, documents: Iterable[Document]) -> list[FieldSpec]:
+    """The fields to store: all but those of an optional document that was not uploaded."""
+    uploaded = {d.kind for d in documents}
+    optional = {d.kind for d in permit.required_documents if not d.required}
+    return [s for s in permit.all_fields if s.source in uploaded or s.source not in optional]
+
+
+def _validated(
+    specs: list[FieldSpec], readings: Readings
+) -> list[tuple[FieldSpec, str | None, str | None]]:
+    """Each field's canonical value and what is wrong with it: its type and shape, then the
+    order of dates (which needs the other fields' values)."""
+    checked = []
+    values: dict[str, str] = {}
+    for spec in specs:
+        reading = readings.get(spec.name, (None, None))[1]
+        text = reading.text.strip() if reading else ""
+        value, error = normalise(spec.type, text) if text else (None, None)
+        if value is not None and error is None:
+            error = check_pattern(spec, value)
+            values[spec.name] = value
+        checked.append((spec, value, error))
+    labels = {spec.name: spec.label.en for spec in specs}
+    return [
+        (spec, value, error or (check_order(spec, value, values, labels) if value else None))
+        for spec, value, error in checked
+    ]
+
+
+def _store_kinds(
+    session: Session, case_id: int, permit: Permit, classified: Classified, sample: str | None
+) -> dict[str, str]:
+    """One field per supporting document kind uploaded: the kind its text reads as."""
+    flagged: dict[str, str] = {}
+    for kind, (document, supporting) in classified.items():
+        uploaded = permit.document(kind)
+        assert uploaded is not None
+        found = supporting.classification
+        reason = kind_flag_reason(uploaded, permit, supporting) or sample
+        name = document_type_field(kind)
+        session.add(
+            ExtractedField(
+                case_id=case_id,
+                document_id=document.id,
+                name=name,
+                value=found.kind,
+                raw_text=f"keywords found: {found.evidence()}",
+                confidence=round(found.confidence, 4),
+                page=1,
+                bbox=[],
+                engine=CLASSIFIER,
+                status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
+                flag_reason=reason,
+            )
+        )
+        if reason:
+            flagged[name] = reason
+    return flagged
+
+
 def _store_fields(
     session: Session,
     case_id: int,
     permit_type: PermitType,
-    readings: Readings,
-    unreadable: dict[str, str],
+    read: tuple[Readings, dict[str, str], Classified],
+    documents: list[Document],
 ) -> ExtractionSummary:
+    readings, unreadable, classified = read
     summary = ExtractionSummary(case_id)
-    sampled = in_quality_sample(permit_type, case_id)
-    for spec in permit_type.permit.fields:
+    sample = (
+        f"quality sample: {permit_type.permit.quality_sample_percent:g}% of cases are "
+        "checked by a person at random"
+        if in_quality_sample(permit_type, case_id)
+        else None
+    )
+    specs = _stored_specs(permit_type.permit, documents)
+    for spec, value, error in _validated(specs, readings):
         document, reading = readings.get(spec.name, (None, None))
         text = reading.text.strip() if reading else ""
         confidence = reading.confidence if reading else 0.0
-        value, error = normalise(spec.type, text) if text else (None, None)
         reason = flag_reason(spec, text, confidence, error)
         if reading is None and spec.source in unreadable:
             reason = unreadable[spec.source]
-        if reason is None and sampled:
-            reason = (
-                f"quality sample: {permit_type.permit.quality_sample_percent:g}% of cases are "
-                "checked by a person at random"
-            )
+        reason = reason or sample
         session.add(
             ExtractedField(
                 case_id=case_id,
@@ -161,6 +296,9 @@ def _store_fields(
         summary.fields += 1
         if reason:
             summary.flagged[spec.name] = reason
+    kinds = _store_kinds(session, case_id, permit_type.permit, classified, sample)
+    summary.fields += len(classified)
+    summary.flagged.update(kinds)
     return summary
 
 
@@ -189,12 +327,13 @@ def extract_case(case_id: int) -> ExtractionSummary:
         return ExtractionSummary(case_id, skipped=True)
     documents, permit_type_id = started
     permit_type = get_permit_type(permit_type_id)
-    readings, unreadable = _read_documents(documents, permit_type)
+    read = _read_documents(documents, permit_type)
+    readings, _, classified = read
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         if case.status != CaseStatus.EXTRACTING or _has_fields(session, case_id):
             return ExtractionSummary(case_id, skipped=True)  # another run got here first
-        summary = _store_fields(session, case_id, permit_type, readings, unreadable)
+        summary = _store_fields(session, case_id, permit_type, read, documents)
         application_date = readings.get("application_date")
         if application_date:
             case.application_date = parse_date(application_date[1].text)
@@ -209,6 +348,15 @@ def extract_case(case_id: int) -> ExtractionSummary:
                 "documents": [d.id for d in documents],
                 "fields": summary.fields,
                 "flagged": summary.flagged,
+                "documents_read_as": {
+                    str(document.id): {
+                        "uploaded_as": kind,
+                        "reads_as": supporting.classification.kind,
+                        "confidence": supporting.classification.confidence,
+                        "seconds": round(supporting.seconds, 1),
+                    }
+                    for kind, (document, supporting) in classified.items()
+                },
             },
         )
         _after_extraction(session, case, summary)
@@ -219,7 +367,7 @@ def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) 
     if summary.flagged:
         permit = get_permit_type(case.permit_type).permit
         reasons = "; ".join(
-            f"{permit.field(name).label.en}: {why}" for name, why in summary.flagged.items()
+            f"{_field_label(permit, name)}: {why}" for name, why in summary.flagged.items()
         )
         create_task(
             session, case, TaskKind.VERIFY_FIELDS, reason=reasons, role=Role.CASEWORKER, actor=ACTOR
@@ -235,3 +383,14 @@ def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) 
         transition(
             session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently"
         )
+
+
+def _field_label(permit: Permit, name: str) -> str:
+    if name.endswith(DOCUMENT_TYPE_SUFFIX):
+        document = permit.document(name.removesuffix(DOCUMENT_TYPE_SUFFIX))
+        if document is not None:
+            return f"{document.name.en} (kind of document)"
+    try:
+        return permit.field(name).label.en
+    except KeyError:
+        return name

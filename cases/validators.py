@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from cases.catalogue import FieldType
+from cases.catalogue import FieldSpec, FieldType
 
 __all__ = [
+    "check_order",
+    "check_pattern",
     "hkid_check_digit",
     "is_valid_hkid",
     "normalise",
     "normalise_hkid",
+    "normalise_money",
     "normalise_phone",
     "parse_date",
     "parse_integer",
@@ -76,12 +80,14 @@ def is_valid_hkid(text: str) -> bool:
     return parts is not None and hkid_check_digit(parts[0] + parts[1]) == parts[2]
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+# Day-first, as Hong Kong writes dates; certificates and agreements also spell the month out
+# ("5 March 2026", "5 Mar 2026"), with the spaces removed before parsing.
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d%B%Y", "%d%b%Y", "%d%b.%Y")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """A date written YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY (Hong Kong forms are day-first)."""
-    compact = re.sub(r"\s+", "", text)
+    """A date written YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or with the month's English name."""
+    compact = re.sub(r"[\s,]+", "", text)
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(compact, fmt).date()
@@ -105,6 +111,46 @@ def parse_integer(text: str) -> int | None:
     """A whole number such as ``30`` or ``1,200``; None for fractions and anything else."""
     compact = re.sub(r"[\s,]", "", text)
     return int(compact) if re.fullmatch(r"[+-]?\d+", compact) else None
+
+
+_MONEY_PREFIX = re.compile(r"^(HK\s*[$S]|HKD|\$)\s*", re.IGNORECASE)
+_MONEY_SUFFIX = re.compile(r"\s*(per\s+month|/\s*month|a\s+month|p\.?m\.?)$", re.IGNORECASE)
+
+
+def normalise_money(text: str) -> str | None:
+    """An amount in Hong Kong dollars, ``HK$38,500.00`` -> ``38500.00``; None if not an amount.
+
+    Accepts the ways an agreement writes it (``HK$``, ``HKD``, ``$``, ``per month``) and the
+    scanner's usual misreading of ``$`` as ``S`` right after ``HK``.
+    """
+    bare = _MONEY_SUFFIX.sub("", _MONEY_PREFIX.sub("", text.strip()))
+    number = parse_number(bare)
+    return str(number) if number is not None else None
+
+
+def check_pattern(spec: FieldSpec, value: str) -> str | None:
+    """Why a value does not have the shape the catalogue gives the field, or None."""
+    if spec.pattern is None or re.fullmatch(spec.pattern, value):
+        return None
+    example = f", e.g. {spec.example}" if spec.example else ""
+    return f"'{value}' is not a valid {spec.label.en.rstrip('.').lower()}{example}"
+
+
+def check_order(
+    spec: FieldSpec, value: str, others: Mapping[str, str], labels: Mapping[str, str]
+) -> str | None:
+    """Why a date is not after the dates the catalogue says it must follow, or None.
+
+    ``others`` holds the canonical (ISO) values of the case's other fields; a field with no
+    value is not compared, since its absence is flagged on its own.
+    """
+    day = parse_date(value)
+    for name in spec.must_be_after:
+        other = parse_date(others.get(name, "") or "")
+        if day is not None and other is not None and day <= other:
+            label = labels.get(name, name)
+            return f"{day.isoformat()} is not after the {label.lower()} ({other.isoformat()})"
+    return None
 
 
 def normalise_phone(text: str) -> str | None:
@@ -161,6 +207,15 @@ def _normalise_text(text: str) -> tuple[str | None, str | None]:
     return (cleaned, None) if cleaned else (None, "nothing was read")
 
 
+def _normalise_number(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
+    if field_type is FieldType.MONEY:
+        amount = normalise_money(text)
+    else:
+        number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
+        amount = str(number) if number is not None else None
+    return (amount, None) if amount is not None else (None, f"'{text}' is not a number")
+
+
 _BOOLEAN_WORDS = dict.fromkeys(("yes", "y", "true", "ticked", "x"), "yes") | dict.fromkeys(
     ("no", "n", "false", "not ticked"), "no"
 )
@@ -184,8 +239,7 @@ def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]
             (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
         )
     if field_type in (FieldType.NUMBER, FieldType.MONEY):
-        number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
-        return (str(number), None) if number is not None else (None, f"'{text}' is not a number")
+        return _normalise_number(field_type, text)
     if field_type is FieldType.BOOLEAN:
         answer = _BOOLEAN_WORDS.get(text.lower())
         return (answer, None) if answer else (None, f"'{text}' is not a yes or no answer")

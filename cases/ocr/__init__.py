@@ -1,4 +1,5 @@
-"""Optical character recognition: zonal reading of known forms and reading of ID card copies.
+"""Optical character recognition: zonal reading of known forms, ID card copies, and supporting
+documents (classified from their text, fields found by label and value).
 
 Importing this package is cheap; torch and easyocr are imported the first time a reader is needed,
 so the web layer and the CLI can use :class:`FieldReading` without loading a neural network.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from cases.ocr.idcard import read_id_card
 from cases.ocr.reader import ENGINE_VERSION, FieldReading, get_reader, load_image
+from cases.ocr.supporting import read_supporting_document
 from cases.ocr.zonal import read_form
 
 __all__ = [
@@ -17,4 +19,5 @@ __all__ = [
     "load_image",
     "read_form",
     "read_id_card",
+    "read_supporting_document",
 ]
