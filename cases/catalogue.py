@@ -74,6 +74,7 @@ class FieldType(StrEnum):
     HKID = "hkid"
     PHONE = "phone"
     BOOLEAN = "boolean"  # a checkbox: "yes" or "no"
+    ADDRESS = "address"  # a Hong Kong address, ending with its district (cases.addresses)
 
 
 DocumentKind = Literal["application_form", "id_card", "fire_certificate", "tenancy_agreement"]

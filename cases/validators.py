@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from cases.addresses import normalise_address
 from cases.catalogue import FieldSpec, FieldType
 
 __all__ = [
@@ -221,31 +222,45 @@ _BOOLEAN_WORDS = dict.fromkeys(("yes", "y", "true", "ticked", "x"), "yes") | dic
 )
 
 
+def _normalise_date(text: str) -> tuple[str | None, str | None]:
+    day = parse_date(text)
+    if day is None:
+        return None, f"'{text}' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
+    return day.isoformat(), None
+
+
+def _normalise_integer(text: str) -> tuple[str | None, str | None]:
+    whole = parse_integer(text)
+    return (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
+
+
+def _normalise_boolean(text: str) -> tuple[str | None, str | None]:
+    answer = _BOOLEAN_WORDS.get(text.lower())
+    return (answer, None) if answer else (None, f"'{text}' is not a yes or no answer")
+
+
+def _normalise_phone_field(text: str) -> tuple[str | None, str | None]:
+    phone = normalise_phone(text)
+    if phone is None:
+        return None, f"'{text}' is not an 8-digit Hong Kong telephone number"
+    return phone, None
+
+
+_NORMALISERS: dict[FieldType, Callable[[str], tuple[str | None, str | None]]] = {
+    FieldType.HKID: _normalise_hkid_field,
+    FieldType.DATE: _normalise_date,
+    FieldType.INTEGER: _normalise_integer,
+    FieldType.NUMBER: lambda text: _normalise_number(FieldType.NUMBER, text),
+    FieldType.MONEY: lambda text: _normalise_number(FieldType.MONEY, text),
+    FieldType.BOOLEAN: _normalise_boolean,
+    FieldType.PHONE: _normalise_phone_field,
+    FieldType.ADDRESS: normalise_address,
+}
+
+
 def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
     """Canonical text for a field of a given type, or ``(None, reason)`` a caseworker can act on."""
     text = " ".join(text.split())
     if not text:
         return None, "nothing was read"
-    if field_type is FieldType.HKID:
-        return _normalise_hkid_field(text)
-    if field_type is FieldType.DATE:
-        day = parse_date(text)
-        if day is None:
-            return None, f"'{text}' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
-        return day.isoformat(), None
-    if field_type is FieldType.INTEGER:
-        whole = parse_integer(text)
-        return (
-            (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
-        )
-    if field_type in (FieldType.NUMBER, FieldType.MONEY):
-        return _normalise_number(field_type, text)
-    if field_type is FieldType.BOOLEAN:
-        answer = _BOOLEAN_WORDS.get(text.lower())
-        return (answer, None) if answer else (None, f"'{text}' is not a yes or no answer")
-    if field_type is FieldType.PHONE:
-        phone = normalise_phone(text)
-        if phone is None:
-            return None, f"'{text}' is not an 8-digit Hong Kong telephone number"
-        return phone, None
-    return _normalise_text(text)
+    return _NORMALISERS.get(field_type, _normalise_text)(text)
