@@ -94,7 +94,7 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
             f.name: f
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
         }
-        checked = _checked_values(corrections, fields, {f.name: f.type for f in permit.fields})
+        checked = _checked_values(corrections, fields, {f.name: f.type for f in permit.all_fields})
         close_task(session, task_id, TaskKind.VERIFY_FIELDS, actor)
         changed = _apply_verification(session, fields, checked, actor)
         append_event(

@@ -292,7 +292,7 @@ def _field_types(permit_type: PermitType) -> dict[str, str]:
             return "number"
         return "boolean" if field_type == FieldType.BOOLEAN else "text"
 
-    return {f.name: kind(f.type) for f in permit_type.permit.fields}
+    return {f.name: kind(f.type) for f in permit_type.permit.all_fields}
 
 
 def check_rules(permit_type: PermitType) -> list[CatalogueProblem]:
@@ -324,7 +324,7 @@ def sample_context(permit_type: PermitType) -> dict[str, Any]:
         "permit_name": permit_type.permit.name.en,
         "issued_on": "1 January 2026",
         "submitted_on": "1 January 2026",
-        "fields": {f.name: f"<{f.name}>" for f in permit_type.permit.fields},
+        "fields": {f.name: f"<{f.name}>" for f in permit_type.permit.all_fields},
         "decision": "approve",
         "decision_reason": "Sample reason.",
         "failed_rules": [

@@ -489,7 +489,7 @@ def typed_values(permit_type: PermitType, texts: Mapping[str, str]) -> dict[str,
     """Stored field texts as the values rules read (numbers as numbers, missing text as '')."""
     return {
         spec.name: typed_value(spec.type, texts.get(spec.name, ""))
-        for spec in permit_type.permit.fields
+        for spec in permit_type.permit.all_fields
     }
 
 

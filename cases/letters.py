@@ -92,7 +92,7 @@ def letter_context(session: Session, case: Case) -> dict[str, Any]:
     permit_type = get_permit_type(case.permit_type)
     permit = permit_type.permit
     # every field of the permit, "" when the case has none stored (an optional field left blank)
-    fields = {spec.name: "" for spec in permit.fields} | {
+    fields = {spec.name: "" for spec in permit.all_fields} | {
         f.name: f.value
         for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
     }

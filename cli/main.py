@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,6 +31,7 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 rules_app = typer.Typer(help="Eligibility rule files and their inline tests.", no_args_is_help=True)
 worker_app = typer.Typer(help="Long-running worker processes (started by `permits up`).")
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+ocr_app = typer.Typer(help="How well extraction reads documents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalogue_app, name="catalogue")
@@ -37,6 +39,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
+app.add_typer(ocr_app, name="ocr")
 
 console = Console()
 err = Console(stderr=True)
@@ -74,6 +77,26 @@ def db_upgrade() -> None:
 
     upgrade_database()
     console.print(f"database is up to date: {get_settings().resolved_database_url}")
+
+
+@ocr_app.command("corrections")
+@friendly
+def ocr_corrections(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Per field, how often a person corrected what OCR read (worst first)."""
+    from cases.db import ensure_migrated, session_scope
+    from cases.ocr_quality import correction_rates
+
+    ensure_migrated()
+    with session_scope() as session:
+        rates = correction_rates(session=session)
+    if as_json:
+        rows = [{**asdict(r), "rate": round(r.rate, 4)} for r in rates]
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("field", "read", "checked by a person", "corrected", "correction rate")
+    for r in rates:
+        table.add_row(r.name, str(r.extracted), str(r.total), str(r.corrected), f"{r.rate:.1%}")
+    console.print(table if rates else "no fields have been extracted yet")
 
 
 @audit_app.command("verify")

@@ -20,6 +20,7 @@ from cases.audit import verify_chain
 from cases.bench_seed import BENCH_USERNAME, seed_cases
 from cases.db import get_engine, upgrade_database
 from cases.models import ApprovalTask, Case, EligibilityResult, ExtractedField, TaskStatus
+from cases.settings import get_settings
 from tests.conftest import POSTGRES_URL, Invoke
 from web.bench_inbox import BenchRefused, bench_inbox
 
@@ -63,11 +64,14 @@ def test_unreachable_postgres_is_reported_not_raised() -> None:
     )
 
 
-def test_the_configured_database_is_refused(db: str) -> None:
-    if not db.startswith("postgresql"):
-        pytest.skip("only a PostgreSQL URL can name the configured database here")
-    with pytest.raises(BenchRefused, match="is the configured database"):
-        bench_inbox(cases=CASES, requests=2, backend="postgres", postgres_url=db)
+def test_the_configured_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERMITS_DATABASE_URL", POSTGRES_URL)  # the office's own database
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(BenchRefused, match="is the configured database"):
+            bench_inbox(cases=CASES, requests=2, backend="postgres", postgres_url=POSTGRES_URL)
+    finally:
+        get_settings.cache_clear()
 
 
 def test_seeded_cases_are_whole_and_the_audit_chain_holds(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -13,6 +15,7 @@ from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, ExtractedField, FieldStatus
 from cases.ocr_quality import FieldCorrectionRate, correction_rates
 from cases.samples import random_truth, typed_form_pdf
+from tests.conftest import Invoke
 from tests.factories import CASEWORKER, FOOD
 
 
@@ -68,7 +71,7 @@ def test_a_sampled_case_has_every_confident_field_checked_by_a_person(
 
 @pytest.mark.usefixtures("db")
 def test_correction_rate_per_field_counts_what_people_changed(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, cli: Invoke
 ) -> None:
     for seed, corrected_name in ((32, "NG Siu Ming"), (33, None)):
         case_id = _extracted_case(monkeypatch, seed)
@@ -87,3 +90,9 @@ def test_correction_rate_per_field_counts_what_people_changed(
     assert rates["hkid"] == FieldCorrectionRate("hkid", 2, 0, 2)
     assert rates["id_card_number"].rate == 1.0  # nothing was read: the person typed it
     assert next(iter(rates)) in {"id_card_name", "id_card_number"}  # worst first
+    result = cli("ocr", "corrections", "--json")  # what an operator asks for
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.output)}
+    assert rows["applicant_name"] == {
+        "name": "applicant_name", "total": 2, "corrected": 1, "extracted": 2, "rate": 0.5
+    }  # fmt: skip
