@@ -212,6 +212,7 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
     }
     load_s = time.perf_counter() - started
     seconds, right, edits, chars, fields = [], 0, 0, 0, 0
+    by_hand: dict[str, list[int]] = {}  # hand -> [fields right, fields]
     for scan in scans:
         permit_type = get_permit_type(scan.permit)
         with Image.open(io.BytesIO(scan.jpeg)) as opened:
@@ -220,6 +221,8 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
         readings = readers[scan.permit](image)
         seconds.append(time.perf_counter() - started)
         page_right, page_edits, page_chars = _score(permit_type, scan, readings)
+        tally = by_hand.setdefault(scan.hand, [0, 0])
+        tally[0], tally[1] = tally[0] + page_right, tally[1] + len(scan.truth)
         right, edits, chars, fields = (
             right + page_right,
             edits + page_edits,
@@ -230,6 +233,7 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
         "pages": len(scans),
         "field_accuracy": round(right / fields, 4),
         "cer": round(edits / chars, 4),
+        "field_accuracy_by_hand": {h: round(r / n, 4) for h, (r, n) in sorted(by_hand.items())},
         "median_s_per_page": round(statistics.median(seconds), 3),
         "p95_s_per_page": round(float(np.percentile(seconds, 95)), 3),
         "load_s": round(load_s, 2),
