@@ -16,6 +16,7 @@ from cases.approvals import create_task
 from cases.casework import get_case, transition
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.letters import issue_letter
 from cases.lifecycle import CaseStatus
 from cases.models import Document, ExtractedField, FieldStatus, Role, TaskKind
 from cases.samples import SampleApplication
@@ -148,6 +149,16 @@ def test_verify_a_flagged_field_then_two_people_approve(
     page.get_by_role("button", name="Confirm approval").click()
     expect(page.get_by_text("Decision recorded: approve")).to_be_visible()
     expect(page.locator("dl.facts").first).to_contain_text("decided")
+
+    assert issue_letter(case_id) is not None  # what the resumed case flow does next
+    page.reload()
+    letter = page.get_by_role("link", name=re.compile(r"letter \(en, PDF\)"))
+    expect(letter).to_be_visible()
+    pdf = page.request.get(server.url + (letter.get_attribute("href") or ""))
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF-")
+    page.screenshot(path=artifacts / "case-letter.png", full_page=False)
 
 
 def test_a_post_without_the_csrf_token_is_refused(page: Page, server: LiveServer) -> None:
