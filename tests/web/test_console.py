@@ -463,3 +463,21 @@ def test_a_typed_pdfs_page_is_shown_too(caseworker: TestClient) -> None:
     image = caseworker.get(f"/cases/{case_id}/documents/{pdf.id}/page.png")
     assert image.status_code == 200
     assert Image.open(io.BytesIO(image.content)).width > 595  # rendered above 72 dpi
+
+
+def test_a_review_finding_links_to_the_fields_it_points_at(caseworker: TestClient) -> None:
+    case_id = submitted_case()
+    with_fields(case_id, CaseStatus.CHECKING)
+    with session_scope() as session:
+        card = session.exec(
+            select(ExtractedField).where(
+                ExtractedField.case_id == case_id, ExtractedField.name == "id_card_number"
+            )
+        ).one()
+        card.value = "B765432(1)"  # the card copy shows another number than the form
+        session.add(card)
+    propose_from_checking(case_id)
+    page = caseworker.get(f"/cases/{case_id}").text
+    assert "differs from the card" in page
+    assert '<a href="#field-row-hkid">Hong Kong identity card number</a>' in page
+    assert 'id="field-row-hkid"' in page  # the link lands on the field's row
