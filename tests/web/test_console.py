@@ -201,19 +201,24 @@ def test_case_page_draws_ocr_boxes_over_the_served_page(caseworker: TestClient) 
 # --- the eligibility explanation -----------------------------------------------------------------
 
 
-def refused_case() -> tuple[int, int]:
-    """At the decision gate with 8 m² for 40 seats: FBL-1 fails (refuse), FBL-4 too (refer)."""
+def case_at_the_gate_with(name: str, value: str) -> tuple[int, int]:
+    """A case whose extracted ``name`` reads ``value``, taken through the rules and the review."""
     case_id = submitted_case()
     with_fields(case_id, CaseStatus.CHECKING)
     with session_scope() as session:
-        area = session.exec(
+        field = session.exec(
             select(ExtractedField).where(
-                ExtractedField.case_id == case_id, ExtractedField.name == "floor_area_m2"
+                ExtractedField.case_id == case_id, ExtractedField.name == name
             )
         ).one()
-        area.value = "8"
-        session.add(area)
+        field.value = value
+        session.add(field)
     return case_id, propose_from_checking(case_id)
+
+
+def refused_case() -> tuple[int, int]:
+    """At the decision gate with 8 m² for 40 seats: FBL-1 fails (refuse), FBL-4 too (refer)."""
+    return case_at_the_gate_with("floor_area_m2", "8")
 
 
 def _row(page: str, rule_id: str) -> str:
@@ -466,17 +471,8 @@ def test_a_typed_pdfs_page_is_shown_too(caseworker: TestClient) -> None:
 
 
 def test_a_review_finding_links_to_the_fields_it_points_at(caseworker: TestClient) -> None:
-    case_id = submitted_case()
-    with_fields(case_id, CaseStatus.CHECKING)
-    with session_scope() as session:
-        card = session.exec(
-            select(ExtractedField).where(
-                ExtractedField.case_id == case_id, ExtractedField.name == "id_card_number"
-            )
-        ).one()
-        card.value = "B765432(1)"  # the card copy shows another number than the form
-        session.add(card)
-    propose_from_checking(case_id)
+    # the card copy shows another number than the form
+    case_id, _task_id = case_at_the_gate_with("id_card_number", "B765432(1)")
     page = caseworker.get(f"/cases/{case_id}").text
     assert "differs from the card" in page
     assert '<a href="#field-row-hkid">Hong Kong identity card number</a>' in page
