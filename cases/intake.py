@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 from sqlmodel import Session
 
 from cases.access import issue_access_code
@@ -86,12 +86,17 @@ def _check_pixels(upload: Upload, size: tuple[int, int], max_pixels: int, page: 
         )
 
 
+_QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that turn the picture on its side
+
+
 def _open_frames(upload: Upload, max_pixels: int, max_pages: int) -> tuple[int, int, int]:
     """Width and height of the first frame and the frame count; every frame is checked."""
     with strict_decoding(), Image.open(io.BytesIO(upload.data)) as image:
         frames = getattr(image, "n_frames", 1)
         _check_pages(upload, frames, max_pages)
         width, height = image.size
+        if image.getexif().get(ExifTags.Base.Orientation) in _QUARTER_TURNS:
+            width, height = height, width  # as the page is shown and read: upright
         for index in range(frames):
             image.seek(index)
             _check_pixels(upload, image.size, max_pixels, index + 1)

@@ -193,3 +193,14 @@ def test_every_submission_gets_an_access_code_that_opens_its_status() -> None:
         assert stored.access_code_hash
         assert submission.access_code not in stored.access_code_hash  # only the hash is kept
     assert status.reference == submission.case.reference
+
+
+def test_a_phone_photo_on_its_side_is_measured_upright() -> None:
+    """The size stored is the page as shown and read (EXIF applied), so OCR boxes line up."""
+    photo = Image.new("RGB", (300, 200), "white")
+    exif = photo.getexif()
+    exif[0x0112] = 6  # the camera was held on its side: turn 90° to view
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", exif=exif)
+    info = inspect_upload(Upload("photo.jpg", buffer.getvalue()))
+    assert (info.width_px, info.height_px) == (200, 300)
