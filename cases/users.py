@@ -37,7 +37,18 @@ MIN_PASSWORD_LENGTH = 8
 
 
 class UserError(PermitsError):
+    """A refused account change. The message is a ``%(name)s`` template with its values, so the
+    web layer can show it translated (the templates are extracted for the gettext catalogue)."""
+
     http_status = 422
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.template, self.values = template, values
+        super().__init__(template % values if values else template)
+
+
+class UnknownUser(UserError, NotFound):
+    http_status = 404
 
 
 class _Refused(UserError):
@@ -53,9 +64,9 @@ def create_user(
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise UserError("a username uses letters, digits, '-', '_' or '.' only")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("a password needs at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
     if session.exec(select(User).where(User.username == username)).first():
-        raise UserError(f"the username '{username}' is taken")
+        raise UserError("the username '%(name)s' is taken", name=username)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -82,14 +93,16 @@ def list_users(session: Session) -> list[User]:
 def _existing(session: Session, username: str) -> User:
     user = get_user(session, username)
     if user is None:
-        raise NotFound(f"there is no user '{username}'")
+        raise UnknownUser("there is no user '%(name)s'", name=username)
     return user
 
 
 def _keep_an_admin(session: Session, user: User, actor: str, change: str) -> None:
     """Refuse ``change`` when it is the actor's own account or takes away the last admin."""
     if user.username == actor:
-        raise _Refused(f"you cannot {change} your own account; ask another admin to do it")
+        if change == "deactivate":
+            raise _Refused("you cannot deactivate your own account; ask another admin to do it")
+        raise _Refused("you cannot change the role of your own account; ask another admin to do it")
     if user.role != Role.ADMIN or not user.active:
         return
     # Locks the admin rows (PostgreSQL), so two admins demoting each other cannot both succeed.
@@ -97,7 +110,9 @@ def _keep_an_admin(session: Session, user: User, actor: str, change: str) -> Non
         select(User).where(User.role == Role.ADMIN, col(User.active).is_(True)).with_for_update()
     ).all()
     if len(admins) <= 1:
-        raise _Refused(f"'{user.username}' is the last active admin; make another user admin first")
+        raise _Refused(
+            "'%(name)s' is the last active admin; make another user admin first", name=user.username
+        )
 
 
 def _recorded(session: Session, user: User, actor: str, action: str, **details: Any) -> User:

@@ -66,8 +66,8 @@ COOKIE = "lang"
 _GETTEXT_NAMES = {"zh-Hant": "zh_Hant"}
 _current: ContextVar[str] = ContextVar("language", default="en")
 
-# Babel keywords: ``InvalidInput("...")`` in cases/approvals.py and the routes raises a message a
-# person reads, and the routes translate it before showing it.
+# Babel keywords: ``InvalidInput("...")`` in cases/approvals.py and the routes, and ``UserError``
+# and its kinds in cases/users.py, raise a message a person reads; the routes translate it.
 EXTRACT_KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,
@@ -76,6 +76,9 @@ EXTRACT_KEYWORDS: dict[str, Any] = {
     "ngettext_": (1, 2),
     "pgettext_": ((1, "c"), 2),
     "InvalidInput": None,
+    "UserError": None,
+    "UnknownUser": None,
+    "_Refused": None,
 }
 # Free strings shown through ``humanise``: the review's risk and severity levels (cases/review.py
 # keeps them as text, not an enum) and "none" for a case with no proposed outcome yet.

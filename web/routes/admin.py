@@ -13,7 +13,6 @@ an allowlist of tags and attributes (its ``<style>`` is dropped; the PDF shows t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
@@ -251,43 +250,12 @@ def users_page(request: Request) -> HTMLResponse:
         return _users_page(request, session)
 
 
-def _refusals() -> tuple[tuple[str, str], ...]:
-    """Why :mod:`cases.users` (and ``_role``) refuse a change, as patterns of their English text
-    with the translated message to show; each msgid gives back the English text unchanged."""
-    return (
-        (
-            r"a username uses letters, digits, '-', '_' or '\.' only",
-            gettext_("a username uses letters, digits, '-', '_' or '.' only"),
-        ),
-        (r"the username '(?P<name>.*)' is taken", gettext_("the username '%(name)s' is taken")),
-        (r"there is no user '(?P<name>.*)'", gettext_("there is no user '%(name)s'")),
-        (
-            r"a password needs at least (?P<n>\d+) characters",
-            gettext_("a password needs at least %(n)s characters"),
-        ),
-        (
-            r"you cannot deactivate your own account; ask another admin to do it",
-            gettext_("you cannot deactivate your own account; ask another admin to do it"),
-        ),
-        (
-            r"you cannot change the role of your own account; ask another admin to do it",
-            gettext_("you cannot change the role of your own account; ask another admin to do it"),
-        ),
-        (
-            r"'(?P<name>.*)' is the last active admin; make another user admin first",
-            gettext_("'%(name)s' is the last active admin; make another user admin first"),
-        ),
-        (r"'(?P<value>.*)' is not a role", gettext_("'%(value)s' is not a role")),
-    )
-
-
 def _said(error: PermitsError) -> str:
-    """A refusal in the page's language: the users module words them in English, with values."""
-    message = str(error)
-    for pattern, translated in _refusals():
-        if found := re.fullmatch(pattern, message):
-            return translated % found.groupdict()
-    return gettext_(message)
+    """A refusal in the page's language: :class:`UserError` carries its message's template."""
+    if isinstance(error, UserError):
+        template = gettext_(error.template)
+        return template % error.values if error.values else template
+    return gettext_(str(error))
 
 
 def _change(request: Request, change: Callable[[Session], str], **context: Any) -> Response:
@@ -307,7 +275,7 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise UserError(f"'{value}' is not a role") from None
+        raise UserError("'%(value)s' is not a role", value=value) from None
 
 
 def _role_name(user: User) -> str:
