@@ -96,3 +96,10 @@ def test_correction_rate_per_field_counts_what_people_changed(
     assert rows["applicant_name"] == {
         "name": "applicant_name", "total": 2, "corrected": 1, "extracted": 2, "rate": 0.5
     }  # fmt: skip
+
+
+@pytest.mark.usefixtures("db")
+def test_corrections_on_a_new_database_say_there_is_nothing_yet(cli: Invoke) -> None:
+    result = cli("ocr", "corrections")
+    assert result.exit_code == 0, result.output
+    assert "no fields have been extracted yet" in result.output
