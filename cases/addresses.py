@@ -4,9 +4,12 @@ A Hong Kong address runs from the smallest part to the largest, comma-separated:
 (``Shop 4``, ``Flat B``), floor (``2/F``, ``G/F``), building, street number and street, and the
 district or area (``Wan Chai``). What a scan or a hurried applicant gets wrong is mostly the
 punctuation (``;`` or ``:`` for a comma, a comma left out before the floor or the district), the
-floor's slash (``GF``, ``2F``) and a letter or two of a well-known district (``KOLLOON``). Those
-are repaired; the district is then required, because a letter that cannot name one cannot be
-delivered, and the field is flagged for a person instead.
+floor (``GF``, ``2F``; and in handwriting ``VF``, ``I/F``, ``Z/F`` or ``2/`` for a ``1`` run into
+the slash, a ``1`` or ``2`` taken for a letter, the ``F`` lost) and a letter or two of a well-known
+district (``KOLLOON``). Those are repaired; the district is then required, because a letter that
+cannot name one cannot be delivered, and the field is flagged for a person instead. A repair does
+not make a reading certain: the field keeps the recogniser's confidence, so an unsure one is still
+checked by a person, who now starts from the likely address.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ AREAS = (
 )  # fmt: skip
 _AREA_KEYS = {area.upper(): area for area in AREAS}
 _AREA_SCORE = 84  # rapidfuzz ratio: one or two letters wrong in a district name
-_FLOOR = re.compile(r"^(G|LG|UG|M|\d{1,3})\s*/?\s*F$", re.IGNORECASE)
-_FLOOR_IN_TEXT = r"(?:G|LG|UG|M|\d{1,3})/F\b"
+# A floor: G/F, LG/F, UG/F, M/F or a number, as written (``GF``, ``2/F``) or as handwriting is
+# misread: a 1 as I, l, |, ) or ], a 2 as Z, the F lost after the slash ("2/"), and "1/" run
+# together into a "V" ("VF"). A word that is not one of those shapes is never taken for a floor.
+_FLOOR = re.compile(r"(G|LG|UG|M|[\dIl|)\]!Zz]{1,3})(?:/F?|F)", re.IGNORECASE)
+_LOOKALIKE_DIGITS = str.maketrans("Il|)]!Zz", "11111122")
 
 
 def _area(words: str) -> str | None:
@@ -55,6 +61,32 @@ def _split_area(part: str) -> tuple[str, str] | None:
     return None
 
 
+def _floor(word: str) -> str | None:
+    """``word`` as a canonical floor (``1/F``), or None when it cannot be one."""
+    token = re.sub(r"^[Vv](?=[Ff]$)", "1/", word)  # "VF": a handwritten "1/" read as one letter
+    match = _FLOOR.fullmatch(token)
+    if match is None:
+        return None
+    number = match.group(1).upper()
+    if number not in ("G", "LG", "UG", "M"):
+        number = number.translate(_LOOKALIKE_DIGITS)
+        if not number.isdigit():
+            return None
+    return f"{number}/F"
+
+
+def _with_floor(part: str) -> list[str]:
+    """A part with its floor made canonical, split off when the comma around it was left out:
+    ``SHOP 6 1/`` -> [``SHOP 6``, ``1/F``]; ``SHOP 8 G/F 295 NATHAN ROAD`` -> three parts."""
+    words = part.split()
+    for i, word in enumerate(words):
+        if (floor := _floor(word)) is not None:
+            before = " ".join(words[:i]).rstrip(".")  # "SHOP 6. G/F": a comma read as a full stop
+            after = " ".join(words[i + 1 :])
+            return [p for p in (before, floor, after) if p]
+    return [part]
+
+
 def _styled(area: str, like: str) -> str:
     """The area in the writing's own style: block capitals stay capitals."""
     letters = [ch for ch in like if ch.isalpha()]
@@ -65,12 +97,10 @@ def normalise_address(text: str) -> tuple[str | None, str | None]:
     """The canonical address, or ``(None, reason)`` when no Hong Kong district or area ends it."""
     text = re.sub(r"\s*[;:]\s*", ", ", " ".join(text.split()))
     text = re.sub(r"(?<=[A-Za-z])'(?=\s)", ",", text)  # "Road' Wan Chai": a comma read as '
-
-    text = re.sub(rf"(?<=\w)\s+(?={_FLOOR_IN_TEXT})", ", ", text)  # "Shop 8 G/F" -> "Shop 8, G/F"
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         return None, "nothing was read"
-    parts = [f"{m.group(1).upper()}/F" if (m := _FLOOR.match(part)) else part for part in parts]
+    parts = [piece for part in parts for piece in _with_floor(part)]
     area = _area(parts[-1])
     if area:
         parts[-1] = _styled(area, parts[-1])
