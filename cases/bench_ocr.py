@@ -175,24 +175,46 @@ _BUILDERS: dict[str, Callable[[FormLayout, dict[str, str]], Reader]] = {
 
 
 def _canonical(permit_type: PermitType, name: str, text: str) -> str:
-    from cases.validators import normalise
+    from cases.extraction import comparable
 
-    value, _ = normalise(permit_type.permit.field(name).type, text)
-    return value if value is not None else " ".join(text.split())
+    return comparable(permit_type.permit.field(name), text)
 
 
-def _score(
-    permit_type: PermitType, scan: Scan, readings: Sequence[FieldReading]
-) -> tuple[int, int, int]:
-    """(fields right, character edits, characters in the truth) for one page."""
-    read = {r.name: r.text for r in readings}
-    right = edits = chars = 0
-    for name, truth in scan.truth.items():
-        text = read.get(name, "")
-        right += _canonical(permit_type, name, text) == _canonical(permit_type, name, truth)
-        edits += Levenshtein.distance(text, truth)
-        chars += len(truth)
-    return right, edits, chars
+@dataclass
+class _Tally:
+    """Counts over the pages an engine read."""
+
+    fields: int = 0
+    right: int = 0
+    edits: int = 0
+    chars: int = 0
+    flagged: int = 0  # fields the case flow would send to a person
+    wrong_flagged: int = 0  # of the wrong ones, those a person would see
+
+    def add(self, permit_type: PermitType, scan: Scan, readings: Sequence[FieldReading]) -> int:
+        """Score one page; return how many of its fields were read right."""
+        from cases.extraction import flag_reason
+        from cases.validators import check_pattern, normalise
+
+        read = {r.name: r for r in readings}
+        page_right = 0
+        for name, truth in scan.truth.items():
+            reading = read.get(name)
+            text, confidence = (reading.text, reading.confidence) if reading else ("", 0.0)
+            second = reading.second_text if reading else None
+            right = _canonical(permit_type, name, text) == _canonical(permit_type, name, truth)
+            spec = permit_type.permit.field(name)
+            value, error = normalise(spec.type, text)
+            error = error or (check_pattern(spec, value) if value is not None else None)
+            flagged = flag_reason(spec, text.strip(), confidence, error, second) is not None
+            page_right += right
+            self.flagged += flagged
+            self.wrong_flagged += flagged and not right
+            self.edits += Levenshtein.distance(text, truth)
+            self.chars += len(truth)
+        self.fields += len(scan.truth)
+        self.right += page_right
+        return page_right
 
 
 def _peak_rss_mb() -> float:
@@ -211,7 +233,8 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
         )
     }
     load_s = time.perf_counter() - started
-    seconds, right, edits, chars, fields = [], 0, 0, 0, 0
+    seconds: list[float] = []
+    tally = _Tally()
     by_hand: dict[str, list[int]] = {}  # hand -> [fields right, fields]
     for scan in scans:
         permit_type = get_permit_type(scan.permit)
@@ -220,20 +243,21 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
         started = time.perf_counter()
         readings = readers[scan.permit](image)
         seconds.append(time.perf_counter() - started)
-        page_right, page_edits, page_chars = _score(permit_type, scan, readings)
-        tally = by_hand.setdefault(scan.hand, [0, 0])
-        tally[0], tally[1] = tally[0] + page_right, tally[1] + len(scan.truth)
-        right, edits, chars, fields = (
-            right + page_right,
-            edits + page_edits,
-            chars + page_chars,
-            fields + len(scan.truth),
-        )
+        page_right = tally.add(permit_type, scan, readings)
+        hand = by_hand.setdefault(scan.hand, [0, 0])
+        hand[0], hand[1] = hand[0] + page_right, hand[1] + len(scan.truth)
+    wrong = tally.fields - tally.right
     return {
         "pages": len(scans),
-        "field_accuracy": round(right / fields, 4),
-        "cer": round(edits / chars, 4),
+        "field_accuracy": round(tally.right / tally.fields, 4),
+        "cer": round(tally.edits / tally.chars, 4),
         "field_accuracy_by_hand": {h: round(r / n, 4) for h, (r, n) in sorted(by_hand.items())},
+        # The verification triggers (confidence threshold, validation, required) at the
+        # catalogue's settings: how much a person is asked to check, how many of the wrong
+        # readings that catches, and the share of all fields that are wrong and pass unchecked.
+        "flagged_share": round(tally.flagged / tally.fields, 4),
+        "wrong_flagged_share": round(tally.wrong_flagged / wrong, 4) if wrong else 1.0,
+        "unflagged_error_rate": round((wrong - tally.wrong_flagged) / tally.fields, 4),
         "median_s_per_page": round(statistics.median(seconds), 3),
         "p95_s_per_page": round(float(np.percentile(seconds, 95)), 3),
         "load_s": round(load_s, 2),
@@ -266,6 +290,8 @@ def _table(results: dict[str, Any]) -> str:
         "pages",
         "field_accuracy",
         "cer",
+        "flagged_share",
+        "unflagged_error_rate",
         "median_s_per_page",
         "p95_s_per_page",
         "load_s",

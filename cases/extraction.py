@@ -39,6 +39,7 @@ from cases.validators import check_order, check_pattern, normalise, parse_date
 __all__ = [
     "DOCUMENT_TYPE_SUFFIX",
     "ExtractionSummary",
+    "comparable",
     "document_type_field",
     "extract_case",
     "flag_reason",
@@ -157,18 +158,35 @@ def in_quality_sample(permit_type: PermitType, case_id: int) -> bool:
     return int.from_bytes(digest[:8], "big") % 10_000 < round(percent * 100)
 
 
-def flag_reason(spec: FieldSpec, text: str, confidence: float, error: str | None) -> str | None:
+def flag_reason(
+    spec: FieldSpec,
+    text: str,
+    confidence: float,
+    error: str | None,
+    second_text: str | None = None,
+) -> str | None:
     """Why a person must check this field, or None. The first applicable reason is given."""
     if not text:
         return "required field is empty or could not be read" if spec.required else None
     if error:
         return f"value does not validate: {error}"
+    if second_text is not None and comparable(spec, second_text) != comparable(spec, text):
+        return (
+            f"the handwriting reads two ways: '{' '.join(text.split())}' or "
+            f"'{' '.join(second_text.split())}'; check which is written"
+        )
     if confidence < spec.confidence_threshold:
         return (
             f"OCR confidence {confidence:.2f} is below this field's threshold "
             f"{spec.confidence_threshold:.2f}"
         )
     return None
+
+
+def comparable(spec: FieldSpec, text: str) -> str:
+    """``text`` as the case would store it, so two ways of writing one value compare equal."""
+    value, _ = normalise(spec.type, text)
+    return value if value is not None else " ".join(text.split())
 
 
 def kind_flag_reason(
@@ -274,7 +292,8 @@ def _store_fields(
         document, reading = readings.get(spec.name, (None, None))
         text = reading.text.strip() if reading else ""
         confidence = reading.confidence if reading else 0.0
-        reason = flag_reason(spec, text, confidence, error)
+        second = reading.second_text if reading else None
+        reason = flag_reason(spec, text, confidence, error, second)
         if reading is None and spec.source in unreadable:
             reason = unreadable[spec.source]
         reason = reason or sample

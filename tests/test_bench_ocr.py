@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from cases.bench_ocr import Scan, _score, _tesseract, degraded_scans
+from cases.bench_ocr import Scan, _Tally, _tesseract, degraded_scans
 from cases.catalogue import get_permit_type, load_catalogue
 from cases.ocr.reader import FieldReading
 
@@ -29,16 +29,29 @@ def test_the_scans_cover_every_form_in_the_catalogue_typed_and_handwritten() -> 
     assert handwritten.truth["applicant_name"] == handwritten.truth["applicant_name"].upper()
 
 
-def _reading(name: str, text: str) -> FieldReading:
-    return FieldReading(name, text, 0.9, 1, (0, 0, 1, 1), "t")
+def _reading(name: str, text: str, confidence: float = 0.9) -> FieldReading:
+    return FieldReading(name, text, confidence, 1, (0, 0, 1, 1), "t")
 
 
 def test_fields_are_compared_as_the_case_would_store_them() -> None:
     scan = Scan(0, 150, b"", {"application_date": "2026-01-05", "applicant_name": "CHAN Tai Man"})
     readings = [_reading("application_date", "05/01/2026"), _reading("applicant_name", "CHAN Tai")]
-    right, edits, chars = _score(get_permit_type("food-business-licence"), scan, readings)
-    assert right == 1  # the date is the same date; the name is not the name
-    assert (edits, chars) == (8 + 4, 10 + 12)
+    tally = _Tally()
+    assert tally.add(get_permit_type("food-business-licence"), scan, readings) == 1
+    assert tally.right == 1  # the date is the same date; the name is not the name
+    assert (tally.edits, tally.chars) == (8 + 4, 10 + 12)
+
+
+def test_the_tally_counts_what_the_verification_triggers_would_show_a_person() -> None:
+    truth = {"applicant_name": "CHAN Tai Man", "phone": "91234567", "seating_capacity": "40"}
+    readings = [
+        _reading("applicant_name", "CHAN Tai", confidence=0.2),  # wrong, and unsure: caught
+        _reading("phone", "9123456"),  # wrong, and fails validation: caught
+        _reading("seating_capacity", "48"),  # wrong, and sure of itself: passes unchecked
+    ]
+    tally = _Tally()
+    tally.add(get_permit_type("food-business-licence"), Scan(0, 150, b"", truth), readings)
+    assert (tally.fields, tally.right, tally.flagged, tally.wrong_flagged) == (3, 0, 2, 2)
 
 
 def test_tesseract_reads_the_plain_fields_through_the_same_pairing() -> None:

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from pydantic import ValidationError
 
 from cases.catalogue import FormField, FormLayout, Permit, load_catalogue
+from cases.extraction import comparable
 from cases.ocr import ENGINE_VERSION, load_image, read_form, read_id_card
 from cases.ocr.forms import FULL_PAGE_ENGINE, read_form_page
 from cases.ocr.idcard import hkid_candidates
@@ -36,6 +37,31 @@ def test_every_form_field_is_read_exactly(
     assert {r.name: r.text for r in readings} == {
         f.field: app.truth[f.field] for f in food_form.fields
     }
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_form_filled_in_by_hand_is_read_in_capitals_and_unsure_fields_read_twice(
+    food_form: FormLayout, food_permit: Permit, food_labels: dict[str, str]
+) -> None:
+    app = generate_application(food_form, 7, labels=food_labels, hand="handwriting")
+    readings = read_form(load_image(app.form_png), food_form)
+    written = [r for r, f in zip(readings, food_form.fields, strict=True) if f.kind == "text"]
+    right = sum(
+        comparable(food_permit.field(r.name), r.text)
+        == comparable(food_permit.field(r.name), app.truth[r.name])
+        for r in written
+    )
+    assert right >= len(written) - 2
+    assert all(not any(ch.islower() for ch in r.text) for r in written)
+    for reading in written:  # a second reading is kept for every field it was not sure of
+        assert (reading.second_text is None) == (reading.confidence >= 0.95), reading
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_typed_form_is_read_once(food_form: FormLayout, food_labels: dict[str, str]) -> None:
+    app = generate_application(food_form, 8, labels=food_labels)
+    readings = read_form(load_image(app.form_png), food_form)
+    assert [r.second_text for r in readings] == [None] * len(readings)
 
 
 @pytest.mark.usefixtures("ocr_reader")
@@ -275,12 +301,15 @@ def test_checkboxes_read_ticked_or_not_with_confidence(
     assert readings["application_date"].text == app.truth["application_date"]
 
 
-def _checkbox_page(mark_mm: float) -> Image.Image:
-    """A white A4 page at 150 dpi with a 5 mm box at (20, 20) mm and a stroke mark_mm long."""
+def _checkbox_page(mark_mm: float, *, off_mm: float = 0.0, filled: bool = False) -> Image.Image:
+    """A white A4 page at 150 dpi with a 5 mm box at (20, 20) mm (or ``off_mm`` further right and
+    down) and a stroke ``mark_mm`` long in it, or the box ``filled`` in solid."""
     px = 150 / 25.4
     page = Image.new("L", (1240, 1754), 235)
     draw = ImageDraw.Draw(page)
-    draw.rectangle((round(20 * px), round(20 * px), round(25 * px), round(25 * px)), outline=20)
+    x0 = y0 = round((20 + off_mm) * px)
+    x1 = y1 = round((25 + off_mm) * px)
+    draw.rectangle((x0, y0, x1, y1), outline=20, fill=20 if filled else None)
     if mark_mm:
         start = 22.5 - mark_mm / 2
         draw.line(
@@ -306,6 +335,27 @@ def test_a_faint_mark_in_a_checkbox_is_read_with_low_confidence(
     assert reading.text == (text or reading.text)
     assert reading.text in {"yes", "no"}
     assert (reading.confidence >= 0.9) is sure
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        (_checkbox_page(0, off_mm=0.8), "no"),  # the frame reaches into the box read
+        (_checkbox_page(0, off_mm=-0.8), "no"),
+        (_checkbox_page(0, off_mm=0.8, filled=True), "yes"),
+        (_checkbox_page(0, filled=True), "yes"),
+    ],
+)
+def test_a_checkbox_printed_a_millimetre_off_reads_by_its_mark_not_its_frame(
+    page: Image.Image, text: str
+) -> None:
+    layout = FormLayout(
+        form_code="T",
+        title="T",
+        fields=[FormField(field="agrees", box_mm=(20, 20, 5, 5), kind="checkbox")],
+    )
+    (reading,) = read_form(page, layout)
+    assert (reading.text, reading.confidence) == (text, 1.0)
 
 
 def test_a_comb_field_must_say_how_many_cells_it_has() -> None:

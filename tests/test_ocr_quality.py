@@ -10,7 +10,7 @@ from sqlmodel import select
 from cases.approvals import verify_fields
 from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
-from cases.extraction import extract_case, in_quality_sample
+from cases.extraction import extract_case, flag_reason, in_quality_sample
 from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, ExtractedField, FieldStatus
 from cases.ocr_quality import FieldCorrectionRate, correction_rates
@@ -50,6 +50,21 @@ def _extracted_case(monkeypatch: pytest.MonkeyPatch, seed: int) -> int:
     monkeypatch.setattr("cases.extraction.get_permit_type", lambda _: _sampling(100))
     extract_case(case.id)
     return case.id
+
+
+def test_handwriting_that_reads_two_ways_is_checked_by_a_person_who_sees_both() -> None:
+    business = get_permit_type(FOOD).permit.field("business_name")
+    assert flag_reason(business, "TADE GARDEN CAFE", 0.92, None, "JADE GARDEN CAFE") == (
+        "the handwriting reads two ways: 'TADE GARDEN CAFE' or 'JADE GARDEN CAFE'; "
+        "check which is written"
+    )
+    assert flag_reason(business, "JADE GARDEN CAFE", 0.92, None, "JADE GARDEN CAFE") is None
+
+
+def test_two_ways_of_writing_one_value_are_one_reading() -> None:
+    address = get_permit_type(FOOD).permit.field("premises_address")
+    first, second = "SHOP 5, VF, 18 NATHAN ROAD, KOWLOON", "SHOP 5 1/F, 18 NATHAN ROAD' KOWLOON"
+    assert flag_reason(address, first, 0.8, None, second) is None
 
 
 @pytest.mark.usefixtures("db")
