@@ -15,7 +15,7 @@ from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
 from cases.pipeline import failures_since_last_move
-from cases.samples import generate_application
+from cases.samples import HANDS, generate_application
 from cases.users import create_user
 from flows.deployments import start_case_flow
 
@@ -60,8 +60,9 @@ def submit_samples(count: int, *, seed: int) -> list[int]:
     permit_type = get_permit_type(PERMIT_TYPE)
     labels = {f.name: f.label.en for f in permit_type.permit.fields}
     case_ids: list[int] = []
-    for i in range(count):
-        sample = generate_application(permit_type.form, seed + i, labels=labels)
+    for i in range(count):  # typed and handwritten in turn, as applications arrive
+        hand = list(HANDS)[i % len(HANDS)]
+        sample = generate_application(permit_type.form, seed + i, labels=labels, hand=hand)
         case = submit_application(
             [
                 Upload(f"form-{seed + i}.png", sample.form_png),
