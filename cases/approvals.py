@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.casework import get_case, transition
-from cases.catalogue import FieldType, get_permit_type
+from cases.catalogue import FieldSpec, get_permit_type
 from cases.db import session_scope
 from cases.errors import NotFound, PermitsError
 from cases.explanation import summarise_rules
@@ -51,7 +51,7 @@ from cases.tasks import (
     release_task,
     role_name,
 )
-from cases.validators import normalise
+from cases.validators import normalise_field
 
 __all__ = [
     "ROLE_RANK",
@@ -94,7 +94,7 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
             f.name: f
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
         }
-        checked = _checked_values(corrections, fields, {f.name: f.type for f in permit.all_fields})
+        checked = _checked_values(corrections, fields, {f.name: f for f in permit.all_fields})
         close_task(session, task_id, TaskKind.VERIFY_FIELDS, actor)
         changed = _apply_verification(session, fields, checked, actor)
         append_event(
@@ -111,14 +111,14 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
 
 
 def _checked_values(
-    corrections: dict[str, str], fields: dict[str, ExtractedField], types: dict[str, FieldType]
+    corrections: dict[str, str], fields: dict[str, ExtractedField], specs: dict[str, FieldSpec]
 ) -> dict[str, str]:
     """Validate every submitted value; report all problems at once, by field."""
     problems: list[str] = []
     checked: dict[str, str] = {}
     for name, field in fields.items():
         text = corrections.get(name, field.value).strip()
-        value, error = normalise(types[name], text) if name in types else (text, None)
+        value, error = normalise_field(specs[name], text) if name in specs else (text, None)
         if error and (text or field.status == FieldStatus.FLAGGED):
             problems.append(f"{name}: {error}")
         checked[name] = value if value is not None else text

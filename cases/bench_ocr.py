@@ -194,7 +194,7 @@ class _Tally:
     def add(self, permit_type: PermitType, scan: Scan, readings: Sequence[FieldReading]) -> int:
         """Score one page; return how many of its fields were read right."""
         from cases.extraction import flag_reason
-        from cases.validators import check_pattern, normalise
+        from cases.validators import normalise_field
 
         read = {r.name: r for r in readings}
         page_right = 0
@@ -204,8 +204,7 @@ class _Tally:
             second = reading.second_text if reading else None
             right = _canonical(permit_type, name, text) == _canonical(permit_type, name, truth)
             spec = permit_type.permit.field(name)
-            value, error = normalise(spec.type, text)
-            error = error or (check_pattern(spec, value) if value is not None else None)
+            _, error = normalise_field(spec, text)
             flagged = flag_reason(spec, text.strip(), confidence, error, second) is not None
             page_right += right
             self.flagged += flagged

@@ -92,6 +92,12 @@ class FieldSpec(_Strict):
         description="Other labels the field is printed under on documents of no fixed layout "
         "(English or Chinese); matched fuzzily, like the label itself.",
     )
+    choices: list[str] = Field(
+        [],
+        description="The values the field may take, spelled as the rules compare them "
+        "(e.g. Restaurant). A reading is matched to one whatever its case and despite a letter "
+        "or two misread; one that matches none is flagged.",
+    )
     pattern: str | None = Field(
         None, description="Regular expression the whole normalised value must match."
     )

@@ -34,7 +34,7 @@ from cases.ocr.pages import document_pages
 from cases.ocr.supporting import CLASSIFIER, SupportingDocument, read_supporting_document
 from cases.settings import get_settings
 from cases.storage import read_document
-from cases.validators import check_order, check_pattern, normalise, parse_date
+from cases.validators import check_order, normalise_field, parse_date
 
 __all__ = [
     "DOCUMENT_TYPE_SUFFIX",
@@ -185,7 +185,7 @@ def flag_reason(
 
 def comparable(spec: FieldSpec, text: str) -> str:
     """``text`` as the case would store it, so two ways of writing one value compare equal."""
-    value, _ = normalise(spec.type, text)
+    value, _ = normalise_field(spec, text)
     return value if value is not None else " ".join(text.split())
 
 
@@ -229,9 +229,8 @@ def _validated(
     for spec in specs:
         reading = readings.get(spec.name, (None, None))[1]
         text = reading.text.strip() if reading else ""
-        value, error = normalise(spec.type, text) if text else (None, None)
-        if value is not None and error is None:
-            error = check_pattern(spec, value)
+        value, error = normalise_field(spec, text) if text else (None, None)
+        if value is not None:
             values[spec.name] = value
         checked.append((spec, value, error))
     labels = {spec.name: spec.label.en for spec in specs}

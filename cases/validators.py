@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from rapidfuzz import fuzz, process
+
 from cases.addresses import normalise_address
 from cases.catalogue import FieldSpec, FieldType
 
@@ -22,6 +24,7 @@ __all__ = [
     "hkid_check_digit",
     "is_valid_hkid",
     "normalise",
+    "normalise_field",
     "normalise_hkid",
     "normalise_money",
     "normalise_phone",
@@ -127,6 +130,27 @@ def normalise_money(text: str) -> str | None:
     bare = _MONEY_SUFFIX.sub("", _MONEY_PREFIX.sub("", text.strip()))
     number = parse_number(bare)
     return str(number) if number is not None else None
+
+
+_CHOICE_SCORE = 80  # rapidfuzz ratio, case ignored: "UGHT REFRESHMENT" is "Light refreshment"
+
+
+def normalise_field(spec: FieldSpec, text: str) -> tuple[str | None, str | None]:
+    """The field's canonical value: its type's normaliser, then its choices and its pattern."""
+    value, error = normalise(spec.type, text)
+    if value is None or error is not None:
+        return value, error
+    if spec.choices:
+        found = process.extractOne(
+            value.casefold(),
+            {choice: choice.casefold() for choice in spec.choices},
+            scorer=fuzz.ratio,
+            score_cutoff=_CHOICE_SCORE,
+        )
+        if found is None:
+            return None, f"'{value}' is not one of: {', '.join(spec.choices)}"
+        value = found[2]
+    return value, check_pattern(spec, value)
 
 
 def check_pattern(spec: FieldSpec, value: str) -> str | None:

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from cases.catalogue import FieldType
+from cases.catalogue import FieldType, get_permit_type
 from cases.validators import (
     hkid_check_digit,
     is_valid_hkid,
     normalise,
+    normalise_field,
     normalise_hkid,
     normalise_phone,
     parse_date,
@@ -169,3 +170,26 @@ def test_a_checkbox_answer_is_yes_or_no(text: str, value: str) -> None:
 
 def test_a_checkbox_answer_that_is_neither_is_explained() -> None:
     assert normalise(FieldType.BOOLEAN, "maybe") == (None, "'maybe' is not a yes or no answer")
+
+
+@pytest.mark.parametrize(
+    ("read", "value"),
+    [
+        ("Light refreshment", "Light refreshment"),
+        ("LIGHT REFRESHMENT", "Light refreshment"),  # block capitals, as the form asks
+        ("UGHT REFRESHMENT", "Light refreshment"),  # handwritten L I read as U
+        ("REST AURANT", "Restaurant"),
+    ],
+)
+def test_a_field_with_choices_takes_the_rules_spelling(read: str, value: str) -> None:
+    """The fee table compares "Restaurant": a handwritten RESTAURANT must reach it as that."""
+    spec = get_permit_type("food-business-licence").permit.field("business_type")
+    assert normalise_field(spec, read) == (value, None)
+
+
+def test_a_value_that_is_none_of_the_choices_is_flagged_with_the_choices() -> None:
+    spec = get_permit_type("food-business-licence").permit.field("business_type")
+    assert normalise_field(spec, "Take-away kiosk") == (
+        None,
+        "'Take-away kiosk' is not one of: Restaurant, Light refreshment, Food factory",
+    )

@@ -28,7 +28,7 @@ from cases.ocr.pages import PageContent
 from cases.ocr.pairing import merge_rows
 from cases.ocr.perspective import straighten_page
 from cases.ocr.reader import ENGINE_VERSION, FieldReading
-from cases.validators import check_pattern, normalise
+from cases.validators import normalise_field
 
 __all__ = ["CLASSIFIER", "KEY_VALUE_ENGINE", "SupportingDocument", "read_supporting_document"]
 
@@ -75,8 +75,8 @@ def _read_page(
 
 
 def _valid(spec: FieldSpec, text: str) -> bool:
-    value, error = normalise(spec.type, text)
-    return value is not None and error is None and check_pattern(spec, value) is None
+    value, error = normalise_field(spec, text)
+    return value is not None and error is None
 
 
 def _second_look(image: Image.Image, spec: FieldSpec, reading: FieldReading) -> FieldReading:
