@@ -98,6 +98,11 @@ class FieldSpec(_Strict):
         "(e.g. Restaurant). A reading is matched to one whatever its case and despite a letter "
         "or two misread; one that matches none is flagged.",
     )
+    usual_range: tuple[float, float] | None = Field(
+        None,
+        description="For a number, [low, high]: a value outside is sent to a person to check, "
+        "not refused; catches a decimal point lost in reading (4.2 read as 42).",
+    )
     pattern: str | None = Field(
         None, description="Regular expression the whole normalised value must match."
     )

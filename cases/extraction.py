@@ -34,7 +34,7 @@ from cases.ocr.pages import document_pages
 from cases.ocr.supporting import CLASSIFIER, SupportingDocument, read_supporting_document
 from cases.settings import get_settings
 from cases.storage import read_document
-from cases.validators import check_order, normalise_field, parse_date
+from cases.validators import check_order, normalise_field, parse_date, parse_number
 
 __all__ = [
     "DOCUMENT_TYPE_SUFFIX",
@@ -175,12 +175,26 @@ def flag_reason(
             f"the handwriting reads two ways: '{' '.join(text.split())}' or "
             f"'{' '.join(second_text.split())}'; check which is written"
         )
+    if (unusual := _outside_usual_range(spec, text)) is not None:
+        return unusual
     if confidence < spec.confidence_threshold:
         return (
             f"OCR confidence {confidence:.2f} is below this field's threshold "
             f"{spec.confidence_threshold:.2f}"
         )
     return None
+
+
+def _outside_usual_range(spec: FieldSpec, text: str) -> str | None:
+    if spec.usual_range is None or (number := parse_number(text)) is None:
+        return None
+    low, high = spec.usual_range
+    if low <= number <= high:
+        return None
+    return (
+        f"{' '.join(text.split())} is outside the usual {low:g} to {high:g}; check it against "
+        "the document (a decimal point is easily lost)"
+    )
 
 
 def comparable(spec: FieldSpec, text: str) -> str:

@@ -61,6 +61,16 @@ def test_handwriting_that_reads_two_ways_is_checked_by_a_person_who_sees_both() 
     assert flag_reason(business, "JADE GARDEN CAFE", 0.92, None, "JADE GARDEN CAFE") is None
 
 
+def test_a_number_outside_its_usual_range_is_checked_by_a_person() -> None:
+    """A handwritten 4.2 whose decimal point was lost reads as 42, at full confidence."""
+    height = get_permit_type("temporary-event-permit").permit.field("structure_height_m")
+    assert flag_reason(height, "42", 1.0, None) == (
+        "42 is outside the usual 0.5 to 20; check it against the document "
+        "(a decimal point is easily lost)"
+    )
+    assert flag_reason(height, "4.2", 1.0, None) is None
+
+
 def test_two_ways_of_writing_one_value_are_one_reading() -> None:
     address = get_permit_type(FOOD).permit.field("premises_address")
     first, second = "SHOP 5, VF, 18 NATHAN ROAD, KOWLOON", "SHOP 5 1/F, 18 NATHAN ROAD' KOWLOON"
