@@ -126,6 +126,11 @@ class FieldSpec(_Strict):
                 raise ValueError(f"example '{self.example}' does not match the pattern")
         if self.must_be_after and self.type is not FieldType.DATE:
             raise ValueError("must_be_after is given only for a field of type date")
+        if self.usual_range is not None:
+            if self.type not in (FieldType.NUMBER, FieldType.INTEGER, FieldType.MONEY):
+                raise ValueError("usual_range is given only for a number, integer or money field")
+            if self.usual_range[0] >= self.usual_range[1]:
+                raise ValueError("usual_range is [low, high] with low below high")
         return self
 
 

@@ -77,6 +77,18 @@ def test_misspelt_key_is_reported_with_file_line_and_field(catalogue: Path) -> N
     assert str(problem).startswith(f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
 
 
+def test_usual_range_written_the_wrong_way_round_is_reported_with_its_line(
+    catalogue: Path,
+) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    line = _edit(permit, "    usual_range: [5, 500]", "    usual_range: [500, 5]")
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert "usual_range is [low, high] with low below high" in problem.message
+    assert problem.line is not None
+    assert abs(problem.line - line) <= 4  # the field's entry, which the line error names
+
+
 def test_yaml_syntax_error_is_reported_with_its_line(catalogue: Path) -> None:
     permit = catalogue / FOOD / "permit.yaml"
     line = _edit(permit, "reference_prefix: FBL\n", "reference_prefix: FBL: FB\n")
