@@ -251,9 +251,11 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
         "field_accuracy": round(tally.right / tally.fields, 4),
         "cer": round(tally.edits / tally.chars, 4),
         "field_accuracy_by_hand": {h: round(r / n, 4) for h, (r, n) in sorted(by_hand.items())},
-        # The verification triggers (confidence threshold, validation, required) at the
-        # catalogue's settings: how much a person is asked to check, how many of the wrong
-        # readings that catches, and the share of all fields that are wrong and pass unchecked.
+        # The case flow's verification triggers (extraction.flag_reason: required, validation,
+        # handwriting that reads two ways, a number outside its usual range, confidence under
+        # the field's threshold) at the catalogue's settings: how much a person is asked to
+        # check, how many of the wrong readings that catches, and the share of all fields that
+        # are wrong and pass unchecked. The random quality sample is left out: it is per case.
         "flagged_share": round(tally.flagged / tally.fields, 4),
         "wrong_flagged_share": round(tally.wrong_flagged / wrong, 4) if wrong else 1.0,
         "unflagged_error_rate": round((wrong - tally.wrong_flagged) / tally.fields, 4),
