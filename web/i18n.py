@@ -28,6 +28,7 @@ filter, the applicants' status texts) are listed by ``data_messages`` and extrac
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Collection, Iterator, Mapping
 from contextvars import ContextVar
 from enum import StrEnum
@@ -90,6 +91,51 @@ _AWAITED_TEXTS = (
     "Nothing.",
     "Nothing from you at the moment; the office is working on your application.",
 )
+
+# Why a field was flagged, as cases/extraction.py writes it (in English: the audit trail's
+# language, and what the API returns). The pages show it in the reader's language by matching
+# these shapes; a reason of another shape shows as written.
+_FLAG_REASONS = (
+    "required field is empty or could not be read",
+    "value does not validate: %(problem)s",
+    "the handwriting reads two ways: '%(first)s' or '%(second)s'; check which is written",
+    "%(value)s is outside the usual %(low)s to %(high)s; check it against the document "
+    "(a decimal point is easily lost)",
+    "OCR confidence %(confidence)s is below this field's threshold %(threshold)s",
+    "quality sample: %(percent)s%% of cases are checked by a person at random",
+    "the document '%(file)s' could not be read (%(problem)s); ask the applicant for a new copy "
+    "and type the value in",
+    "uploaded as %(uploaded)s but its text reads as %(reads_as)s (keywords found: %(keywords)s); "
+    "check that the right document was uploaded",
+    "the document's kind is uncertain: classifier confidence %(confidence)s is below "
+    "%(threshold)s (keywords found: %(keywords)s)",
+)
+
+
+def _reason_pattern(message: str) -> re.Pattern[str]:
+    parts = re.split(r"(%\(\w+\)s|%%)", message)
+    return re.compile(
+        "".join(
+            f"(?P<{part[2:-2]}>.*)"
+            if part.startswith("%(")
+            else "%"
+            if part == "%%"
+            else re.escape(part)
+            for part in parts
+        ),
+        re.DOTALL,
+    )
+
+
+_FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in _FLAG_REASONS)
+
+
+def flag_reason_text(reason: str) -> str:
+    """A stored flag reason in the current language (its values, such as what was read, as is)."""
+    for pattern, message in _FLAG_REASON_PATTERNS:
+        if (match := pattern.fullmatch(reason)) is not None:
+            return gettext_(message) % match.groupdict()
+    return reason
 
 
 @cache
@@ -160,7 +206,7 @@ def data_messages() -> list[str]:
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
-    labels += [*_STATUS_TEXT.values(), *_AWAITED_TEXTS, str(WrongAccessCode())]
+    labels += [*_STATUS_TEXT.values(), *_AWAITED_TEXTS, str(WrongAccessCode()), *_FLAG_REASONS]
     return list(dict.fromkeys(labels))
 
 

@@ -19,7 +19,15 @@ from markupsafe import Markup, escape
 from cases.catalogue import load_catalogue
 from cases.queries import workable_roles
 from web.auth import CSRF_FIELD, csrf_token
-from web.i18n import LANGUAGES, gettext_, humanised, in_language, language_for, ngettext_
+from web.i18n import (
+    LANGUAGES,
+    flag_reason_text,
+    gettext_,
+    humanised,
+    in_language,
+    language_for,
+    ngettext_,
+)
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
 
@@ -132,6 +140,7 @@ templates.env.filters.update(
     humanise=_humanise,
     permit_name=_permit_name,
     tr=in_language,
+    flag_reason=flag_reason_text,
     value=_value,
     money=_money,
 )

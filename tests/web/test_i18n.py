@@ -206,3 +206,36 @@ def test_an_unknown_language_keeps_english(client: TestClient, language: str) ->
     page = client.get("/login")
     assert '<html lang="en">' in page.text
     assert "Username" in page.text
+
+
+def test_flag_reasons_show_in_chinese_with_what_was_read_kept() -> None:
+    """The reasons extraction stores (in English, for the audit trail) read in Chinese on the
+    pages; made here by the extraction code itself, so a reworded reason fails this test."""
+    from cases.catalogue import get_permit_type
+    from cases.extraction import flag_reason
+    from web.i18n import _current, flag_reason_text
+
+    permit = get_permit_type("food-business-licence").permit
+    name, area = permit.field("business_name"), permit.field("floor_area_m2")
+    stored = {
+        flag_reason(name, "", 0.0, None): "必填欄位空白或無法辨識",
+        flag_reason(name, "X", 0.9, "not a date"): "數值未能通過驗證：not a date",
+        flag_reason(name, "TADE GARDEN", 0.8, None, "JADE GARDEN"): (
+            "手寫內容可讀作兩種：「TADE GARDEN」或「JADE GARDEN」；請核對實際寫的是哪一個"
+        ),
+        flag_reason(
+            area, "4200", 1.0, None
+        ): "4200 超出一般範圍 5 至 500；請與文件核對（小數點容易遺漏）",
+        flag_reason(name, "JADE GARDEN", 0.31, None): "光學字元辨識信心度 0.31 低於此欄位的門檻",
+    }
+    assert None not in stored  # each of them is flagged
+    token = _current.set("zh-Hant")
+    try:
+        shown = {reason: flag_reason_text(str(reason)) for reason in stored}
+        other = flag_reason_text("a reason of another shape")
+    finally:
+        _current.reset(token)
+    assert [
+        shown[reason] for reason, zh in stored.items() if not shown[reason].startswith(zh)
+    ] == []
+    assert other == "a reason of another shape"  # shown as written
