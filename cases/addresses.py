@@ -63,7 +63,7 @@ def _split_area(part: str) -> tuple[str, str] | None:
 
 def _floor(word: str) -> str | None:
     """``word`` as a canonical floor (``1/F``), or None when it cannot be one."""
-    token = re.sub(r"^[Vv](?=[Ff]$)", "1/", word)  # "VF": a handwritten "1/" read as one letter
+    token = re.sub(r"^[Vv]/?(?=[Ff]$)", "1/", word)  # "VF", "V/F": a handwritten "1/" or "1"
     match = _FLOOR.fullmatch(token)
     if match is None:
         return None
@@ -87,6 +87,10 @@ def _with_floor(part: str) -> list[str]:
     return [part]
 
 
+def _zeros(number: re.Match[str]) -> str:
+    return number.group().replace("O", "0").replace("o", "0")
+
+
 def _styled(area: str, like: str) -> str:
     """The area in the writing's own style: block capitals stay capitals."""
     letters = [ch for ch in like if ch.isalpha()]
@@ -97,6 +101,7 @@ def normalise_address(text: str) -> tuple[str | None, str | None]:
     """The canonical address, or ``(None, reason)`` when no Hong Kong district or area ends it."""
     text = re.sub(r"\s*[;:]\s*", ", ", " ".join(text.split()))
     text = re.sub(r"(?<=[A-Za-z])'(?=\s)", ",", text)  # "Road' Wan Chai": a comma read as '
+    text = re.sub(r"\b(?=[Oo]*\d)[\dOo]+\b", _zeros, text)  # "SHOP 1O": a number's 0 read as O
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         return None, "nothing was read"

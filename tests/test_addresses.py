@@ -60,6 +60,9 @@ def test_a_street_named_after_a_district_is_not_taken_for_one() -> None:
         ("SHOP 3, Z/F, 307 NATHAN ROAD, KOWLOON", "SHOP 3, 2/F, 307 NATHAN ROAD, KOWLOON"),
         ("SHOP 9 2/, 28 NATHAN ROAD' KOWLOON", "SHOP 9, 2/F, 28 NATHAN ROAD, KOWLOON"),
         ("SHOP 12, G/, 174 NATHAN ROAD, KOWLOON", "SHOP 12, G/F, 174 NATHAN ROAD, KOWLOON"),
+        ("SHOP 12, V/F, 35 NATHAN ROAD, KOWLOON", "SHOP 12, 1/F, 35 NATHAN ROAD, KOWLOON"),
+        # a 0 read as the letter O, in a number
+        ("SHOP 1O, 1/F, 3O7 NATHAN ROAD, KOWLOON", "SHOP 10, 1/F, 307 NATHAN ROAD, KOWLOON"),
         # the comma after the unit read as a full stop
         ("SHOP 6. G/F, 136 NATHAN ROAD, KOWLOON", "SHOP 6, G/F, 136 NATHAN ROAD, KOWLOON"),
     ],
@@ -75,6 +78,7 @@ def test_a_floor_misread_in_handwriting_is_repaired(read: str, canonical: str) -
         "Unit 12/14, 3/F, 8 Lockhart Road, Wan Chai",
         "Room V, 2/F, 8 Nathan Road, Kowloon",
         "Shop 5, UG/F, Lai Chi Kok Road, Mong Kok",
+        "Shop 10, G/F, 8 Po Yap Road, Tseung Kwan O",
     ],
 )
 def test_words_that_only_look_like_a_floor_are_left_alone(address: str) -> None:
