@@ -34,7 +34,7 @@ def serve_ocr_worker() -> None:
     """Serve OCR tasks one at a time (torch already uses both cores) with the reader kept warm."""
     from prefect.task_worker import serve as serve_tasks
 
-    from cases.ocr import get_reader
+    from cases.ocr.reader import get_handwriting_reader
 
-    get_reader()  # load once, before the first case arrives
+    get_handwriting_reader()  # load both recognisers once, before the first case arrives
     serve_tasks(extract_documents, limit=1)

@@ -19,6 +19,7 @@ from cases.ocr.forms import FULL_PAGE_ENGINE, read_form_page
 from cases.ocr.idcard import hkid_candidates
 from cases.ocr.pages import PageContent, TextLine
 from cases.ocr.pairing import merge_rows, pair_labels
+from cases.ocr.reader import HANDWRITING_ENGINE
 from cases.ocr.register import register_page
 from cases.ocr.zonal import tidy_spacing
 from cases.samples import generate_application, random_truth
@@ -53,6 +54,9 @@ def test_a_form_filled_in_by_hand_is_read_in_capitals_and_unsure_fields_read_twi
     )
     assert right >= len(written) - 2
     assert all(not any(ch.islower() for ch in r.text) for r in written)
+    # the audit trail names the model that read each field: handwriting has its own recogniser
+    assert {r.engine for r in written} == {HANDWRITING_ENGINE}
+    assert {r.engine for r in readings if r not in written} == {ENGINE_VERSION}
     for reading in written:  # a second reading is kept for every field it was not sure of
         assert (reading.second_text is None) == (reading.confidence >= 0.95), reading
 

