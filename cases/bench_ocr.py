@@ -193,19 +193,15 @@ class _Tally:
 
     def add(self, permit_type: PermitType, scan: Scan, readings: Sequence[FieldReading]) -> int:
         """Score one page; return how many of its fields were read right."""
-        from cases.extraction import flag_reason
-        from cases.validators import normalise_field
+        from cases.extraction import field_verdicts
 
-        read = {r.name: r for r in readings}
+        specs = [permit_type.permit.field(name) for name in scan.truth]
         page_right = 0
-        for name, truth in scan.truth.items():
-            reading = read.get(name)
-            text, confidence = (reading.text, reading.confidence) if reading else ("", 0.0)
-            second = reading.second_text if reading else None
+        for verdict in field_verdicts(specs, {r.name: r for r in readings}):
+            name = verdict.spec.name
+            text, truth = verdict.reading.text if verdict.reading else "", scan.truth[name]
             right = _canonical(permit_type, name, text) == _canonical(permit_type, name, truth)
-            spec = permit_type.permit.field(name)
-            _, error = normalise_field(spec, text)
-            flagged = flag_reason(spec, text.strip(), confidence, error, second) is not None
+            flagged = verdict.reason is not None
             page_right += right
             self.flagged += flagged
             self.wrong_flagged += flagged and not right

@@ -14,7 +14,7 @@ an optional document the applicant did not upload are not stored (rules see them
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -39,9 +39,11 @@ from cases.validators import check_order, normalise_field, parse_date, parse_num
 __all__ = [
     "DOCUMENT_TYPE_SUFFIX",
     "ExtractionSummary",
+    "FieldVerdict",
     "comparable",
     "document_type_field",
     "extract_case",
+    "field_verdicts",
     "flag_reason",
     "in_quality_sample",
     "kind_flag_reason",
@@ -233,25 +235,41 @@ def _stored_specs(permit: Permit, documents: Iterable[Document]) -> list[FieldSp
     return [s for s in permit.all_fields if s.source in uploaded or s.source not in optional]
 
 
-def _validated(
-    specs: list[FieldSpec], readings: Readings
-) -> list[tuple[FieldSpec, str | None, str | None]]:
-    """Each field's canonical value and what is wrong with it: its type and shape, then the
-    order of dates (which needs the other fields' values)."""
+@dataclass(frozen=True)
+class FieldVerdict:
+    """One field as OCR read it, its canonical value, and why a person must check it (or None)."""
+
+    spec: FieldSpec
+    reading: ocr.FieldReading | None
+    text: str  # the reading's text, trimmed; "" when nothing was read
+    value: str | None  # canonical, when the text validates
+    reason: str | None
+
+
+def field_verdicts(
+    specs: list[FieldSpec], readings: Mapping[str, ocr.FieldReading]
+) -> list[FieldVerdict]:
+    """Each field's value and flag, as the case flow stores them (and the OCR benchmark counts):
+    its type and shape are checked, then the order of dates (which needs the other fields'
+    values), then ``flag_reason``."""
     checked = []
     values: dict[str, str] = {}
     for spec in specs:
-        reading = readings.get(spec.name, (None, None))[1]
+        reading = readings.get(spec.name)
         text = reading.text.strip() if reading else ""
         value, error = normalise_field(spec, text) if text else (None, None)
         if value is not None:
             values[spec.name] = value
-        checked.append((spec, value, error))
+        checked.append((spec, reading, text, value, error))
     labels = {spec.name: spec.label.en for spec in specs}
-    return [
-        (spec, value, error or (check_order(spec, value, values, labels) if value else None))
-        for spec, value, error in checked
-    ]
+    verdicts = []
+    for spec, reading, text, value, error in checked:
+        error = error or (check_order(spec, value, values, labels) if value else None)
+        confidence = reading.confidence if reading else 0.0
+        second = reading.second_text if reading else None
+        reason = flag_reason(spec, text, confidence, error, second)
+        verdicts.append(FieldVerdict(spec, reading, text, value, reason))
+    return verdicts
 
 
 def _store_kinds(
@@ -301,12 +319,11 @@ def _store_fields(
         else None
     )
     specs = _stored_specs(permit_type.permit, documents)
-    for spec, value, error in _validated(specs, readings):
-        document, reading = readings.get(spec.name, (None, None))
-        text = reading.text.strip() if reading else ""
-        confidence = reading.confidence if reading else 0.0
-        second = reading.second_text if reading else None
-        reason = flag_reason(spec, text, confidence, error, second)
+    by_name = {name: reading for name, (_, reading) in readings.items()}
+    for verdict in field_verdicts(specs, by_name):
+        spec, reading, text = verdict.spec, verdict.reading, verdict.text
+        document = readings[spec.name][0] if spec.name in readings else None
+        reason = verdict.reason
         if reading is None and spec.source in unreadable:
             reason = unreadable[spec.source]
         reason = reason or sample
@@ -315,9 +332,9 @@ def _store_fields(
                 case_id=case_id,
                 document_id=document.id if document else None,
                 name=spec.name,
-                value=value if value is not None else text,
+                value=verdict.value if verdict.value is not None else text,
                 raw_text=reading.text if reading else "",
-                confidence=round(confidence, 4),
+                confidence=round(reading.confidence, 4) if reading else 0.0,
                 page=reading.page if reading else 1,
                 bbox=list(reading.bbox) if reading else [],
                 engine=reading.engine if reading else "",

@@ -106,7 +106,7 @@ def ocr_train_handwriting(
     samples: Annotated[int, typer.Option(min=64, help="training lines to make")] = 9600,
     steps: Annotated[int, typer.Option(min=1, help="batches of 32 to learn from")] = 300,
 ) -> None:
-    """Fine-tune the handwriting recogniser from easyocr's own (~13 minutes on 2 CPU cores)."""
+    """Fine-tune the handwriting recogniser from easyocr's own (~11 minutes on 2 CPU cores)."""
     import easyocr_en_models
 
     from cases.ocr.reader import HANDWRITING_MODEL

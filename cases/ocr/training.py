@@ -11,7 +11,7 @@ font the benchmark and the sample cases are written in (Humor Sans), so the benc
 handwriting the model has not seen. Text is random: letters, syllables, numbers, dates, codes and
 address-shaped lines, not the sample cases' values.
 
-    permits ocr train-handwriting        # ~13 minutes on 2 CPU cores; writes HANDWRITING_MODEL
+    permits ocr train-handwriting        # ~11 minutes on 2 CPU cores; writes HANDWRITING_MODEL
 """
 
 from __future__ import annotations
