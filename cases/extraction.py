@@ -438,7 +438,7 @@ def _field_label(permit: Permit, name: str) -> str:
     if name.endswith(DOCUMENT_TYPE_SUFFIX):
         document = permit.document(name.removesuffix(DOCUMENT_TYPE_SUFFIX))
         if document is not None:
-            return f"{document.name.en} (kind of document)"
+            return f"{document.name.en} (kind of document)"  # web/i18n.py translates this shape
     try:
         return permit.field(name).label.en
     except KeyError:

@@ -128,6 +128,7 @@ def _reason_pattern(message: str) -> re.Pattern[str]:
 
 
 _FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in _FLAG_REASONS)
+_KIND_OF_DOCUMENT = "%(document)s (kind of document)"  # a supporting document's kind, as a field
 
 
 def flag_reason_text(reason: str) -> str:
@@ -136,6 +137,41 @@ def flag_reason_text(reason: str) -> str:
         if (match := pattern.fullmatch(reason)) is not None:
             return gettext_(message) % match.groupdict()
     return reason
+
+
+def task_reason_text(reason: str | None, permit_type: str) -> str:
+    """A verification task's reason in the current language: extraction writes it as
+    ``<field label>: <flag reason>`` joined by ``; `` (in English, for the audit trail)."""
+    if not reason or _current.get() == "en":
+        return reason or ""
+    labels = _labels(permit_type)
+    starts = re.compile(
+        "(?:^|; )("
+        + "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+        + "): "
+    )
+    found = list(starts.finditer(reason)) if labels else []
+    if not found or found[0].start() != 0:
+        return flag_reason_text(reason)
+    parts = []
+    for match, following in zip(found, [*found[1:], None], strict=True):
+        why = reason[match.end() : following.start() if following else len(reason)]
+        parts.append(f"{labels[match.group(1)]}：{flag_reason_text(why)}")
+    return "；".join(parts)
+
+
+def _labels(permit_type: str) -> dict[str, str]:
+    """English label -> the current language's, for the permit's fields and document kinds."""
+    from cases.catalogue import load_catalogue
+
+    found = load_catalogue().get(permit_type)
+    if found is None:
+        return {}
+    labels = {spec.label.en: in_language(spec.label) for spec in found.permit.all_fields}
+    for document in found.permit.required_documents:
+        english = _KIND_OF_DOCUMENT % {"document": document.name.en}
+        labels[english] = gettext_(_KIND_OF_DOCUMENT) % {"document": in_language(document.name)}
+    return labels
 
 
 @cache
@@ -206,7 +242,13 @@ def data_messages() -> list[str]:
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
-    labels += [*_STATUS_TEXT.values(), *_AWAITED_TEXTS, str(WrongAccessCode()), *_FLAG_REASONS]
+    labels += [
+        *_STATUS_TEXT.values(),
+        *_AWAITED_TEXTS,
+        str(WrongAccessCode()),
+        *_FLAG_REASONS,
+        _KIND_OF_DOCUMENT,
+    ]
     return list(dict.fromkeys(labels))
 
 

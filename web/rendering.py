@@ -27,6 +27,7 @@ from web.i18n import (
     in_language,
     language_for,
     ngettext_,
+    task_reason_text,
 )
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
@@ -141,6 +142,7 @@ templates.env.filters.update(
     permit_name=_permit_name,
     tr=in_language,
     flag_reason=flag_reason_text,
+    task_reason=task_reason_text,
     value=_value,
     money=_money,
 )

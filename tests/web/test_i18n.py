@@ -239,3 +239,30 @@ def test_flag_reasons_show_in_chinese_with_what_was_read_kept() -> None:
         shown[reason] for reason, zh in stored.items() if not shown[reason].startswith(zh)
     ] == []
     assert other == "a reason of another shape"  # shown as written
+
+
+def test_a_verification_tasks_reasons_show_in_chinese_field_by_field() -> None:
+    """The task's reason joins "<label>: <reason>" with "; ", and a reason may itself hold "; "."""
+    from web.i18n import _current, task_reason_text
+
+    reason = (
+        "Name of the food business: the handwriting reads two ways: 'TADE GARDEN' or "
+        "'JADE GARDEN'; check which is written; Staff holding a hygiene manager certificate: "
+        "OCR confidence 0.48 is below this field's threshold 0.60; "
+        "Fire services certificate (FS 251) (kind of document): "
+        "required field is empty or could not be read"
+    )
+    token = _current.set("zh-Hant")
+    try:
+        shown = task_reason_text(reason, "food-business-licence")
+        unknown_permit = task_reason_text(reason, "no-such-permit")
+    finally:
+        _current.reset(token)
+    assert shown.split("；") == [
+        "食物業名稱：手寫內容可讀作兩種：「TADE GARDEN」或「JADE GARDEN」",
+        "請核對實際寫的是哪一個",
+        "持有衞生經理證書的員工人數：光學字元辨識信心度 0.48 低於此欄位的門檻 0.60",
+        "消防裝置及設備證書（FS 251）（文件類別）：必填欄位空白或無法辨識",
+    ]
+    assert unknown_permit == reason  # nothing to match: shown as written
+    assert task_reason_text(reason, "food-business-licence") == reason  # English pages: as is
