@@ -113,18 +113,14 @@ _FLAG_REASONS = (
 
 
 def _reason_pattern(message: str) -> re.Pattern[str]:
-    parts = re.split(r"(%\(\w+\)s|%%)", message)
-    return re.compile(
-        "".join(
-            f"(?P<{part[2:-2]}>.*)"
-            if part.startswith("%(")
-            else "%"
-            if part == "%%"
-            else re.escape(part)
-            for part in parts
-        ),
-        re.DOTALL,
-    )
+    """The message as a pattern: each ``%(name)s`` matches anything, as group ``name``."""
+
+    def piece(part: str) -> str:
+        if part.startswith("%("):
+            return f"(?P<{part[2:-2]}>.*)"
+        return "%" if part == "%%" else re.escape(part)
+
+    return re.compile("".join(map(piece, re.split(r"(%\(\w+\)s|%%)", message))), re.DOTALL)
 
 
 _FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in _FLAG_REASONS)
