@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 from sqlmodel import Session, select
 
-from cases import ocr
+from cases import ocr, reasons
 from cases.approvals import create_task
 from cases.audit import append_event
 from cases.casework import get_case, transition
@@ -142,10 +142,10 @@ def _read_documents(
         try:
             found = _read_one(document, permit_type, classified)
         except ValueError as exc:
-            unreadable[document.kind] = (
-                f"the document '{document.filename}' could not be read ({exc}); "
-                "ask the applicant for a new copy and type the value in"
-            )
+            unreadable[document.kind] = reasons.DOCUMENT_UNREADABLE % {
+                "file": document.filename,
+                "problem": exc,
+            }
             continue
         for reading in found or []:
             if _better(reading, readings.get(reading.name, (None, None))[1]):
@@ -169,21 +169,19 @@ def flag_reason(
 ) -> str | None:
     """Why a person must check this field, or None. The first applicable reason is given."""
     if not text:
-        return "required field is empty or could not be read" if spec.required else None
+        return reasons.REQUIRED_EMPTY if spec.required else None
     if error:
-        return f"value does not validate: {error}"
+        return reasons.NOT_VALID % {"problem": error}
     if second_text is not None and comparable(spec, second_text) != comparable(spec, text):
-        return (
-            f"the handwriting reads two ways: '{' '.join(text.split())}' or "
-            f"'{' '.join(second_text.split())}'; check which is written"
-        )
+        first, second = " ".join(text.split()), " ".join(second_text.split())
+        return reasons.READS_TWO_WAYS % {"first": first, "second": second}
     if (unusual := _outside_usual_range(spec, text)) is not None:
         return unusual
     if confidence < spec.confidence_threshold:
-        return (
-            f"OCR confidence {confidence:.2f} is below this field's threshold "
-            f"{spec.confidence_threshold:.2f}"
-        )
+        return reasons.LOW_CONFIDENCE % {
+            "confidence": f"{confidence:.2f}",
+            "threshold": f"{spec.confidence_threshold:.2f}",
+        }
     return None
 
 
@@ -193,10 +191,11 @@ def _outside_usual_range(spec: FieldSpec, text: str) -> str | None:
     low, high = spec.usual_range
     if low <= number <= high:
         return None
-    return (
-        f"{' '.join(text.split())} is outside the usual {low:g} to {high:g}; check it against "
-        "the document (a decimal point is easily lost)"
-    )
+    return reasons.UNUSUAL_NUMBER % {
+        "value": " ".join(text.split()),
+        "low": f"{low:g}",
+        "high": f"{high:g}",
+    }
 
 
 def comparable(spec: FieldSpec, text: str) -> str:
@@ -216,15 +215,17 @@ def kind_flag_reason(
         else:
             other = permit.document(found.kind)
             reads_as = other.name.en if other else found.kind
-        return (
-            f"uploaded as {uploaded.name.en} but its text reads as {reads_as} "
-            f"(keywords found: {found.evidence()}); check that the right document was uploaded"
-        )
+        return reasons.KIND_OTHER % {
+            "uploaded": uploaded.name.en,
+            "reads_as": reads_as,
+            "keywords": found.evidence(),
+        }
     if found.confidence < uploaded.classification_threshold:
-        return (
-            f"the document's kind is uncertain: classifier confidence {found.confidence:.2f} is "
-            f"below {uploaded.classification_threshold:.2f} (keywords found: {found.evidence()})"
-        )
+        return reasons.KIND_UNCERTAIN % {
+            "confidence": f"{found.confidence:.2f}",
+            "threshold": f"{uploaded.classification_threshold:.2f}",
+            "keywords": found.evidence(),
+        }
     return None
 
 
@@ -313,8 +314,7 @@ def _store_fields(
     readings, unreadable, classified = read
     summary = ExtractionSummary(case_id)
     sample = (
-        f"quality sample: {permit_type.permit.quality_sample_percent:g}% of cases are "
-        "checked by a person at random"
+        reasons.QUALITY_SAMPLE % {"percent": f"{permit_type.permit.quality_sample_percent:g}"}
         if in_quality_sample(permit_type, case_id)
         else None
     )
@@ -438,7 +438,7 @@ def _field_label(permit: Permit, name: str) -> str:
     if name.endswith(DOCUMENT_TYPE_SUFFIX):
         document = permit.document(name.removesuffix(DOCUMENT_TYPE_SUFFIX))
         if document is not None:
-            return f"{document.name.en} (kind of document)"  # web/i18n.py translates this shape
+            return reasons.KIND_OF_DOCUMENT % {"document": document.name.en}
     try:
         return permit.field(name).label.en
     except KeyError:

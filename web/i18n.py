@@ -38,6 +38,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from cases import reasons
+
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
@@ -92,25 +94,6 @@ _AWAITED_TEXTS = (
     "Nothing from you at the moment; the office is working on your application.",
 )
 
-# Why a field was flagged, as cases/extraction.py writes it (in English: the audit trail's
-# language, and what the API returns). The pages show it in the reader's language by matching
-# these shapes; a reason of another shape shows as written.
-_FLAG_REASONS = (
-    "required field is empty or could not be read",
-    "value does not validate: %(problem)s",
-    "the handwriting reads two ways: '%(first)s' or '%(second)s'; check which is written",
-    "%(value)s is outside the usual %(low)s to %(high)s; check it against the document "
-    "(a decimal point is easily lost)",
-    "OCR confidence %(confidence)s is below this field's threshold %(threshold)s",
-    "quality sample: %(percent)s%% of cases are checked by a person at random",
-    "the document '%(file)s' could not be read (%(problem)s); ask the applicant for a new copy "
-    "and type the value in",
-    "uploaded as %(uploaded)s but its text reads as %(reads_as)s (keywords found: %(keywords)s); "
-    "check that the right document was uploaded",
-    "the document's kind is uncertain: classifier confidence %(confidence)s is below "
-    "%(threshold)s (keywords found: %(keywords)s)",
-)
-
 
 def _reason_pattern(message: str) -> re.Pattern[str]:
     """The message as a pattern: each ``%(name)s`` matches anything, as group ``name``."""
@@ -123,8 +106,10 @@ def _reason_pattern(message: str) -> re.Pattern[str]:
     return re.compile("".join(map(piece, re.split(r"(%\(\w+\)s|%%)", message))), re.DOTALL)
 
 
-_FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in _FLAG_REASONS)
-_KIND_OF_DOCUMENT = "%(document)s (kind of document)"  # a supporting document's kind, as a field
+# Why a field was flagged is stored in English (the audit trail's language, and what the API
+# returns), filled in from cases/reasons.py's templates; the pages match a stored reason against
+# the same templates and show it in the reader's language. A reason of another shape shows as is.
+_FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in reasons.ALL)
 
 
 def flag_reason_text(reason: str) -> str:
@@ -165,8 +150,10 @@ def _labels(permit_type: str) -> dict[str, str]:
         return {}
     labels = {spec.label.en: in_language(spec.label) for spec in found.permit.all_fields}
     for document in found.permit.required_documents:
-        english = _KIND_OF_DOCUMENT % {"document": document.name.en}
-        labels[english] = gettext_(_KIND_OF_DOCUMENT) % {"document": in_language(document.name)}
+        english = reasons.KIND_OF_DOCUMENT % {"document": document.name.en}
+        labels[english] = gettext_(reasons.KIND_OF_DOCUMENT) % {
+            "document": in_language(document.name)
+        }
     return labels
 
 
@@ -242,8 +229,8 @@ def data_messages() -> list[str]:
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
-        *_FLAG_REASONS,
-        _KIND_OF_DOCUMENT,
+        *reasons.ALL,
+        reasons.KIND_OF_DOCUMENT,
     ]
     return list(dict.fromkeys(labels))
 
