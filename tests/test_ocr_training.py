@@ -108,3 +108,19 @@ def test_training_without_the_fonts_names_the_packages_to_install(
     assert result.exit_code == 1
     assert "apt-get install fonts-bwht" in result.output
     assert not (tmp_path / "model.pth").exists()
+
+
+def test_a_training_run_that_fails_leaves_the_model_in_use_whole(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.pth"
+    model.write_bytes(b"the model in use")
+
+    def fails(out: Path, **_: object) -> None:
+        out.write_bytes(b"half a model")
+        raise MemoryError("killed half way")
+
+    monkeypatch.setattr(training, "train", fails)
+    result = cli("ocr", "train-handwriting", "--out", str(model))
+    assert result.exit_code != 0
+    assert model.read_bytes() == b"the model in use"
