@@ -25,7 +25,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy cases flows cli web
+	$(BIN)/mypy cases flows cli web tools
 
 test: lint
 	scripts/ensure-postgres

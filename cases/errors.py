@@ -50,6 +50,13 @@ class InvalidDocument(PermitsError):
         super().__init__(f"{filename}: {reason}")
 
 
+class InvalidInput(PermitsError):
+    """What a person submitted cannot be used (a field that does not validate, a refusal without
+    a reason); the message says which value and why."""
+
+    http_status = 422
+
+
 class TransitionNotAllowed(PermitsError):
     http_status = 409
 

@@ -1,16 +1,33 @@
-"""Case statuses and the transitions allowed between them. Pure: no database, no I/O.
+"""Case statuses, the transitions allowed between them, and the stage table. Pure: no I/O.
 
-Every status change in the product goes through :func:`check_transition`, so the table below is the
+Every status change in the product goes through :func:`check_transition`, so ``ALLOWED`` is the
 whole truth about what may follow what; each illegal pair is tested.
+
+``STAGES`` is the one table of what the machine does by itself: for each automatic stage, the
+statuses it runs in and those it leads to. The automatic statuses, which stage a case needs next
+(``cases.stages.next_stage``) and each stage's guard (``runs_in``) are read from it; the function
+that performs each stage is bound to it in ``cases.stages``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from cases.errors import TransitionNotAllowed
 
-__all__ = ["ALLOWED", "AUTOMATIC_STATUSES", "OPEN_STATUSES", "CaseStatus", "check_transition"]
+__all__ = [
+    "ALLOWED",
+    "AUTOMATIC_STATUSES",
+    "OPEN_STATUSES",
+    "STAGES",
+    "CaseStatus",
+    "Stage",
+    "StageStep",
+    "check_transition",
+    "runs_in",
+    "stage_for",
+]
 
 
 class CaseStatus(StrEnum):
@@ -19,6 +36,7 @@ class CaseStatus(StrEnum):
     AWAITING_VERIFICATION = "awaiting_verification"
     CHECKING = "checking"
     REVIEWING = "reviewing"
+    REVIEWED = "reviewed"
     AWAITING_DECISION = "awaiting_decision"
     DECIDED = "decided"
     LETTER_ISSUED = "letter_issued"
@@ -34,7 +52,8 @@ ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.EXTRACTING: frozenset({S.AWAITING_VERIFICATION, S.CHECKING, S.WITHDRAWN}),
     S.AWAITING_VERIFICATION: frozenset({S.CHECKING, S.AWAITING_APPLICANT, S.WITHDRAWN}),
     S.CHECKING: frozenset({S.REVIEWING}),
-    S.REVIEWING: frozenset({S.AWAITING_DECISION}),
+    S.REVIEWING: frozenset({S.REVIEWED}),
+    S.REVIEWED: frozenset({S.AWAITING_DECISION}),
     S.AWAITING_DECISION: frozenset({S.DECIDED, S.AWAITING_APPLICANT, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.LETTER_ISSUED}),
     S.LETTER_ISSUED: frozenset({S.CLOSED}),
@@ -46,8 +65,55 @@ ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
 # Statuses in which the case still needs someone (a machine or a person) to act.
 OPEN_STATUSES = frozenset(s for s, targets in ALLOWED.items() if targets)
 
-# Statuses the case flow advances by itself; the others wait on a person.
-AUTOMATIC_STATUSES = frozenset({S.SUBMITTED, S.EXTRACTING, S.CHECKING, S.REVIEWING, S.DECIDED})
+
+class Stage(StrEnum):
+    EXTRACT = "extract"
+    ELIGIBILITY = "eligibility"
+    REVIEW = "review"
+    PROPOSE = "propose"
+    LETTER = "letter"
+
+
+@dataclass(frozen=True)
+class StageStep:
+    """An automatic stage: it runs while a case is in ``runs_in`` and leaves it in ``leads_to``."""
+
+    stage: Stage
+    runs_in: frozenset[CaseStatus]
+    leads_to: frozenset[CaseStatus]
+
+
+STAGES: tuple[StageStep, ...] = (
+    StageStep(
+        Stage.EXTRACT,
+        runs_in=frozenset({S.SUBMITTED, S.EXTRACTING}),  # extracting: a read that was cut off
+        leads_to=frozenset({S.AWAITING_VERIFICATION, S.CHECKING}),
+    ),
+    StageStep(
+        Stage.ELIGIBILITY, runs_in=frozenset({S.CHECKING}), leads_to=frozenset({S.REVIEWING})
+    ),
+    StageStep(Stage.REVIEW, runs_in=frozenset({S.REVIEWING}), leads_to=frozenset({S.REVIEWED})),
+    StageStep(
+        Stage.PROPOSE, runs_in=frozenset({S.REVIEWED}), leads_to=frozenset({S.AWAITING_DECISION})
+    ),
+    StageStep(Stage.LETTER, runs_in=frozenset({S.DECIDED}), leads_to=frozenset({S.LETTER_ISSUED})),
+)
+
+_BY_STATUS = {status: step.stage for step in STAGES for status in step.runs_in}
+_BY_STAGE = {step.stage: step for step in STAGES}
+
+# Statuses the case flow advances by itself; the others wait on a person (or are finished).
+AUTOMATIC_STATUSES = frozenset(_BY_STATUS)
+
+
+def stage_for(status: CaseStatus) -> Stage | None:
+    """The stage a case in ``status`` needs next; None when it waits on a person or is done."""
+    return _BY_STATUS.get(status)
+
+
+def runs_in(stage: Stage) -> frozenset[CaseStatus]:
+    """The statuses ``stage`` may run in: its guard (anything else means done, or not yet)."""
+    return _BY_STAGE[stage].runs_in
 
 
 def check_transition(current: CaseStatus, target: CaseStatus) -> None:

@@ -239,7 +239,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class FailedAttempt(SQLModel, table=True):
-    """One failed log-in or status look-up; the key is a SHA-256 digest (see cases.attempts)."""
+    """One failed log-in or status look-up; the key is a SHA-256 digest (cases.access.attempts)."""
 
     __table_args__ = (Index("ix_failedattempt_scope_key_at", "scope", "key", "at"),)
     id: int | None = Field(default=None, primary_key=True)

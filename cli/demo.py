@@ -7,17 +7,17 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import select
 
-from cases.approvals import Actor, decide, open_task, verify_fields
-from cases.casework import get_case
+from cases.access import Actor, create_user
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
-from cases.pipeline import failures_since_last_move
-from cases.samples import HANDS, generate_application
-from cases.users import create_user
+from cases.repository import get_case
+from cases.stages import failures_since_last_move
 from flows.deployments import start_case_flow
+from tools.samples.applications import HANDS, generate_application
 
 __all__ = ["DEMO_CASEWORKER", "CaseSummary", "ensure_demo_users", "run_demo"]
 

@@ -1,8 +1,8 @@
 """The case flow: one Prefect flow run advances a case until it waits on a person or is finished.
 
-Each task is one call into ``cases``; the flow holds no business logic. Text extraction is deferred
-to the OCR task worker (a long-lived process with the model loaded), so no flow run pays the ~9 s
-model load.
+Each stage of the lifecycle's stage table is one Prefect task that makes one call into ``cases``;
+the flow holds no business logic. Text extraction is deferred to the OCR task worker (a long-lived
+process with the model loaded), so no flow run pays the ~9 s model load.
 """
 
 from __future__ import annotations
@@ -13,66 +13,41 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.schemas.objects import FlowRun, State
 
-from cases.approvals import propose_decision
-from cases.eligibility import check_case_eligibility
 from cases.extraction import extract_case
-from cases.letters import issue_letter
-from cases.pipeline import Stage, describe_wait, next_stage, record_failure
-from cases.review import review_case
+from cases.lifecycle import Stage
 from cases.settings import get_settings
+from cases.stages import describe_wait, next_stage, record_failure, run_stage
 
 __all__ = ["extract_documents", "process_case"]
 
 OCR_TIMEOUT_S = 900
+# Stages that read or write files (documents, letters) are retried once or twice on failure.
+RETRIES = {Stage.EXTRACT: 1, Stage.LETTER: 2}
 
 
-@task(name="extract-documents", retries=1, retry_delay_seconds=5)
+@task(name="extract-documents", retries=RETRIES[Stage.EXTRACT], retry_delay_seconds=5)
 def extract_documents(case_id: int) -> dict[str, Any]:
+    """Served by the warm OCR worker (``.delay``); a flow run never loads the model itself."""
     summary = extract_case(case_id)
     return {"fields": summary.fields, "flagged": summary.flagged, "skipped": summary.skipped}
 
 
-@task(name="check-eligibility")
-def check_eligibility(case_id: int) -> str:
-    return check_case_eligibility(case_id).value
-
-
-@task(name="review")
-def review(case_id: int) -> str:
-    return review_case(case_id)
-
-
-@task(name="propose-decision")
-def propose(case_id: int) -> int | None:
-    task_ = propose_decision(case_id)
-    return task_.id if task_ else None
-
-
-@task(name="issue-letter", retries=2, retry_delay_seconds=3)
-def letter(case_id: int) -> str | None:
-    issued = issue_letter(case_id)
-    return issued.pdf_path if issued else None
-
-
-def _run_extraction(case_id: int) -> None:
-    if get_settings().ocr_worker:
-        extract_documents.delay(case_id).result(timeout=OCR_TIMEOUT_S)  # the warm OCR worker
-    else:
-        extract_documents(case_id)
+@task(name="stage", task_run_name="{stage}-case-{case_id}", retry_delay_seconds=3)
+def stage_task(stage: Stage, case_id: int) -> str:
+    """One automatic stage; the result is summarised (a row's id, an outcome) for the run's log."""
+    result = run_stage(stage, case_id)
+    row_id = getattr(result, "id", None)
+    return f"{type(result).__name__} {row_id}" if row_id is not None else str(result)
 
 
 def _run_stage(stage: Stage, case_id: int) -> None:
-    match stage:
-        case Stage.EXTRACT:
-            _run_extraction(case_id)
-        case Stage.ELIGIBILITY:
-            check_eligibility(case_id)
-        case Stage.REVIEW:
-            review(case_id)
-        case Stage.PROPOSE:
-            propose(case_id)
-        case Stage.LETTER:
-            letter(case_id)
+    if stage == Stage.EXTRACT:
+        if get_settings().ocr_worker:
+            extract_documents.delay(case_id).result(timeout=OCR_TIMEOUT_S)  # the warm worker
+        else:
+            extract_documents(case_id)
+        return
+    stage_task.with_options(retries=RETRIES.get(stage, 0))(stage, case_id)
 
 
 def _record_failure(flow: object, flow_run: FlowRun, state: State) -> None:

@@ -16,7 +16,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.logging import get_logger
 
-from cases.pipeline import stalled_cases
+from cases.stages import stalled_cases
 from flows.deployments import start_case_flow
 
 __all__ = ["cases_with_active_runs", "resume_stalled_cases"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cases.approvals import Actor
+from cases.access import Actor
 from cases.catalogue import get_permit_type
 from cases.intake import Upload, submit_application
 from cases.models import Case, Role
-from cases.samples import SampleApplication, generate_application
+from tools.samples.applications import SampleApplication, generate_application
 
 FOOD = "food-business-licence"
 CASEWORKER = Actor("test.caseworker", Role.CASEWORKER)
@@ -39,8 +39,8 @@ def submit_sample(sample: SampleApplication) -> Case:
 
 def propose_from_checking(case_id: int) -> int:
     """Run the real eligibility, review and proposal stages; return the decide task's id."""
-    from cases.approvals import propose_decision
     from cases.eligibility import check_case_eligibility
+    from cases.gates import propose_decision
     from cases.review import review_case
 
     check_case_eligibility(case_id)

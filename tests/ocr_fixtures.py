@@ -1,4 +1,4 @@
-"""Session fixtures for OCR tests: one easyocr reader, the food business form layout and labels.
+"""Session fixtures for OCR tests: one easyocr reader, the food business form, blank and labels.
 
 Test modules load them with ``pytest_plugins = ["tests.ocr_fixtures"]``: the reader takes seconds
 to build, so every OCR test in the session shares the process's one reader.
@@ -25,6 +25,12 @@ def ocr_reader() -> object:
 @pytest.fixture(scope="session")
 def food_form() -> FormLayout:
     return FormLayout.model_validate(yaml.safe_load((FOOD_LICENCE / "form.yaml").read_text()))
+
+
+@pytest.fixture(scope="session")
+def food_blank() -> Path:
+    """The food licence's blank form, the reference its scans are registered against."""
+    return FOOD_LICENCE / "form.pdf"
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from cases.access import ApplicantStatus, WrongAccessCode, applicant_status, issue_access_code
-from cases.approvals import request_information
-from cases.casework import get_case
 from cases.db import session_scope
+from cases.gates import request_information
 from cases.lifecycle import CaseStatus
+from cases.repository import get_case
 from tests.factories import CASEWORKER
 from tests.web.test_web import case_at_decision_gate, submitted_case
 

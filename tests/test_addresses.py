@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases.addresses import normalise_address
 from cases.catalogue import FieldType
-from cases.validators import normalise
+from cases.values import normalise, normalise_address
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel, col, func, select
 
-from cases.approvals import (
-    Actor,
-    InvalidInput,
+from cases.access import Actor
+from cases.catalogue import get_permit_type
+from cases.db import session_scope
+from cases.eligibility import check_case_eligibility
+from cases.errors import AlreadyDecided, InvalidInput, PermissionDenied
+from cases.gates import (
     claim_task,
     create_task,
     decide,
@@ -23,11 +26,6 @@ from cases.approvals import (
     request_information,
     verify_fields,
 )
-from cases.casework import get_case, transition
-from cases.catalogue import Outcome, get_permit_type
-from cases.db import session_scope
-from cases.eligibility import check_case_eligibility
-from cases.errors import AlreadyDecided, PermissionDenied
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -42,8 +40,9 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
+from cases.repository import get_case, transition
 from cases.review import review_case
-from cases.samples import SampleApplication
+from cases.vocabulary import Outcome
 from tests.catalogues import catalogue_at, four_eyes_catalogue
 from tests.factories import (
     CASEWORKER,
@@ -52,6 +51,7 @@ from tests.factories import (
     sample_application,
     submit_sample,
 )
+from tools.samples.applications import SampleApplication
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from cases.audit import verify_chain
-from cases.bench_seed import BENCH_USERNAME, seed_cases
 from cases.db import get_engine, upgrade_database
 from cases.models import ApprovalTask, Case, EligibilityResult, ExtractedField, TaskStatus
 from cases.settings import get_settings
 from tests.conftest import POSTGRES_URL, Invoke
-from web.bench_inbox import BenchRefused, bench_inbox
+from tools.bench.inbox import BenchRefused, bench_inbox
+from tools.bench.seed import BENCH_USERNAME, seed_cases
 
 CASES = 300
 BENCH_POSTGRES_URL = (

@@ -6,9 +6,9 @@ import io
 
 from PIL import Image
 
-from cases.bench_ocr import Scan, _Tally, _tesseract, degraded_scans
 from cases.catalogue import get_permit_type, load_catalogue
 from cases.ocr.reader import FieldReading
+from tools.bench.ocr import Scan, _Tally, _tesseract, degraded_scans
 
 
 def test_degraded_scans_are_the_same_for_the_same_seeds() -> None:
@@ -57,10 +57,7 @@ def test_the_tally_counts_what_the_verification_triggers_would_show_a_person() -
 def test_tesseract_reads_the_plain_fields_through_the_same_pairing() -> None:
     (scan,) = degraded_scans(1)
     permit_type = get_permit_type(scan.permit)
-    labels = {spec.name: spec.label.en for spec in permit_type.permit.fields}
     with Image.open(io.BytesIO(scan.jpeg)) as page:
-        readings = {
-            r.name: r.text for r in _tesseract(permit_type.form, labels)(page.convert("RGB"))
-        }
+        readings = {r.name: r.text for r in _tesseract(permit_type)(page.convert("RGB"))}
     assert readings["applicant_name"] == scan.truth["applicant_name"]
     assert readings["business_name"] == scan.truth["business_name"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from cases.bench_rules import bench_ruleset, generated_values
 from cases.catalogue import get_permit_type
 from cases.eligibility import evaluate_ruleset
 from tests.conftest import Invoke
 from tests.factories import FOOD
+from tools.bench.rules import bench_ruleset, generated_values
 
 
 def test_the_bench_rule_set_has_fifteen_rules_with_unique_ids() -> None:

@@ -17,14 +17,14 @@ import pypdfium2 as pdfium
 import pytest
 from sqlmodel import func, select
 
-from cases.approvals import decide, open_task, verify_fields
-from cases.casework import get_case
 from cases.catalogue import get_permit_type
 from cases.db import session_scope, upgrade_database
+from cases.gates import decide, open_task, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
-from cases.pipeline import failures_since_last_move
+from cases.repository import get_case
 from cases.settings import get_settings
+from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
 from cli.services import start_services
 from flows.deployments import start_case_flow
@@ -218,9 +218,9 @@ def test_a_case_whose_trigger_was_lost_is_resumed() -> None:
 
 @pytest.mark.usefixtures("services")
 def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None:
+    from cases.documents import document_path
     from cases.models import Document
-    from cases.pipeline import MAX_FAILED_RUNS, stalled_cases
-    from cases.storage import document_path
+    from cases.stages import MAX_FAILED_RUNS, stalled_cases
 
     case = submit_sample(sample_application(15, overrides=ELIGIBLE))
     assert case.id is not None

@@ -9,12 +9,13 @@ import pytest
 from click.testing import Result
 from jinja2.sandbox import SecurityError
 
-from cases.catalogue import Outcome, get_permit_type
-from cases.checks import check_catalogue, check_templates
+from cases.authoring import check_catalogue, check_templates
+from cases.catalogue import get_permit_type
 from cases.eligibility import evaluate_ruleset
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import render_letter_html
 from cases.settings import PROJECT_ROOT
+from cases.vocabulary import Outcome
 from tests.catalogues import edit_file as _edit
 from tests.conftest import Invoke
 from tests.factories import FOOD

@@ -17,16 +17,15 @@ from sqlmodel import select
 
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.documents import document_pages, document_path
 from cases.errors import InvalidDocument
 from cases.extraction import extract_case
 from cases.intake import Upload, inspect_upload, submit_application
 from cases.models import ApprovalTask, Case, Document, ExtractedField, FieldStatus
 from cases.ocr.forms import TEXT_LAYER_ENGINE, read_form_page
-from cases.ocr.pages import document_pages
-from cases.samples import SampleApplication, random_truth, typed_form_pdf
 from cases.settings import get_settings
-from cases.storage import document_path
 from tests.factories import FOOD, sample_application
+from tools.samples.applications import SampleApplication, random_truth, typed_form_pdf
 
 pytest_plugins = ["tests.ocr_fixtures"]
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from cases.catalogue import get_permit_type
-from cases.eligibility import evaluate_ruleset
-from cases.explanation import explain, rule_status, summarise_rules
+from cases.eligibility import evaluate_ruleset, explain, rule_status, summarise_rules
 from cases.models import EligibilityResult
 
 FOOD = "food-business-licence"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from cases.authoring import impact_of_draft
 from cases.catalogue import get_permit_type, load_ruleset
 from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
-from cases.impact import impact_of_draft
 from cases.letters import letter_context, render_letter_html, template_name
 from cases.lifecycle import CaseStatus
 from cases.models import Case, EligibilityResult, ExtractedField

@@ -13,13 +13,13 @@ from sqlmodel import SQLModel, func, select
 
 from cases.access import applicant_status
 from cases.db import session_scope
+from cases.documents import document_path
 from cases.errors import InvalidDocument, NotFound
 from cases.intake import Upload, inspect_upload, submit, submit_application
 from cases.models import Applicant, AuditEvent, Case, Document
-from cases.samples import SampleApplication
 from cases.settings import get_settings
-from cases.storage import document_path
 from tests.factories import FOOD, sample_application, uploads_for
+from tools.samples.applications import SampleApplication
 
 pytestmark = pytest.mark.usefixtures("db")
 

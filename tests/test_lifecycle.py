@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from cases.audit import verify_chain
-from cases.casework import transition
 from cases.db import session_scope
 from cases.errors import TransitionNotAllowed
 from cases.lifecycle import ALLOWED, OPEN_STATUSES, CaseStatus, check_transition
 from cases.models import AuditEvent, Case
+from cases.repository import transition
 
 S = CaseStatus
 PAIRS = list(itertools.product(CaseStatus, repeat=2))

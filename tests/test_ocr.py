@@ -7,23 +7,24 @@ it so the seconds of construction are paid once.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 from pydantic import ValidationError
 
 from cases.catalogue import FormField, FormLayout, Permit, load_catalogue
+from cases.documents import PageContent, TextLine, load_image
 from cases.extraction import comparable
-from cases.ocr import ENGINE_VERSION, load_image, read_form, read_id_card
+from cases.ocr import ENGINE_VERSION, read_form, read_id_card
 from cases.ocr.forms import FULL_PAGE_ENGINE, read_form_page
 from cases.ocr.idcard import hkid_candidates
-from cases.ocr.pages import PageContent, TextLine
 from cases.ocr.pairing import merge_rows, pair_labels
 from cases.ocr.reader import HANDWRITING_ENGINE
 from cases.ocr.register import register_page
 from cases.ocr.zonal import tidy_spacing
-from cases.samples import generate_application, random_truth
-from cases.validators import is_valid_hkid
+from cases.values import is_valid_hkid
+from tools.samples.applications import generate_application, random_truth
 
 pytest_plugins = ["tests.ocr_fixtures"]  # ocr_reader, food_form, food_permit, food_labels
 
@@ -196,6 +197,7 @@ def test_load_image_rejects_what_it_cannot_decode(data: bytes, reason: str) -> N
 def test_a_rotated_and_shifted_scan_reads_every_field(
     food_form: FormLayout,
     food_labels: dict[str, str],
+    food_blank: Path,
     seed: int,
     skew_deg: float,
     shift_mm: tuple[float, float],
@@ -204,7 +206,7 @@ def test_a_rotated_and_shifted_scan_reads_every_field(
         food_form, seed, labels=food_labels, skew_deg=skew_deg, shift_mm=shift_mm
     )
     readings = read_form_page(
-        PageContent(1, image=load_image(app.form_png)), food_form, food_labels
+        PageContent(1, image=load_image(app.form_png)), food_form, food_labels, food_blank
     )
     assert {r.name: r.text for r in readings} == {
         f.field: app.truth[f.field] for f in food_form.fields
@@ -213,10 +215,10 @@ def test_a_rotated_and_shifted_scan_reads_every_field(
 
 
 def test_registration_recovers_the_rotation_and_maps_boxes_back_to_the_scan(
-    food_form: FormLayout, food_labels: dict[str, str]
+    food_form: FormLayout, food_labels: dict[str, str], food_blank: Path
 ) -> None:
     app = generate_application(food_form, 23, labels=food_labels, skew_deg=-3.0, shift_mm=(5, 0))
-    registration = register_page(load_image(app.form_png), food_form, food_labels)
+    registration = register_page(load_image(app.form_png), food_blank)
     assert registration is not None
     assert registration.rotation_deg == pytest.approx(3.0, abs=0.2)
     px_per_mm = 150 / 25.4
@@ -225,11 +227,11 @@ def test_registration_recovers_the_rotation_and_maps_boxes_back_to_the_scan(
 
 
 def test_a_page_that_is_not_the_form_is_not_registered(
-    food_form: FormLayout, food_labels: dict[str, str]
+    food_form: FormLayout, food_blank: Path
 ) -> None:
     app = generate_application(food_form, 24)
-    assert register_page(load_image(app.id_card_png), food_form, food_labels) is None
-    assert register_page(Image.new("RGB", (1240, 1754), "white"), food_form, food_labels) is None
+    assert register_page(load_image(app.id_card_png), food_blank) is None
+    assert register_page(Image.new("RGB", (1240, 1754), "white"), food_blank) is None
 
 
 # --- Label/value pairing: the fallback when there is no layout to read by -------------------------

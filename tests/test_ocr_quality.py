@@ -7,16 +7,21 @@ import json
 import pytest
 from sqlmodel import select
 
-from cases.approvals import verify_fields
 from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
-from cases.extraction import extract_case, flag_reason, in_quality_sample
+from cases.extraction import (
+    FieldCorrectionRate,
+    correction_rates,
+    extract_case,
+    flag_reason,
+    in_quality_sample,
+)
+from cases.gates import verify_fields
 from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, ExtractedField, FieldStatus
-from cases.ocr_quality import FieldCorrectionRate, correction_rates
-from cases.samples import random_truth, typed_form_pdf
 from tests.conftest import Invoke
 from tests.factories import CASEWORKER, FOOD
+from tools.samples.applications import random_truth, typed_form_pdf
 
 
 def _sampling(percent: float) -> PermitType:
@@ -47,7 +52,7 @@ def _extracted_case(monkeypatch: pytest.MonkeyPatch, seed: int) -> int:
         [Upload("form.pdf", pdf)], permit_type_id=FOOD, actor="t", channel="t"
     )
     assert case.id is not None
-    monkeypatch.setattr("cases.extraction.get_permit_type", lambda _: _sampling(100))
+    monkeypatch.setattr("cases.extraction.service.get_permit_type", lambda _: _sampling(100))
     extract_case(case.id)
     return case.id
 

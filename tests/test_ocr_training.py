@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from cases.ocr import training
 from cases.ocr.reader import (
     CHARACTERS,
     HANDWRITING_MODEL,
@@ -20,6 +19,7 @@ from cases.ocr.reader import (
 )
 from cases.ocr.zonal import find_ink
 from tests.conftest import Invoke
+from tools.training import handwriting as training
 
 pytest_plugins = ["tests.ocr_fixtures"]
 
@@ -37,7 +37,7 @@ def test_training_text_is_block_capitals_the_recogniser_can_write() -> None:
 
 
 def test_the_training_fonts_are_never_the_benchmarks_handwriting() -> None:
-    from cases.samples import font_path
+    from tools.samples.applications import font_path
 
     assert str(font_path("handwriting")) not in training.TRAINING_FONTS
     assert not any("humor" in path.lower() for path in training.TRAINING_FONTS)

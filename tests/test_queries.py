@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from cases.approvals import Actor, claim_task
+from cases.access import Actor
 from cases.db import get_engine, session_scope
+from cases.gates import claim_task
 from cases.models import ApprovalTask, Case, Review, Role, TaskKind, TaskStatus
 from cases.queries import DueFilter, InboxFilters, Queue, inbox
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from cases.catalogue import Outcome, get_permit_type, load_ruleset
-from cases.checks import check_catalogue
+from cases.authoring import check_catalogue
+from cases.catalogue import get_permit_type, load_ruleset
 from cases.eligibility import (
     decision_graph,
     evaluate_ruleset,
@@ -25,6 +25,7 @@ from cases.eligibility import (
 )
 from cases.errors import CatalogueProblem
 from cases.settings import PROJECT_ROOT
+from cases.vocabulary import Outcome
 from tests.catalogues import edit_file as _edit
 from tests.factories import FOOD
 

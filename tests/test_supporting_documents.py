@@ -23,24 +23,24 @@ from sqlmodel import select
 
 from cases.catalogue import FieldSpec, FieldType, Permit, Text, get_permit_type
 from cases.db import session_scope
+from cases.documents import TextLine, document_pages
 from cases.extraction import document_type_field, extract_case
 from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, Case, ExtractedField, FieldStatus
 from cases.ocr import supporting
 from cases.ocr.classify import UNKNOWN, classify_text
 from cases.ocr.keyvalue import extract_key_values, find_date
-from cases.ocr.pages import TextLine, document_pages
 from cases.ocr.perspective import straighten_page
 from cases.ocr.supporting import SupportingDocument, read_supporting_document
-from cases.samples import random_truth
-from cases.supporting_samples import (
+from cases.values import check_order, check_pattern, normalise
+from tests.factories import FOOD, sample_application
+from tools.samples.applications import random_truth
+from tools.samples.supporting import (
     SampleDocument,
     generate_fire_certificate,
     generate_tenancy_agreement,
     phone_photo,
 )
-from cases.validators import check_order, check_pattern, normalise
-from tests.factories import FOOD, sample_application
 
 pytest_plugins = ["tests.ocr_fixtures"]
 
@@ -480,7 +480,7 @@ def test_an_expired_certificate_and_a_bad_registration_number_are_flagged() -> N
 
 @pytest.mark.usefixtures("db")
 def test_optional_documents_not_uploaded_leave_no_fields() -> None:
-    from cases.samples import typed_form_pdf
+    from tools.samples.applications import typed_form_pdf
 
     permit_type = get_permit_type(FOOD)
     labels = {spec.name: spec.label.en for spec in permit_type.permit.fields}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from cases.catalogue import FieldType, get_permit_type
-from cases.validators import (
+from cases.values import (
     hkid_check_digit,
     is_valid_hkid,
     normalise,

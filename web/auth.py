@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from cases.approvals import Actor
+from cases.access import Actor, authenticate, get_user
 from cases.db import session_scope
 from cases.errors import PermissionDenied
 from cases.models import Role, User
-from cases.users import authenticate, get_user
 
 __all__ = [
     "CSRF_FIELD",

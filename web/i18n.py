@@ -38,7 +38,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from cases import reasons
+from cases.extraction import reasons
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -217,10 +217,11 @@ def humanised(value: object) -> str:
 
 def data_messages() -> list[str]:
     """Messages the pages translate from data: enum values, the applicants' status texts."""
-    from cases.access import _STATUS_TEXT, WrongAccessCode
-    from cases.catalogue import Outcome
+    from cases.access import WrongAccessCode
+    from cases.access.applicant_codes import _STATUS_TEXT
     from cases.lifecycle import CaseStatus
     from cases.models import FieldStatus, Role, TaskKind
+    from cases.vocabulary import Outcome
 
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus]
     labels = [humanised(value) for enum in enums for value in enum]

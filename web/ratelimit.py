@@ -1,7 +1,7 @@
 """Failed-attempt limits for the login form and the applicants' status page.
 
-The app counts failures in the database (:mod:`cases.attempts`), so every web process behind a
-load balancer shares one count. An in-memory store is kept for tests with a fake clock.
+The app counts failures in the database (:mod:`cases.access.attempts`), so every web process
+behind a load balancer shares one count. An in-memory store is kept for tests with a fake clock.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from cases.attempts import failures_since, record_failure
+from cases.access.attempts import failures_since, record_failure
 
 __all__ = [
     "DatabaseFailures",
@@ -65,7 +65,7 @@ class MemoryFailures:
 
 
 class DatabaseFailures:
-    """Failures in the case database, shared by every web process (see cases.attempts)."""
+    """Failures in the case database, shared by every web process (see cases.access.attempts)."""
 
     def __init__(self, scope: str) -> None:
         self.scope = scope

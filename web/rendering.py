@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
+from cases.access import workable_roles
 from cases.catalogue import load_catalogue
-from cases.queries import workable_roles
 from web.auth import CSRF_FIELD, csrf_token
 from web.i18n import (
     LANGUAGES,

@@ -8,7 +8,7 @@ so the web layer and the CLI can use :class:`FieldReading` without loading a neu
 from __future__ import annotations
 
 from cases.ocr.idcard import read_id_card
-from cases.ocr.reader import ENGINE_VERSION, FieldReading, get_reader, load_image
+from cases.ocr.reader import ENGINE_VERSION, FieldReading, get_reader
 from cases.ocr.supporting import read_supporting_document
 from cases.ocr.zonal import read_form
 
@@ -16,7 +16,6 @@ __all__ = [
     "ENGINE_VERSION",
     "FieldReading",
     "get_reader",
-    "load_image",
     "read_form",
     "read_id_card",
     "read_supporting_document",

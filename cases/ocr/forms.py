@@ -1,7 +1,7 @@
 """Reading an application form page, by the best means the page allows.
 
 1. A page with a text layer (a PDF typed into): pair the layer's labels with their values, no OCR.
-2. A scan that registers to the form's layout: align it, then read each field's box (zonal OCR).
+2. A scan that registers to the office's blank form: align it, read each field's box (zonal OCR).
 3. Anything else (registration failed, or the form has no layout): read the whole page with the
    text detector and pair labels with values, fuzzily.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from cases.catalogue import FormLayout
+from cases.documents import PageContent
 from cases.ocr.fulltext import read_page_lines
-from cases.ocr.pages import PageContent
 from cases.ocr.pairing import merge_rows, pair_labels
 from cases.ocr.reader import ENGINE_VERSION, FieldReading
 from cases.ocr.register import register_page
@@ -36,9 +37,13 @@ def _is_blank(image: Image.Image) -> bool:
 
 
 def read_form_page(
-    page: PageContent, layout: FormLayout | None, labels: Mapping[str, str]
+    page: PageContent,
+    layout: FormLayout | None,
+    labels: Mapping[str, str],
+    blank: Path | None = None,
 ) -> list[FieldReading]:
-    """Readings for the form's fields found on this page (a field may be missing)."""
+    """Readings for the form's fields found on this page (a field may be missing). A scan is read
+    box by box when it registers to ``blank``, the office's blank form; else it is read whole."""
     checkboxes = frozenset(
         f.field for f in (layout.fields if layout else []) if f.kind == "checkbox"
     )
@@ -48,8 +53,8 @@ def read_form_page(
         )
     if page.image is None:
         return []
-    if layout is not None:
-        registration = register_page(page.image, layout, labels)
+    if layout is not None and blank is not None:
+        registration = register_page(page.image, blank)
         if registration is not None:
             readings = read_form(registration.image, layout, page=page.number)
             return [replace(r, bbox=registration.scan_box(r.bbox)) for r in readings]

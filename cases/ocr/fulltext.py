@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from cases.ocr.pages import TextLine
+from cases.documents import TextLine
 from cases.ocr.reader import inference
 
 __all__ = ["ink_box", "read_box", "read_document_lines", "read_page_lines"]

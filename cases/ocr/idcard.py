@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from cases.ocr.pages import TextLine
+from cases.documents import TextLine
 from cases.ocr.pairing import merge_rows
 from cases.ocr.reader import ENGINE_VERSION, FieldReading, inference
-from cases.validators import is_valid_hkid, normalise_hkid, repair_hkid
+from cases.values import is_valid_hkid, normalise_hkid, repair_hkid
 
 __all__ = ["hkid_candidates", "read_id_card"]
 

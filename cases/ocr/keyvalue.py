@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from cases.catalogue import FieldSpec, FieldType
-from cases.ocr.pages import TextLine
+from cases.documents import TextLine
 from cases.ocr.reader import FieldReading
 from cases.ocr.zonal import tidy_spacing
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz
 
-from cases.ocr.pages import TextLine
+from cases.documents import TextLine
 from cases.ocr.reader import FieldReading
 from cases.ocr.zonal import tidy_spacing
 

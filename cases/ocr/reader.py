@@ -12,7 +12,6 @@ one fine-tuned on handwriting fonts (``permits ocr train-handwriting``; its weig
 from __future__ import annotations
 
 import copy
-import io
 import threading
 import warnings
 from collections.abc import Iterator
@@ -20,9 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import easyocr
@@ -35,8 +32,6 @@ __all__ = [
     "FieldReading",
     "get_reader",
     "inference",
-    "load_image",
-    "strict_decoding",
 ]
 
 ENGINE_VERSION = f"easyocr {version('easyocr')}"
@@ -144,36 +139,3 @@ def _build_reader() -> easyocr.Reader:
         download_enabled=False,
         verbose=False,
     )
-
-
-@contextmanager
-def strict_decoding() -> Iterator[None]:
-    """Refuse truncated images while decoding, whatever another library set.
-
-    WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` on import, after which a cut-off
-    upload decodes "successfully" with its missing part grey: a damaged scan would pass intake.
-    """
-    saved = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        yield
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = saved
-
-
-def load_image(data: bytes) -> Image.Image:
-    """Decode a PNG/JPEG scan or photo upright (EXIF orientation applied) as RGB.
-
-    Raises ValueError with a reason a person can act on; callers add the file name.
-    """
-    if not data:
-        raise ValueError("the file is empty")
-    try:
-        with strict_decoding(), Image.open(io.BytesIO(data)) as opened:
-            opened.load()
-            upright: Any = ImageOps.exif_transpose(opened)
-            return upright.convert("RGB")  # type: ignore[no-any-return]
-    except UnidentifiedImageError as exc:
-        raise ValueError("not an image this system can read (expected PNG or JPEG)") from exc
-    except (OSError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"the image is damaged or truncated ({exc})") from exc

@@ -2,7 +2,8 @@
 
 A page is never scanned exactly square: it is rotated a degree or three, shifted a few millimetres,
 printed or scanned at a slightly different scale. Zonal reading needs each field's box to land on
-the field, so the scan is aligned to a rendering of the blank form by enhanced-correlation
+the field, so the scan is aligned to a rendering of the office's own blank form (the PDF the
+catalogue names beside ``form.yaml``; never a drawing made from the layout) by enhanced-correlation
 maximisation (OpenCV's ECC, affine motion) on small, blurred copies of both, which is quick
 (~0.1 s) and ignores what is written in the boxes. A page that does not correlate with the form
 (another document, a photo at an angle) is reported as not registered, and the caller falls back
@@ -12,21 +13,20 @@ to reading the whole page and pairing labels with values.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 from numpy.typing import NDArray
 from PIL import Image
-
-from cases.catalogue import FormLayout
-from cases.samples import blank_form
 
 __all__ = ["Registration", "register_page"]
 
 _WORK_WIDTH = 420  # pixels across the page while aligning: ~50 dpi on A4
+_REFERENCE_DPI = 150  # the blank is rendered at this, then reduced like the scan
 _MIN_CORRELATION = 0.55  # below this the page is not this form (measured: forms 0.75-0.95)
 _MAX_ROTATION_DEG = 6.0
 _SCALE_RANGE = (0.85, 1.18)
@@ -56,13 +56,16 @@ class Registration:
         )
 
 
-@lru_cache(maxsize=8)
-def _reference(layout_json: str, labels: tuple[tuple[str, str], ...], height: int) -> Affine:
-    layout = FormLayout.model_validate_json(layout_json)
-    dpi = 150
-    image = blank_form(layout, dict(labels), dpi=dpi).resize(
-        (_WORK_WIDTH, height), Image.Resampling.BILINEAR
-    )
+@lru_cache(maxsize=16)
+def _reference(blank: Path, modified_ns: int, page: int, height: int) -> Affine:
+    """The blank form's page, rendered and reduced to the working size (cached per file version)."""
+    del modified_ns  # part of the cache key: a replaced blank is rendered afresh
+    document = pdfium.PdfDocument(str(blank))
+    try:
+        rendered = document[page].render(scale=_REFERENCE_DPI / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    image = rendered.convert("L").resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
     return _prepare(np.asarray(image, dtype=np.uint8))
 
 
@@ -85,17 +88,16 @@ def _plausible(warp: Affine) -> tuple[bool, float]:
     return ok, rotation
 
 
-def register_page(
-    image: Image.Image, layout: FormLayout, labels: Mapping[str, str]
-) -> Registration | None:
-    """The page aligned to ``layout`` (same pixel size as given), or None when it does not fit."""
+def register_page(image: Image.Image, blank: Path, *, page: int = 0) -> Registration | None:
+    """The page aligned to page ``page`` of the blank form (same pixel size as given), or None
+    when it does not fit."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     factor = gray.shape[1] / _WORK_WIDTH
     height = round(gray.shape[0] / factor)
     small = np.asarray(
         cv2.resize(gray, (_WORK_WIDTH, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
     )
-    reference = _reference(layout.model_dump_json(), tuple(sorted(labels.items())), height)
+    reference = _reference(blank, blank.stat().st_mtime_ns, page, height)
     start = np.eye(2, 3, dtype=np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
     try:

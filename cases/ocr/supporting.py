@@ -21,14 +21,14 @@ from dataclasses import dataclass, replace
 from PIL import Image
 
 from cases.catalogue import DocumentRequirement, FieldSpec, FieldType
+from cases.documents import PageContent
 from cases.ocr.classify import Classification, classify_text
 from cases.ocr.fulltext import read_box, read_document_lines
 from cases.ocr.keyvalue import extract_key_values, typed_value
-from cases.ocr.pages import PageContent
 from cases.ocr.pairing import merge_rows
 from cases.ocr.perspective import straighten_page
 from cases.ocr.reader import ENGINE_VERSION, FieldReading
-from cases.validators import normalise_field
+from cases.values import normalise_field
 
 __all__ = ["CLASSIFIER", "KEY_VALUE_ENGINE", "SupportingDocument", "read_supporting_document"]
 

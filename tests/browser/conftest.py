@@ -20,11 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
+from cases.access import create_user
 from cases.catalogue import load_catalogue
 from cases.db import session_scope, upgrade_database
 from cases.models import Role
 from cases.settings import PROJECT_ROOT, get_settings
-from cases.users import create_user
 from tests.catalogues import four_eyes_catalogue
 from tests.web.test_web import PASSWORD
 

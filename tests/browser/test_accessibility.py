@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
-from cases.approvals import verify_fields
+from cases.access import Actor
 from cases.db import session_scope
+from cases.gates import verify_fields
 from cases.models import ApprovalTask, Role, TaskKind, TaskStatus
-from cases.tasks import Actor
 from tests.browser.conftest import LiveServer
 from tests.browser.test_console import (
     _sample,

@@ -12,17 +12,17 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from cases.access import issue_access_code
-from cases.approvals import create_task
-from cases.casework import get_case, transition
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.gates import create_task
 from cases.letters import issue_letter
 from cases.lifecycle import CaseStatus
 from cases.models import Document, ExtractedField, FieldStatus, Role, TaskKind
-from cases.samples import SampleApplication
+from cases.repository import get_case, transition
 from tests.browser.conftest import LiveServer
 from tests.factories import FOOD, propose_from_checking, sample_application, submit_sample
 from tests.web.test_web import PASSWORD
+from tools.samples.applications import SampleApplication
 
 pytestmark = pytest.mark.browser
 

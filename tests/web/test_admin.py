@@ -16,12 +16,12 @@ import pypdfium2 as pdfium
 import pytest
 from sqlmodel import col, select
 
+from cases.access import change_role, set_active
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import PermitsError
 from cases.models import AuditEvent, Role, User
 from cases.settings import PROJECT_ROOT, get_settings
-from cases.users import change_role, set_active
 from tests.catalogues import FOOD, catalogue_at, edit_file, four_eyes_catalogue
 from tests.web.test_web import PASSWORD, TestClient, add_user, csrf, log_in
 

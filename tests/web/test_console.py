@@ -16,10 +16,10 @@ from sqlmodel import select
 
 import web.routes.inbox as inbox_routes
 from cases.access import issue_access_code
-from cases.casework import get_case
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, Document, ExtractedField, FailedAttempt, Role, TaskStatus
+from cases.repository import get_case
 from tests.catalogues import catalogue_at, four_eyes_catalogue
 from tests.factories import propose_from_checking
 from tests.web.test_web import (

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from cases.access import _STATUS_TEXT
+from cases.access.applicant_codes import _STATUS_TEXT
 from tests.web.test_console import _look_up, _with_code, post, refused_case
 from tests.web.test_web import TestClient, case_at_decision_gate, stored_case, token_from
 from web.i18n import data_messages, extract_messages

@@ -18,10 +18,10 @@ from PIL import Image
 from sqlmodel import func, select
 
 import web.app as web_app
-from cases.approvals import create_task
-from cases.casework import get_case, transition
+from cases.access import create_user
 from cases.db import session_scope
 from cases.errors import DatabaseNotMigrated
+from cases.gates import create_task
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
 from cases.models import (
@@ -35,7 +35,7 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
-from cases.users import create_user
+from cases.repository import get_case, transition
 from tests.factories import propose_from_checking
 from web.app import create_app
 

@@ -2,9 +2,9 @@
 
 Every route needs an admin (``require_admin``: 403 for anyone else); the app-wide CSRF check covers
 the forms. The catalogue pages show what ``permits catalogue check`` and ``permits rules test``
-report, from :mod:`cases.catalogue_report`; user changes go through :mod:`cases.users`, which
-audits them. The pages, their flashes and the refusals from :mod:`cases.users` speak the page's
-language (``use_language``); see ``_said``.
+report, from :mod:`cases.authoring.report`; user changes go through :mod:`cases.access.users`, which
+audits them. The pages, their flashes and the refusals from :mod:`cases.access.users` speak the
+page's language (``use_language``); see ``_said``.
 
 A letter preview is shown inline, not in an iframe: the app's security headers forbid framing
 (``frame-ancestors 'none'``) and inline styles, so the letter's body is copied into the page through
@@ -24,7 +24,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cases.catalogue_report import (
+from cases.access import UserError, change_role, create_user, list_users, set_active, user_events
+from cases.authoring import (
     LETTER_LANGUAGES,
     LETTER_OUTCOMES,
     LetterPreview,
@@ -38,14 +39,6 @@ from cases.db import session_scope
 from cases.errors import CatalogueProblem, PermitsError
 from cases.models import Role, User
 from cases.settings import get_settings
-from cases.users import (
-    UserError,
-    change_role,
-    create_user,
-    list_users,
-    set_active,
-    user_events,
-)
 from web.auth import StaffUser, require_admin
 from web.i18n import gettext_, humanised, pgettext_, use_language
 from web.rendering import flash, render

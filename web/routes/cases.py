@@ -14,15 +14,15 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from PIL import Image
 from starlette.datastructures import FormData
 
-from cases.approvals import InvalidInput, decide, request_information, verify_fields
 from cases.db import session_scope
-from cases.errors import NotFound, PermitsError
+from cases.documents import document_path, read_document
+from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
+from cases.gates import decide, request_information, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, task_case_id
 from cases.settings import get_settings
-from cases.storage import document_path, read_document
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, humanised, use_language
 from web.rendering import flash, render

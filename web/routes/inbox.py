@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cases.approvals import claim_task, release_task
+from cases.access import workable_roles
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
+from cases.gates import claim_task, release_task
 from cases.models import TaskKind
-from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases, workable_roles
+from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
 from web.auth import StaffUser, require_user, safe_next
 from web.i18n import gettext_, use_language
 from web.rendering import flash, render

@@ -1,0 +1,47 @@
+"""Who may get in and what they may do: staff accounts and roles, applicants' access codes, and
+the failed attempts that rate limits count.
+"""
+
+from __future__ import annotations
+
+from cases.access.applicant_codes import (
+    ApplicantStatus,
+    WrongAccessCode,
+    applicant_status,
+    issue_access_code,
+)
+from cases.access.roles import RELEASE_OTHERS, ROLE_RANK, Actor, role_name, workable_roles
+from cases.access.users import (
+    MIN_PASSWORD_LENGTH,
+    UnknownUser,
+    UserError,
+    authenticate,
+    change_role,
+    create_user,
+    get_user,
+    list_users,
+    set_active,
+    user_events,
+)
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "RELEASE_OTHERS",
+    "ROLE_RANK",
+    "Actor",
+    "ApplicantStatus",
+    "UnknownUser",
+    "UserError",
+    "WrongAccessCode",
+    "applicant_status",
+    "authenticate",
+    "change_role",
+    "create_user",
+    "get_user",
+    "issue_access_code",
+    "list_users",
+    "role_name",
+    "set_active",
+    "user_events",
+    "workable_roles",
+]

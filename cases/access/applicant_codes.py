@@ -1,0 +1,121 @@
+"""Applicants' access codes and the status they open: no login, no personal data.
+
+At intake the applicant is given the case reference and a random access code; only an argon2 hash
+of the code is stored. The public status page needs both and shows only the status in plain words,
+the submitted date and what the office is waiting for. A wrong code and an unknown reference get
+the same answer, after the same amount of work, so the page cannot be used to probe references.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from cases.errors import PermitsError
+from cases.lifecycle import CaseStatus
+from cases.models import Case, InformationRequest
+
+__all__ = [
+    "ApplicantStatus",
+    "WrongAccessCode",
+    "applicant_status",
+    "issue_access_code",
+]
+
+# No 0/O, 1/I/L: the code is read off paper and typed in by hand.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_GROUPS, _GROUP_LENGTH = 3, 4  # 12 characters, ~59 bits
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-code")
+
+_STATUS_TEXT = {
+    CaseStatus.SUBMITTED: "Received; the documents are being read",
+    CaseStatus.EXTRACTING: "Received; the documents are being read",
+    CaseStatus.AWAITING_VERIFICATION: "Being checked by the licensing office",
+    CaseStatus.CHECKING: "Being checked by the licensing office",
+    CaseStatus.REVIEWING: "Being checked by the licensing office",
+    CaseStatus.REVIEWED: "Being checked by the licensing office",
+    CaseStatus.AWAITING_DECISION: "Waiting for a decision by the licensing office",
+    CaseStatus.AWAITING_APPLICANT: "Waiting for information from you",
+    CaseStatus.DECIDED: "Decided; the decision letter is being prepared",
+    CaseStatus.LETTER_ISSUED: "Decided; the decision letter has been sent to you",
+    CaseStatus.CLOSED: "Closed",
+    CaseStatus.WITHDRAWN: "Withdrawn",
+}
+
+
+class WrongAccessCode(PermitsError):
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No application matches this reference and access code. Check both against the "
+            "receipt you were given (the code has 12 letters and digits)."
+        )
+
+
+@dataclass(frozen=True)
+class ApplicantStatus:
+    """What the status page shows. The texts are English message ids the web layer translates."""
+
+    reference: str
+    status: str
+    submitted_on: dt.date
+    awaited: str
+    requested: str | None = None  # what a caseworker asked for, in their words
+    requested_by: dt.date | None = None
+
+
+def _normalise(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def issue_access_code(session: Session, case: Case) -> str:
+    """Give the case a new access code and return it (shown once, on the applicant's receipt).
+
+    Issuing again replaces the old code, so a lost receipt can be re-issued at the counter.
+    """
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(_GROUPS * _GROUP_LENGTH))
+    case.access_code_hash = _hasher.hash(raw)
+    session.add(case)
+    session.flush()
+    return "-".join(raw[i : i + _GROUP_LENGTH] for i in range(0, len(raw), _GROUP_LENGTH))
+
+
+def _awaited(session: Session, case: Case) -> tuple[str, InformationRequest | None]:
+    if case.status == CaseStatus.AWAITING_APPLICANT:
+        request = session.exec(
+            select(InformationRequest)
+            .where(InformationRequest.case_id == case.id)
+            .order_by(col(InformationRequest.id).desc())
+        ).first()
+        return "Information from you; the office will contact you.", request
+    if case.status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.LETTER_ISSUED):
+        return "Nothing.", None
+    return "Nothing from you at the moment; the office is working on your application.", None
+
+
+def applicant_status(session: Session, reference: str, code: str) -> ApplicantStatus:
+    """The status a reference and its access code open; :class:`WrongAccessCode` otherwise."""
+    case = session.exec(select(Case).where(Case.reference == reference.strip().upper())).first()
+    stored = case.access_code_hash if case is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, _normalise(code))
+    except (VerificationError, InvalidHashError):
+        raise WrongAccessCode from None
+    if case is None or stored is None:
+        raise WrongAccessCode
+    awaited, request = _awaited(session, case)
+    return ApplicantStatus(
+        reference=case.reference,
+        status=_STATUS_TEXT.get(CaseStatus(case.status), str(case.status)),
+        submitted_on=case.submitted_at.date(),
+        awaited=awaited,
+        requested=request.what if request else None,
+        requested_by=request.due_on if request else None,
+    )

@@ -1,0 +1,58 @@
+"""The permit catalogue: admin-authored permit types (schema, loading with file:line errors, JDM).
+
+Everything else reads the catalogue through this surface; it depends on nothing but the core.
+"""
+
+from __future__ import annotations
+
+from cases.catalogue.loading import (
+    get_permit_type,
+    line_at,
+    load_catalogue,
+    load_permit_type,
+    load_ruleset,
+    yaml_lines,
+)
+from cases.catalogue.schema import (
+    ApprovalRule,
+    ComputedValue,
+    DecisionTable,
+    DocumentKind,
+    DocumentRequirement,
+    FieldSpec,
+    FieldType,
+    FormField,
+    FormLayout,
+    Permit,
+    PermitType,
+    Rule,
+    Ruleset,
+    RuleTest,
+    TableRow,
+    Text,
+)
+
+__all__ = [
+    "ApprovalRule",
+    "ComputedValue",
+    "DecisionTable",
+    "DocumentKind",
+    "DocumentRequirement",
+    "FieldSpec",
+    "FieldType",
+    "FormField",
+    "FormLayout",
+    "Permit",
+    "PermitType",
+    "Rule",
+    "RuleTest",
+    "Ruleset",
+    "TableRow",
+    "Text",
+    "get_permit_type",
+    "line_at",
+    "load_catalogue",
+    "load_permit_type",
+    "load_ruleset",
+    "yaml_lines",
+]

@@ -1,0 +1,25 @@
+"""Documents: the content-addressed store of uploaded files, and their pages as text or images."""
+
+from __future__ import annotations
+
+from cases.documents.pages import (
+    PageContent,
+    TextLine,
+    document_pages,
+    load_image,
+    pdf_text_lines,
+    strict_decoding,
+)
+from cases.documents.storage import document_path, read_document, store_bytes
+
+__all__ = [
+    "PageContent",
+    "TextLine",
+    "document_pages",
+    "document_path",
+    "load_image",
+    "pdf_text_lines",
+    "read_document",
+    "store_bytes",
+    "strict_decoding",
+]

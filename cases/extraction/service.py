@@ -1,0 +1,230 @@
+"""Extraction: read a case's documents with OCR, validate the values, flag what a person must check.
+
+OCR runs outside any database transaction (it takes seconds); the results are stored in one
+transaction afterwards. Running it twice stores one set of fields: a case that already has fields,
+or that has moved on, is left as it is.
+
+The application form is read zonally and the ID card by its own reader; a supporting document
+whose catalogue definition lists fields (fire certificate, tenancy agreement) is read by label and
+value, and its text is classified: a document that reads as another kind than it was uploaded as,
+or as no kind confidently, is flagged for a person in a ``<kind>_document_type`` field. Fields of
+an optional document the applicant did not upload are not stored (rules see them as empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from cases import ocr
+from cases.audit import append_event
+from cases.catalogue import FieldSpec, Permit, PermitType, get_permit_type
+from cases.db import session_scope
+from cases.extraction import reasons
+from cases.extraction.quality import in_quality_sample
+from cases.extraction.reading import Classified, Readings, read_documents
+from cases.extraction.verdicts import (
+    DOCUMENT_TYPE_SUFFIX,
+    document_type_field,
+    field_verdicts,
+    kind_flag_reason,
+)
+from cases.gates import create_task
+from cases.lifecycle import CaseStatus, Stage, runs_in
+from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.ocr.supporting import CLASSIFIER
+from cases.repository import get_case, transition
+from cases.values import parse_date
+
+__all__ = ["ExtractionSummary", "extract_case"]
+
+ACTOR = "system:extraction"
+
+
+@dataclass
+class ExtractionSummary:
+    case_id: int
+    fields: int = 0
+    flagged: dict[str, str] = field(default_factory=dict)
+    skipped: bool = False
+
+
+def _stored_specs(permit: Permit, documents: Iterable[Document]) -> list[FieldSpec]:
+    """The fields to store: all but those of an optional document that was not uploaded."""
+    uploaded = {d.kind for d in documents}
+    optional = {d.kind for d in permit.required_documents if not d.required}
+    return [s for s in permit.all_fields if s.source in uploaded or s.source not in optional]
+
+
+def _store_kinds(
+    session: Session, case_id: int, permit: Permit, classified: Classified, sample: str | None
+) -> dict[str, str]:
+    """One field per supporting document kind uploaded: the kind its text reads as."""
+    flagged: dict[str, str] = {}
+    for kind, (document, supporting) in classified.items():
+        uploaded = permit.document(kind)
+        assert uploaded is not None
+        found = supporting.classification
+        reason = kind_flag_reason(uploaded, permit, supporting) or sample
+        name = document_type_field(kind)
+        session.add(
+            ExtractedField(
+                case_id=case_id,
+                document_id=document.id,
+                name=name,
+                value=found.kind,
+                raw_text=f"keywords found: {found.evidence()}",
+                confidence=round(found.confidence, 4),
+                page=1,
+                bbox=[],
+                engine=CLASSIFIER,
+                status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
+                flag_reason=reason,
+            )
+        )
+        if reason:
+            flagged[name] = reason
+    return flagged
+
+
+def _store_fields(
+    session: Session,
+    case_id: int,
+    permit_type: PermitType,
+    read: tuple[Readings, dict[str, str], Classified],
+    documents: list[Document],
+) -> ExtractionSummary:
+    readings, unreadable, classified = read
+    summary = ExtractionSummary(case_id)
+    sample = (
+        reasons.QUALITY_SAMPLE % {"percent": f"{permit_type.permit.quality_sample_percent:g}"}
+        if in_quality_sample(permit_type, case_id)
+        else None
+    )
+    specs = _stored_specs(permit_type.permit, documents)
+    by_name = {name: reading for name, (_, reading) in readings.items()}
+    for verdict in field_verdicts(specs, by_name):
+        spec, reading, text = verdict.spec, verdict.reading, verdict.text
+        document = readings[spec.name][0] if spec.name in readings else None
+        reason = verdict.reason
+        if reading is None and spec.source in unreadable:
+            reason = unreadable[spec.source]
+        reason = reason or sample
+        session.add(
+            ExtractedField(
+                case_id=case_id,
+                document_id=document.id if document else None,
+                name=spec.name,
+                value=verdict.value if verdict.value is not None else text,
+                raw_text=reading.text if reading else "",
+                confidence=round(reading.confidence, 4) if reading else 0.0,
+                page=reading.page if reading else 1,
+                bbox=list(reading.bbox) if reading else [],
+                engine=reading.engine if reading else "",
+                status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
+                flag_reason=reason,
+            )
+        )
+        summary.fields += 1
+        if reason:
+            summary.flagged[spec.name] = reason
+    kinds = _store_kinds(session, case_id, permit_type.permit, classified, sample)
+    summary.fields += len(classified)
+    summary.flagged.update(kinds)
+    return summary
+
+
+def _start(case_id: int) -> tuple[list[Document], str] | None:
+    """Move a new case to 'extracting'; None when there is nothing (left) to extract."""
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        if case.status == CaseStatus.SUBMITTED:
+            transition(session, case, CaseStatus.EXTRACTING, actor=ACTOR, why="extraction started")
+        if case.status not in runs_in(Stage.EXTRACT) or _has_fields(session, case_id):
+            return None
+        documents = list(session.exec(select(Document).where(Document.case_id == case_id)))
+        return documents, case.permit_type
+
+
+def _has_fields(session: Session, case_id: int) -> bool:
+    return (
+        session.exec(select(ExtractedField.id).where(ExtractedField.case_id == case_id)).first()
+        is not None
+    )
+
+
+def extract_case(case_id: int) -> ExtractionSummary:
+    started = _start(case_id)
+    if started is None:
+        return ExtractionSummary(case_id, skipped=True)
+    documents, permit_type_id = started
+    permit_type = get_permit_type(permit_type_id)
+    read = read_documents(documents, permit_type)
+    readings, _, classified = read
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        if case.status not in runs_in(Stage.EXTRACT) or _has_fields(session, case_id):
+            return ExtractionSummary(case_id, skipped=True)  # another run got here first
+        summary = _store_fields(session, case_id, permit_type, read, documents)
+        application_date = readings.get("application_date")
+        if application_date:
+            case.application_date = parse_date(application_date[1].text)
+        append_event(
+            session,
+            actor=ACTOR,
+            action="fields.extracted",
+            case_id=case_id,
+            payload={
+                "engine": ocr.ENGINE_VERSION,
+                "read_by": sorted({reading.engine for _, reading in readings.values()}),
+                "documents": [d.id for d in documents],
+                "fields": summary.fields,
+                "flagged": summary.flagged,
+                "documents_read_as": {
+                    str(document.id): {
+                        "uploaded_as": kind,
+                        "reads_as": supporting.classification.kind,
+                        "confidence": supporting.classification.confidence,
+                        "seconds": round(supporting.seconds, 1),
+                    }
+                    for kind, (document, supporting) in classified.items()
+                },
+            },
+        )
+        _after_extraction(session, case, summary)
+        return summary
+
+
+def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) -> None:
+    if summary.flagged:
+        permit = get_permit_type(case.permit_type).permit
+        reasons = "; ".join(
+            f"{_field_label(permit, name)}: {why}" for name, why in summary.flagged.items()
+        )
+        create_task(
+            session, case, TaskKind.VERIFY_FIELDS, reason=reasons, role=Role.CASEWORKER, actor=ACTOR
+        )
+        transition(
+            session,
+            case,
+            CaseStatus.AWAITING_VERIFICATION,
+            actor=ACTOR,
+            why=f"{len(summary.flagged)} field(s) need a person's check",
+        )
+    else:
+        transition(
+            session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently"
+        )
+
+
+def _field_label(permit: Permit, name: str) -> str:
+    if name.endswith(DOCUMENT_TYPE_SUFFIX):
+        document = permit.document(name.removesuffix(DOCUMENT_TYPE_SUFFIX))
+        if document is not None:
+            return reasons.KIND_OF_DOCUMENT % {"document": document.name.en}
+    try:
+        return permit.field(name).label.en
+    except KeyError:
+        return name

@@ -1,0 +1,143 @@
+"""Each field's verdict: its canonical value and why a person must check it, or None.
+
+One function (``field_verdicts``) serves the case flow and the OCR benchmark, so what is measured is
+what runs: the field's type and shape are checked, then the order of dates, then the review
+triggers (required, valid, handwriting that reads two ways, a number outside its usual range,
+confidence under the field's threshold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cases import ocr
+from cases.catalogue import DocumentRequirement, FieldSpec, Permit
+from cases.extraction import reasons
+from cases.ocr.classify import UNKNOWN
+from cases.ocr.supporting import SupportingDocument
+from cases.values import check_order, normalise_field, parse_number
+
+__all__ = [
+    "DOCUMENT_TYPE_SUFFIX",
+    "FieldVerdict",
+    "comparable",
+    "document_type_field",
+    "field_verdicts",
+    "flag_reason",
+    "kind_flag_reason",
+]
+
+
+DOCUMENT_TYPE_SUFFIX = "_document_type"
+
+
+def document_type_field(kind: str) -> str:
+    """Name of the field that records what an uploaded supporting document reads as."""
+    return f"{kind}{DOCUMENT_TYPE_SUFFIX}"
+
+
+def flag_reason(
+    spec: FieldSpec,
+    text: str,
+    confidence: float,
+    error: str | None,
+    second_text: str | None = None,
+) -> str | None:
+    """Why a person must check this field, or None. The first applicable reason is given."""
+    if not text:
+        return reasons.REQUIRED_EMPTY if spec.required else None
+    if error:
+        return reasons.NOT_VALID % {"problem": error}
+    if second_text is not None and comparable(spec, second_text) != comparable(spec, text):
+        first, second = " ".join(text.split()), " ".join(second_text.split())
+        return reasons.READS_TWO_WAYS % {"first": first, "second": second}
+    if (unusual := _outside_usual_range(spec, text)) is not None:
+        return unusual
+    if confidence < spec.confidence_threshold:
+        return reasons.LOW_CONFIDENCE % {
+            "confidence": f"{confidence:.2f}",
+            "threshold": f"{spec.confidence_threshold:.2f}",
+        }
+    return None
+
+
+def _outside_usual_range(spec: FieldSpec, text: str) -> str | None:
+    if spec.usual_range is None or (number := parse_number(text)) is None:
+        return None
+    low, high = spec.usual_range
+    if low <= number <= high:
+        return None
+    return reasons.UNUSUAL_NUMBER % {
+        "value": " ".join(text.split()),
+        "low": f"{low:g}",
+        "high": f"{high:g}",
+    }
+
+
+def comparable(spec: FieldSpec, text: str) -> str:
+    """``text`` as the case would store it, so two ways of writing one value compare equal."""
+    value, _ = normalise_field(spec, text)
+    return value if value is not None else " ".join(text.split())
+
+
+def kind_flag_reason(
+    uploaded: DocumentRequirement, permit: Permit, supporting: SupportingDocument
+) -> str | None:
+    """Why a person must check what an uploaded document is, or None when it reads as uploaded."""
+    found = supporting.classification
+    if found.kind != uploaded.kind:
+        if found.kind == UNKNOWN:
+            reads_as = "no known kind of document"
+        else:
+            other = permit.document(found.kind)
+            reads_as = other.name.en if other else found.kind
+        return reasons.KIND_OTHER % {
+            "uploaded": uploaded.name.en,
+            "reads_as": reads_as,
+            "keywords": found.evidence(),
+        }
+    if found.confidence < uploaded.classification_threshold:
+        return reasons.KIND_UNCERTAIN % {
+            "confidence": f"{found.confidence:.2f}",
+            "threshold": f"{uploaded.classification_threshold:.2f}",
+            "keywords": found.evidence(),
+        }
+    return None
+
+
+@dataclass(frozen=True)
+class FieldVerdict:
+    """One field as OCR read it, its canonical value, and why a person must check it (or None)."""
+
+    spec: FieldSpec
+    reading: ocr.FieldReading | None
+    text: str  # the reading's text, trimmed; "" when nothing was read
+    value: str | None  # canonical, when the text validates
+    reason: str | None
+
+
+def field_verdicts(
+    specs: list[FieldSpec], readings: Mapping[str, ocr.FieldReading]
+) -> list[FieldVerdict]:
+    """Each field's value and flag, as the case flow stores them (and the OCR benchmark counts):
+    its type and shape are checked, then the order of dates (which needs the other fields'
+    values), then ``flag_reason``."""
+    checked = []
+    values: dict[str, str] = {}
+    for spec in specs:
+        reading = readings.get(spec.name)
+        text = reading.text.strip() if reading else ""
+        value, error = normalise_field(spec, text) if text else (None, None)
+        if value is not None:
+            values[spec.name] = value
+        checked.append((spec, reading, text, value, error))
+    labels = {spec.name: spec.label.en for spec in specs}
+    verdicts = []
+    for spec, reading, text, value, error in checked:
+        error = error or (check_order(spec, value, values, labels) if value else None)
+        confidence = reading.confidence if reading else 0.0
+        second = reading.second_text if reading else None
+        reason = flag_reason(spec, text, confidence, error, second)
+        verdicts.append(FieldVerdict(spec, reading, text, value, reason))
+    return verdicts

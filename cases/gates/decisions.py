@@ -1,0 +1,165 @@
+"""The decision gate: the proposal a person decides on, the decision, and four-eyes.
+
+A gate is a row in ``approvaltask``; the flow run that created it ends, and the case waits in the
+database for as long as it takes. Completing a task is a conditional update (``WHERE status =
+'open'``), so a double-click or a second browser tab applies the decision once and the second
+attempt gets a clear :class:`AlreadyDecided` instead of a second decision.
+
+Four-eyes: when the permit's approval policy marks a decision ``four_eyes``, the first person's
+decision does not decide the case. It is recorded and a second decide task (step 2) opens for the
+policy's role; the first person cannot complete it. A second person who confirms the same decision
+decides the case; one who decides otherwise makes a new first decision (which needs its own second
+pair of eyes when the policy says so).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from cases.access import Actor, role_name
+from cases.audit import append_event
+from cases.catalogue import get_permit_type
+from cases.db import session_scope
+from cases.eligibility import summarise_rules
+from cases.errors import InvalidInput
+from cases.gates.tasks import close_task, create_task, get_task, open_task
+from cases.lifecycle import CaseStatus, Stage, runs_in
+from cases.models import ApprovalTask, Case, EligibilityResult, Review, Role, TaskKind
+from cases.repository import get_case, transition
+from cases.vocabulary import Decision
+
+__all__ = ["decide", "propose_decision"]
+
+
+def _proposal_reason(eligibility: EligibilityResult, review: Review | None) -> str:
+    """E.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed (FBL-7 refer); review risk
+    low.`` A rule that did not apply is counted apart, not as passed."""
+    summary = summarise_rules(eligibility.trace.get("rules", []))
+    risk = f"review risk {review.risk}" if review else "no review"
+    return f"Rule set {eligibility.ruleset_version}: {summary}; {risk}."
+
+
+def propose_decision(case_id: int) -> ApprovalTask | None:
+    """Open the decision gate once the rules and the review are done (idempotent)."""
+    with session_scope() as session:
+        case = get_case(session, case_id, for_update=True)
+        if case.status not in runs_in(Stage.PROPOSE):
+            return open_task(session, case_id, TaskKind.DECIDE)
+        eligibility = session.exec(
+            select(EligibilityResult).where(EligibilityResult.case_id == case_id)
+        ).one()
+        review = session.exec(select(Review).where(Review.case_id == case_id)).first()
+        policy = get_permit_type(case.permit_type).permit.approval_policy
+        rule = policy.get("refuse" if eligibility.outcome == "refuse" else "approve")
+        role = Role(rule.role) if rule else Role.CASEWORKER
+        task = create_task(
+            session,
+            case,
+            TaskKind.DECIDE,
+            reason=_proposal_reason(eligibility, review),
+            role=role,
+            actor="system:proposer",
+        )
+        transition(
+            session,
+            case,
+            CaseStatus.AWAITING_DECISION,
+            actor="system:proposer",
+            why=f"decision proposed ({eligibility.outcome}); waiting for a {role}",
+        )
+        return task
+
+
+def decide(task_id: int, decision: Decision | str, reason: str, *, actor: Actor) -> Case:
+    """Record a caseworker's decision. Refusal needs a reason; a second submission is refused.
+
+    A second person confirming a refusal may leave the reason empty: the first one's stands.
+
+    The case is DECIDED unless the policy wants four eyes on this decision and this is not the
+    second person confirming it: then a step-2 task opens and the case keeps waiting.
+    """
+    reason = reason.strip()
+    if decision not in set(Decision):
+        choices = ", ".join(Decision)
+        raise InvalidInput(f"decision must be one of {choices}, not '{decision}'")
+    decision = Decision(decision)
+    with session_scope() as session:
+        task = get_task(session, task_id, TaskKind.DECIDE)
+        confirms = task.step == 2 and decision == task.first_decision
+        if decision == Decision.REFUSE and not reason and not confirms:
+            raise InvalidInput("A refusal needs a reason: it is quoted in the applicant's letter.")
+        case = get_case(session, task.case_id, for_update=True)
+        task = close_task(session, task_id, TaskKind.DECIDE, actor)
+        task.decision, task.decision_reason = decision, reason or None
+        session.add(task)
+        rule = get_permit_type(case.permit_type).permit.approval_policy.get(decision)  # type: ignore[call-overload]
+        if rule is not None and rule.four_eyes and not confirms:
+            _record_first_decision(session, case, task, Role(rule.role), actor)
+            return case
+        _record_final_decision(session, case, task, actor, confirms=confirms)
+        return case
+
+
+def _decision_payload(task: ApprovalTask, case: Case, actor: Actor) -> dict[str, object]:
+    return {
+        "task_id": task.id,
+        "decision": task.decision,
+        "proposed": case.proposed_outcome,
+        "reason": task.decision_reason or "",
+        "role": actor.role,
+    }
+
+
+def _record_first_decision(
+    session: Session, case: Case, task: ApprovalTask, role: Role, actor: Actor
+) -> None:
+    decision = task.decision or ""
+    append_event(
+        session,
+        actor=actor.username,
+        action="decision.first_approval",
+        case_id=case.id,
+        payload=_decision_payload(task, case, actor),
+    )
+    note = f": {task.decision_reason}" if task.decision_reason else ""
+    create_task(
+        session,
+        case,
+        TaskKind.DECIDE,
+        reason=f"Four-eyes: {actor.username} decided '{decision}'{note}. A second "
+        f"{role_name(role)} confirms it or decides otherwise.",
+        role=role,
+        actor=actor.username,
+        first_decision=(decision, actor.username),
+    )
+
+
+def _record_final_decision(
+    session: Session, case: Case, task: ApprovalTask, actor: Actor, *, confirms: bool
+) -> None:
+    decision = task.decision or ""
+    case.decided_outcome, case.decision_reason = decision, task.decision_reason
+    if confirms and not task.decision_reason:
+        # The letter quotes the reason: keep the first person's when the second adds none.
+        first = session.exec(
+            select(ApprovalTask)
+            .where(
+                ApprovalTask.case_id == case.id,
+                ApprovalTask.kind == TaskKind.DECIDE,
+                ApprovalTask.completed_by == task.first_decision_by,
+                ApprovalTask.decision == decision,
+            )
+            .order_by(col(ApprovalTask.id).desc())
+        ).first()
+        case.decision_reason = first.decision_reason if first else None
+    payload = _decision_payload(task, case, actor)
+    if confirms:
+        payload["second_approval_of"] = task.first_decision_by
+    append_event(
+        session, actor=actor.username, action="decision.recorded", case_id=case.id, payload=payload
+    )
+    why = f"decision: {decision}" + (" (confirmed by a second person)" if confirms else "")
+    transition(session, case, CaseStatus.DECIDED, actor=actor.username, why=why)
+
+
+# --- request information from the applicant -----------------------------------------------------

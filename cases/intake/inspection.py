@@ -1,0 +1,158 @@
+"""Every uploaded file inspected before anything is stored: its type by its first bytes, its size,
+pages and pixels within limits, and its content decodable.
+
+A bad file (empty, not a scan, corrupt, encrypted, too big) is refused with a message naming it and
+saying what to do; nothing is written for it.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+from cases.documents import strict_decoding
+from cases.errors import InvalidDocument
+from cases.settings import get_settings
+
+__all__ = ["ACCEPTED", "DocumentInfo", "Upload", "inspect_upload"]
+
+
+_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"%PDF-", "application/pdf"),
+]
+
+
+ACCEPTED = "a PDF, PNG, JPEG or TIFF scan or photo"
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    media_type: str
+    page_count: int
+    width_px: int | None
+    height_px: int | None
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+def _media_type(upload: Upload) -> str:
+    for signature, media_type in _SIGNATURES:
+        if upload.data.startswith(signature):
+            return media_type
+    raise InvalidDocument(
+        upload.filename, f"this is not {ACCEPTED} (its content is not a recognised document type)"
+    )
+
+
+def _check_pages(upload: Upload, pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise InvalidDocument(
+            upload.filename,
+            f"the document has {pages} pages, more than the {max_pages} accepted; "
+            "upload the application form and each supporting document as separate files",
+        )
+
+
+def _check_pixels(upload: Upload, size: tuple[int, int], max_pixels: int, page: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        where = f"page {page} of " if page > 1 else ""
+        raise InvalidDocument(
+            upload.filename,
+            f"{where}the image is {width}x{height} pixels ({width * height / 1e6:.0f} "
+            f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted; "
+            "scan at 300 dpi or less",
+        )
+
+
+_QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that turn the picture on its side
+
+
+def _open_frames(upload: Upload, max_pixels: int, max_pages: int) -> tuple[int, int, int]:
+    """Width and height of the first frame and the frame count; every frame is checked."""
+    with strict_decoding(), Image.open(io.BytesIO(upload.data)) as image:
+        frames = getattr(image, "n_frames", 1)
+        _check_pages(upload, frames, max_pages)
+        width, height = image.size
+        if image.getexif().get(ExifTags.Base.Orientation) in _QUARTER_TURNS:
+            width, height = height, width  # as the page is shown and read: upright
+        for index in range(frames):
+            image.seek(index)
+            _check_pixels(upload, image.size, max_pixels, index + 1)
+            image.load()
+    return width, height, frames
+
+
+def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> DocumentInfo:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            width, height, frames = _open_frames(
+                upload, max_pixels, get_settings().max_document_pages
+            )
+    except InvalidDocument:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidDocument(
+            upload.filename, f"the image is too large to open safely ({exc})"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidDocument(
+            upload.filename, f"the file is damaged or incomplete and cannot be read ({exc})"
+        ) from exc
+    return DocumentInfo(media_type, frames, width, height)
+
+
+def _inspect_pdf(upload: Upload) -> DocumentInfo:
+    try:
+        pdf = pdfium.PdfDocument(upload.data)
+    except pdfium.PdfiumError as exc:
+        reason = (
+            "it is password-protected; upload a copy without a password"
+            if "password" in str(exc).lower()
+            else "it is damaged or incomplete; scan or save it again and upload the new file"
+        )
+        raise InvalidDocument(upload.filename, f"the PDF cannot be opened: {reason}") from exc
+    try:
+        pages = len(pdf)
+        if pages == 0:
+            raise InvalidDocument(upload.filename, "the PDF has no pages")
+        _check_pages(upload, pages, get_settings().max_document_pages)
+        width, height = pdf[0].get_size()
+        return DocumentInfo("application/pdf", pages, round(width), round(height))
+    finally:
+        pdf.close()
+
+
+def inspect_upload(upload: Upload) -> DocumentInfo:
+    """Check one uploaded file without storing it; raise InvalidDocument with the reason."""
+    settings = get_settings()
+    if not upload.data:
+        raise InvalidDocument(upload.filename, f"the file is empty (0 bytes); upload {ACCEPTED}")
+    if len(upload.data) > settings.max_upload_bytes:
+        raise InvalidDocument(
+            upload.filename,
+            f"the file is {_size(len(upload.data))}; the limit is "
+            f"{_size(settings.max_upload_bytes)}; scan at a lower resolution or split it",
+        )
+    media_type = _media_type(upload)
+    if media_type == "application/pdf":
+        return _inspect_pdf(upload)
+    return _inspect_image(upload, media_type, settings.max_image_pixels)

@@ -1,0 +1,48 @@
+"""Read-only queries behind the caseworker console: the inbox and the case file.
+
+They take the caller's ``session`` and never write, so a page render cannot change a case.
+"""
+
+from __future__ import annotations
+
+from cases.queries.case_file import (
+    CaseFile,
+    FieldBox,
+    FieldRow,
+    PageView,
+    case_document,
+    case_file,
+    case_letter,
+    case_summary,
+    task_case_id,
+)
+from cases.queries.inbox import (
+    DueFilter,
+    InboxFilters,
+    InboxItem,
+    InboxPage,
+    Queue,
+    inbox,
+    open_tasks,
+    recent_cases,
+)
+
+__all__ = [
+    "CaseFile",
+    "DueFilter",
+    "FieldBox",
+    "FieldRow",
+    "InboxFilters",
+    "InboxItem",
+    "InboxPage",
+    "PageView",
+    "Queue",
+    "case_document",
+    "case_file",
+    "case_letter",
+    "case_summary",
+    "inbox",
+    "open_tasks",
+    "recent_cases",
+    "task_case_id",
+]

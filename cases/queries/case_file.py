@@ -1,0 +1,252 @@
+"""Everything the case page shows, loaded in one go, and the small look-ups its actions need.
+
+Read-only: the caller's ``session``, never a write, so a page render cannot change a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases.catalogue import Permit, PermitType, Text, get_permit_type
+from cases.eligibility import Explanation, explain
+from cases.errors import NotFound
+from cases.models import (
+    ApprovalTask,
+    AuditEvent,
+    Case,
+    Document,
+    EligibilityResult,
+    ExtractedField,
+    FieldStatus,
+    InformationRequest,
+    Letter,
+    Review,
+    TaskKind,
+    TaskStatus,
+)
+from cases.queries.inbox import as_utc
+from cases.repository import get_case
+from cases.settings import get_settings
+
+__all__ = [
+    "CaseFile",
+    "FieldBox",
+    "FieldRow",
+    "PageView",
+    "case_document",
+    "case_file",
+    "case_letter",
+    "case_summary",
+    "task_case_id",
+]
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """An extracted field with the label the permit's catalogue gives it (both languages)."""
+
+    field: ExtractedField
+    label: Text
+
+
+@dataclass(frozen=True)
+class FieldBox:
+    """Where OCR read a field, in the page image's pixels: [x0, y0, x1, y1]."""
+
+    name: str
+    label: Text
+    bbox: tuple[int, int, int, int]
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class PageView:
+    """A document's first page (what OCR read) with the boxes of the fields read from it.
+
+    The size is worked out from the upload's; the page's script corrects it from the image itself
+    (an EXIF-rotated photo swaps the two).
+    """
+
+    document: Document
+    width: int
+    height: int
+    boxes: list[FieldBox]
+
+
+def _page_views(documents: list[Document], rows: list[FieldRow]) -> list[PageView]:
+    views: list[PageView] = []
+    for document in documents:
+        boxes = [
+            FieldBox(
+                row.field.name,
+                row.label,
+                (row.field.bbox[0], row.field.bbox[1], row.field.bbox[2], row.field.bbox[3]),
+                row.field.status == FieldStatus.FLAGGED,
+            )
+            for row in rows
+            if row.field.document_id == document.id
+            and row.field.page == 1
+            and len(row.field.bbox) == 4
+        ]
+        # Boxes are in the pixels of the page as extraction rasterised it (PDFs at this dpi).
+        dpi = get_settings().pdf_render_dpi
+        scale = dpi / 72 if document.media_type == "application/pdf" else 1
+        width = round((document.width_px or 1000) * scale)
+        height = round((document.height_px or 1400) * scale)
+        views.append(PageView(document, width, height, boxes))
+    return views
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case page shows, loaded in one go."""
+
+    case: Case
+    permit_name: Text
+    documents: list[Document]
+    fields: list[FieldRow]
+    eligibility: EligibilityResult | None
+    explanation: Explanation | None
+    review: Review | None
+    verify_task: ApprovalTask | None
+    decide_task: ApprovalTask | None
+    letters: list[Letter]
+    events: list[AuditEvent]
+    pages: list[PageView]
+    information_requests: list[InformationRequest]
+    document_names: dict[str, Text]  # document kind -> what the permit calls it
+    field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return list(self.review.findings.get("findings", [])) if self.review else []
+
+
+def _permit_type(case: Case) -> PermitType | None:
+    """The case's permit type, or None if the catalogue no longer holds it."""
+    try:
+        return get_permit_type(case.permit_type)
+    except NotFound:
+        return None
+
+
+def _field_labels(permit: Permit | None) -> dict[str, Text]:
+    """Field name -> label, the application's fields first, then the supporting documents'."""
+    return {spec.name: spec.label for spec in permit.all_fields} if permit else {}
+
+
+def _field_rows(fields: list[ExtractedField], labels: dict[str, Text]) -> list[FieldRow]:
+    """Fields in the catalogue's order, labelled; unknown fields last, under their own name."""
+    order = {name: i for i, name in enumerate(labels)}
+    ordered = sorted(fields, key=lambda f: (order.get(f.name, len(order)), f.name))
+    return [FieldRow(f, labels.get(f.name) or Text(en=f.name, zh_hant=f.name)) for f in ordered]
+
+
+def _open_task(tasks: list[ApprovalTask], kind: TaskKind) -> ApprovalTask | None:
+    return next((t for t in tasks if t.kind == kind and t.status == TaskStatus.OPEN), None)
+
+
+def case_file(case_id: int, *, session: Session) -> CaseFile:
+    """Load a case and all its parts; raise NotFound for an unknown id."""
+    case = get_case(session, case_id)
+    permit_type = _permit_type(case)
+    permit = permit_type.permit if permit_type else None
+    labels = _field_labels(permit)
+    tasks = list(session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)))
+    documents = list(
+        session.exec(select(Document).where(Document.case_id == case_id).order_by(col(Document.id)))
+    )
+    fields = _field_rows(
+        list(session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))),
+        labels,
+    )
+    eligibility = session.exec(
+        select(EligibilityResult).where(EligibilityResult.case_id == case_id)
+    ).first()
+    return CaseFile(
+        case=case,
+        permit_name=permit.name if permit else Text(en=case.permit_type, zh_hant=case.permit_type),
+        documents=documents,
+        fields=fields,
+        eligibility=eligibility,
+        explanation=explain(eligibility, permit_type) if eligibility else None,
+        review=session.exec(select(Review).where(Review.case_id == case_id)).first(),
+        verify_task=_open_task(tasks, TaskKind.VERIFY_FIELDS),
+        decide_task=_open_task(tasks, TaskKind.DECIDE),
+        letters=list(
+            session.exec(select(Letter).where(Letter.case_id == case_id).order_by(col(Letter.id)))
+        ),
+        events=list(
+            session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.case_id == case_id)
+                .order_by(col(AuditEvent.seq))
+            )
+        ),
+        pages=_page_views(documents, fields),
+        information_requests=list(
+            session.exec(
+                select(InformationRequest)
+                .where(InformationRequest.case_id == case_id)
+                .order_by(col(InformationRequest.id))
+            )
+        ),
+        document_names={d.kind: d.name for d in permit.required_documents} if permit else {},
+        field_labels=labels,
+    )
+
+
+def case_document(case_id: int, document_id: int, *, session: Session) -> Document:
+    """A document of this case; another case's document is reported as not found."""
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case_id:
+        raise NotFound(f"case {case_id} has no document {document_id}")
+    return document
+
+
+def case_letter(case_id: int, letter_id: int, *, session: Session) -> Letter:
+    """A letter of this case; another case's letter is reported as not found."""
+    letter = session.get(Letter, letter_id)
+    if letter is None or letter.case_id != case_id:
+        raise NotFound(f"case {case_id} has no letter {letter_id}")
+    return letter
+
+
+def task_case_id(task_id: int, *, session: Session) -> int:
+    """The case a task belongs to, so a failed action can re-show that case's page."""
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise NotFound(f"no task with id {task_id}")
+    return task.case_id
+
+
+def case_summary(case_id: int, *, session: Session) -> dict[str, Any]:
+    """A case's status in JSON-ready form, for the API and for status pages."""
+    case = get_case(session, case_id)
+    tasks = session.exec(
+        select(ApprovalTask).where(
+            ApprovalTask.case_id == case_id, ApprovalTask.status == TaskStatus.OPEN
+        )
+    )
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "permit_type": case.permit_type,
+        "status": str(case.status),
+        "submitted_at": as_utc(case.submitted_at).isoformat(),
+        "application_date": case.application_date.isoformat() if case.application_date else None,
+        "ruleset_version": case.ruleset_version,
+        "proposed_outcome": case.proposed_outcome,
+        "decided_outcome": case.decided_outcome,
+        "open_tasks": [
+            {
+                "id": t.id,
+                "kind": str(t.kind),
+                "due_at": as_utc(t.due_at).isoformat() if t.due_at else None,
+            }
+            for t in tasks
+        ],
+    }

@@ -1,0 +1,115 @@
+"""Stage selection: which stage a case needs next, read from its status, and the function that
+performs each stage of the lifecycle's stage table.
+
+The flow asks this after every stage, so a case resumes exactly where it stopped whatever happened
+before: a restart, a gate that waited for days, a run started twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from sqlmodel import Session, col, select
+
+from cases.audit import append_event
+from cases.db import session_scope
+from cases.eligibility import check_case_eligibility
+from cases.extraction import extract_case
+from cases.gates import propose_decision
+from cases.letters import issue_letter
+from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
+from cases.models import AuditEvent, Case, utcnow
+from cases.repository import get_case
+from cases.review import review_case
+
+__all__ = [
+    "MAX_FAILED_RUNS",
+    "RUNNERS",
+    "describe_wait",
+    "failures_since_last_move",
+    "next_stage",
+    "record_failure",
+    "run_stage",
+    "stalled_cases",
+]
+
+
+# After this many failed runs without progress the resume flow stops retrying the case.
+MAX_FAILED_RUNS = 3
+
+#: The function that performs each stage of ``lifecycle.STAGES``; each is idempotent and checks
+#: its own guard (``lifecycle.runs_in``) under the case's row lock.
+RUNNERS: Mapping[Stage, Callable[[int], object]] = {
+    Stage.EXTRACT: extract_case,
+    Stage.ELIGIBILITY: check_case_eligibility,
+    Stage.REVIEW: review_case,
+    Stage.PROPOSE: propose_decision,
+    Stage.LETTER: issue_letter,
+}
+assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one function"
+
+
+def next_stage(case_id: int) -> Stage | None:
+    """The stage to run now, or None when the case waits on a person or is finished."""
+    with session_scope() as session:
+        return stage_for(get_case(session, case_id).status)
+
+
+def run_stage(stage: Stage, case_id: int) -> object:
+    """Perform one stage for the case (nothing happens if the case has moved past it)."""
+    return RUNNERS[stage](case_id)
+
+
+def describe_wait(case_id: int) -> str:
+    """A one-line summary of where the case stands, for the flow run's artifact and logs."""
+    with session_scope() as session:
+        case = get_case(session, case_id)
+        return f"{case.reference}: {case.status.replace('_', ' ')}"
+
+
+def stalled_cases(older_than: dt.timedelta, *, limit: int = 100) -> list[int]:
+    """Cases the flow should be advancing but that have not moved for ``older_than``.
+
+    A lost trigger (the orchestrator was down when a decision was recorded, a process restarted
+    mid-run) leaves a case in such a status; the resume flow starts its flow again.
+    """
+    cutoff = utcnow() - older_than
+    with session_scope() as session:
+        rows = session.exec(
+            select(Case.id)
+            .where(col(Case.status).in_(list(AUTOMATIC_STATUSES)), col(Case.updated_at) < cutoff)
+            .order_by(col(Case.updated_at))
+            .limit(limit)
+        ).all()
+        # A case whose runs keep failing is left for a person (its audit trail says why).
+        return [
+            row
+            for row in rows
+            if row is not None and failures_since_last_move(session, row) < MAX_FAILED_RUNS
+        ]
+
+
+def record_failure(case_id: int, *, run_id: str, message: str) -> None:
+    """Note in the case's audit trail that a flow run failed, and why (shown on the case page)."""
+    with session_scope() as session:
+        append_event(
+            session,
+            actor="system:flow",
+            action="processing.failed",
+            case_id=case_id,
+            payload={"flow_run_id": run_id, "error": message[:2000]},
+        )
+
+
+def failures_since_last_move(session: Session, case_id: int) -> int:
+    case = get_case(session, case_id)
+    return len(
+        session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.case_id == case_id,
+                AuditEvent.action == "processing.failed",
+                col(AuditEvent.at) >= case.updated_at,
+            )
+        ).all()
+    )

@@ -1,0 +1,142 @@
+"""`permits db`, `audit`, `users` and `ocr`: the schema, the audit chain, staff accounts, and
+how well OCR reads (with the handwriting recogniser's retraining)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cases.errors import PermitsError
+from cases.settings import get_settings
+from cli.output import console, err, friendly
+
+__all__ = ["audit_app", "db_app", "ocr_app", "users_app"]
+
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+
+
+ocr_app = typer.Typer(help="How well extraction reads documents.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or update the database schema to this version (safe to run again)."""
+    from cases.db import upgrade_database
+
+    upgrade_database()
+    console.print(f"database is up to date: {get_settings().resolved_database_url}")
+
+
+@ocr_app.command("corrections")
+@friendly
+def ocr_corrections(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Per field, how often a person corrected what OCR read (worst first)."""
+    from cases.db import ensure_migrated, session_scope
+    from cases.extraction import correction_rates
+
+    ensure_migrated()
+    with session_scope() as session:
+        rates = correction_rates(session=session)
+    if as_json:
+        rows = [{**asdict(r), "rate": round(r.rate, 4)} for r in rates]
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("field", "read", "checked by a person", "corrected", "correction rate")
+    for r in rates:
+        table.add_row(r.name, str(r.extracted), str(r.total), str(r.corrected), f"{r.rate:.1%}")
+    console.print(table if rates else "no fields have been extracted yet")
+
+
+@ocr_app.command("train-handwriting")
+@friendly
+def ocr_train_handwriting(
+    out: Annotated[Path | None, typer.Option(help="default: the shipped model's file")] = None,
+    samples: Annotated[int, typer.Option(min=64, help="training lines to make")] = 9600,
+    steps: Annotated[int, typer.Option(min=1, help="batches of 32 to learn from")] = 300,
+) -> None:
+    """Fine-tune the handwriting recogniser from easyocr's own (~11 minutes on 2 CPU cores)."""
+    import easyocr_en_models
+
+    from cases.ocr.reader import HANDWRITING_MODEL
+    from tools.training.handwriting import missing_fonts, train
+
+    missing = missing_fonts()
+    if missing:
+        packages = " ".join(missing)
+        raise PermitsError(
+            f"the handwriting fonts to train on are missing: apt-get install {packages}"
+        )
+    target = out or HANDWRITING_MODEL
+    partial = target.with_suffix(".partial")  # the model in use stays whole until the end
+    base = Path(easyocr_en_models.model_dir()) / "english_g2.pth"
+    run = train(partial, base=base, samples=samples, steps=steps, log=console.print)
+    partial.replace(target)
+    console.print(
+        f"wrote {target}: {run.samples} lines, {run.steps} steps, final loss {run.final_loss}, "
+        f"{run.seconds / 60:.0f} minutes; measure it with `permits bench ocr`"
+    )
+
+
+@audit_app.command("verify")
+@friendly
+def audit_verify() -> None:
+    """Check the hash chain of the audit trail; report the first broken link."""
+    from cases.audit import verify_chain
+    from cases.db import ensure_migrated, session_scope
+
+    ensure_migrated()
+    with session_scope() as session:
+        report = verify_chain(session)
+    if report.ok:
+        console.print(f"audit trail intact: {report.events_checked} events checked")
+        return
+    err.print(
+        f"[red]audit trail broken at event {report.first_broken_seq}:[/red] {report.problem} "
+        f"({report.events_checked} events before it are intact)"
+    )
+    raise typer.Exit(1)
+
+
+@users_app.command("add")
+@friendly
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="caseworker, senior_caseworker, admin or auditor")],
+    display_name: Annotated[str, typer.Option()] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a staff account."""
+    from cases.access import create_user
+    from cases.db import ensure_migrated, session_scope
+    from cases.models import Role
+
+    ensure_migrated()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role '{role}'", param_hint="--role") from None
+    with session_scope() as session:
+        create_user(
+            session,
+            username=username,
+            password=password,
+            role=role_value,
+            display_name=display_name,
+            actor="cli",
+        )
+    console.print(f"user {username} created ({role})")

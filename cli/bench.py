@@ -1,0 +1,122 @@
+"""`permits bench ocr|rules|inbox`: the benchmarks the README quotes (the workshop in tools/)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from cli.output import console, err, friendly
+
+__all__ = ["bench_app"]
+
+
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+
+
+@bench_app.command("rules")
+@friendly
+def bench_rules_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(help="Generated cases for the compiled run")] = 20_000,
+    stored: Annotated[int, typer.Option(help="Stored cases for the impact run (0: skip)")] = (
+        100_000
+    ),
+) -> None:
+    """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
+    from tools.bench.rules import bench_rules
+
+    result = bench_rules(cases=cases, stored=stored)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        console.print(f"{key:24} {value}")
+
+
+@bench_app.command("ocr")
+@friendly
+def bench_ocr_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    pages: Annotated[int, typer.Option(help="Degraded scans to read")] = 30,
+    readtext_pages: Annotated[
+        int, typer.Option(help="Of which plain readtext reads (~25-45 s a page here)")
+    ] = 4,
+) -> None:
+    """OCR accuracy and speed: this pipeline vs plain easyocr readtext vs Tesseract 5."""
+    from tools.bench.ocr import run_bench
+
+    run_bench(pages, as_json, readtext_pages=readtext_pages)
+
+
+def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
+    table = Table(box=box.SIMPLE, caption="response times in ms, in-process HTTP client")
+    table.add_column("database", no_wrap=True)
+    table.add_column("cases", justify="right")
+    table.add_column("seed s", justify="right")
+    for page in ("inbox", "case"):
+        for stat in ("p50", "p95", "max"):
+            table.add_column(f"{page} {stat}", justify="right")
+    for backend, numbers in result.items():
+        if "error" in numbers:
+            table.add_row(backend, "-", "-", *["-"] * 6)
+            continue
+        stats = [
+            str(numbers[f"{page}_{stat}_ms"])
+            for page in ("inbox", "case")
+            for stat in ("p50", "p95", "max")
+        ]
+        table.add_row(backend, f"{numbers['cases']:,}", str(numbers["seed_s"]), *stats)
+    console.print(table)
+    for backend, numbers in result.items():
+        if "error" in numbers:
+            err.print(f"[red]{backend}:[/red] {numbers['error']}", highlight=False)
+            continue
+        for failure in numbers["failures"]:
+            err.print(f"[red]{backend}: failed request:[/red] {failure}", highlight=False)
+        slow = [p for p in ("inbox", "case") if numbers[f"{p}_p95_ms"] > target_ms]
+        verdict = (
+            f"p95 over the {target_ms:g} ms target: {', '.join(slow)}"
+            if slow
+            else f"p95 within the {target_ms:g} ms target"
+        )
+        console.print(
+            f"{backend}: {numbers['open_tasks']:,} open tasks, {numbers['requests']} timed "
+            f"requests of each page; {verdict}"
+        )
+
+
+@bench_app.command("inbox")
+@friendly
+def bench_inbox_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Cases to seed in each database")] = 100_000,
+    requests: Annotated[
+        int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
+    ] = 200,
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    postgres_url: Annotated[
+        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
+) -> None:
+    """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
+    from tools.bench.inbox import TARGET_P95_MS, bench_inbox
+
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    result = bench_inbox(
+        cases=cases,
+        requests=requests,
+        backend=backend,
+        postgres_url=postgres_url,
+        progress=None if as_json else lambda message: err.print(message, highlight=False),
+    )
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench_inbox(result, TARGET_P95_MS)
+    if any(numbers.get("failures") for numbers in result.values()):
+        raise typer.Exit(1)
