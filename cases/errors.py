@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class PermitsError(Exception):
@@ -52,9 +53,14 @@ class InvalidDocument(PermitsError):
 
 class InvalidInput(PermitsError):
     """What a person submitted cannot be used (a field that does not validate, a refusal without
-    a reason); the message says which value and why."""
+    a reason); the message says which value and why. When it rests on values (which fields, what
+    was typed) the ``fact`` (``cases.facts``) lets a page say it in the reader's language."""
 
     http_status = 422
+
+    def __init__(self, message: str, fact: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.fact = fact
 
 
 class TransitionNotAllowed(PermitsError):

@@ -120,7 +120,8 @@ class ExtractedField(SQLModel, table=True):
     bbox: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     engine: str = Field(default="", max_length=64)
     status: FieldStatus = Field(default=FieldStatus.ACCEPTED, sa_type=String(16))
-    flag_reason: str | None = None
+    # Why a person must check it: a fact (cases.facts), rendered in the reader's language.
+    flag: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     original_value: str | None = None
     verified_by: str | None = Field(default=None, max_length=64)
     verified_at: dt.datetime | None = None
@@ -181,7 +182,8 @@ class ApprovalTask(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     kind: TaskKind = Field(sa_type=String(32))
     status: TaskStatus = Field(default=TaskStatus.OPEN, index=True, sa_type=String(16))
-    reason: str = ""
+    # Why the task was opened: a fact (cases.facts), rendered in the reader's language.
+    reason: dict[str, Any] = _json_column()
     required_role: Role = Field(default=Role.CASEWORKER, sa_type=String(32))
     created_at: dt.datetime = Field(default_factory=utcnow)
     due_at: dt.datetime | None = Field(default=None, index=True)

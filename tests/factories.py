@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cases.access import Actor
-from cases.catalogue import get_permit_type
+from cases.catalogue import get_permit_type, glossary_for
+from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
 from cases.models import Case, Role
 from tools.samples.applications import SampleApplication, generate_application
@@ -25,6 +26,11 @@ def sample_application(
     return generate_application(
         permit_type.form, seed, overrides=overrides, blur_fields=blur_fields, labels=labels
     )
+
+
+def said(fact: Fact | None, permit_type: str = FOOD) -> str:
+    """A stored fact as the audit trail says it: in English, with the permit's labels."""
+    return render(fact, glossary_for(get_permit_type(permit_type)))
 
 
 def uploads_for(sample: SampleApplication) -> list[Upload]:

@@ -16,6 +16,8 @@ from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
 from cases.errors import AlreadyDecided, InvalidInput, PermissionDenied
+from cases.extraction.reasons import verification_reason
+from cases.facts import LEGACY_TEXT
 from cases.gates import (
     claim_task,
     create_task,
@@ -48,6 +50,7 @@ from tests.factories import (
     CASEWORKER,
     FOOD,
     propose_from_checking,
+    said,
     sample_application,
     submit_sample,
 )
@@ -99,7 +102,7 @@ def _submitted_with_fields(
                     confidence=0.3 if reason else 0.95,
                     engine="test",
                     status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
-                    flag_reason=reason,
+                    flag=LEGACY_TEXT(text=reason) if reason else None,
                 )
             )
         stored = get_case(session, case.id, for_update=True)
@@ -133,7 +136,9 @@ def _case_awaiting_verification(stored_hkid: str) -> tuple[int, int]:
             session,
             case,
             TaskKind.VERIFY_FIELDS,
-            reason="hkid: value does not validate",
+            reason=verification_reason(
+                [("hkid", LEGACY_TEXT(text="value does not validate"))], total=11
+            ),
             role=Role.CASEWORKER,
             actor="test",
         )
@@ -174,9 +179,10 @@ def test_good_values_reach_the_decision_gate_with_an_approval_proposal() -> None
     assert task.required_role == Role.CASEWORKER
     # The numbers follow the rule file (its author adds rules); the wording is ours.
     counted = re.fullmatch(
-        r"Rule set 2026\.1: (\d+) passed, (\d+) not applicable; review risk low\.", task.reason
+        r"Rule set 2026\.1: (\d+) passed, (\d+) not applicable; review risk low\.",
+        said(task.reason),
     )
-    assert counted, task.reason
+    assert counted, said(task.reason)
     statuses = _rule_statuses(case_id)
     assert int(counted[1]) == statuses.count("passed")
     assert int(counted[2]) == statuses.count("not_applicable") > 0  # counted apart, not as passed
@@ -194,7 +200,7 @@ def test_proposal_reason_names_the_failed_rules_and_counts_the_rest() -> None:
     # 8 m² fails the minimum floor area (refuse); 40 seats in it are too dense (refer).
     case_id, task_id = _case_at_decision({"floor_area_m2": "8"})
     statuses = _rule_statuses(case_id)
-    reason = _task(task_id).reason
+    reason = said(_task(task_id).reason)
     assert reason.startswith(
         f"Rule set 2026.1: {statuses.count('passed')} passed, "
         f"{statuses.count('not_applicable')} not applicable, "
@@ -242,7 +248,9 @@ def test_invalid_hkid_correction_is_refused_naming_the_field() -> None:
     case_id, task_id = _case_awaiting_verification("A123456(8)")
     with pytest.raises(InvalidInput) as caught:
         verify_fields(task_id, {"hkid": "A123456(4)"}, actor=CASEWORKER)
-    assert "hkid: check digit is wrong: expected 3, read 4" in str(caught.value)
+    assert "Hong Kong identity card number: check digit is wrong: expected 3, read 4" in str(
+        caught.value
+    )
     assert _task(task_id).status == TaskStatus.OPEN
     assert _case(case_id).status == CaseStatus.AWAITING_VERIFICATION
     with session_scope() as session:
@@ -275,10 +283,10 @@ def test_name_mismatch_between_form_and_id_card_is_a_high_finding() -> None:
     assert review_case(case_id) == "high"
     with session_scope() as session:
         review = session.exec(select(Review).where(Review.case_id == case_id)).one()
-    findings = {f["code"]: f for f in review.findings["findings"]}
+    findings = {f["fact"]["code"]: f for f in review.findings["findings"]}
     assert findings["name_mismatch"]["severity"] == "high"
-    assert "CHAN Tai Man" in findings["name_mismatch"]["message"]
-    assert "LEE Siu Ming" in findings["name_mismatch"]["message"]
+    assert "CHAN Tai Man" in said(findings["name_mismatch"]["fact"])
+    assert "LEE Siu Ming" in said(findings["name_mismatch"]["fact"])
 
 
 def test_each_stage_run_twice_records_once() -> None:

@@ -28,7 +28,7 @@ from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
 from cli.services import start_services
 from flows.deployments import start_case_flow
-from tests.factories import CASEWORKER, FOOD, sample_application, submit_sample
+from tests.factories import CASEWORKER, FOOD, said, sample_application, submit_sample
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +166,7 @@ def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
         task = open_task(session, case.id, TaskKind.VERIFY_FIELDS)
         assert task is not None
         assert task.id is not None
-        assert "Floor area (square metres)" in task.reason
+        assert "Floor area (square metres)" in said(task.reason)
 
     verify_fields(task.id, {"floor_area_m2": "45"}, actor=CASEWORKER)
     run_flow(case.id)

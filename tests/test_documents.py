@@ -24,7 +24,7 @@ from cases.intake import Upload, inspect_upload, submit_application
 from cases.models import ApprovalTask, Case, Document, ExtractedField, FieldStatus
 from cases.ocr.forms import TEXT_LAYER_ENGINE, read_form_page
 from cases.settings import get_settings
-from tests.factories import FOOD, sample_application
+from tests.factories import FOOD, said, sample_application
 from tools.samples.applications import SampleApplication, random_truth, typed_form_pdf
 
 pytest_plugins = ["tests.ocr_fixtures"]
@@ -274,6 +274,6 @@ def test_a_document_damaged_in_storage_leaves_the_case_for_a_person() -> None:
     assert stored.status == "awaiting_verification"
     name = next(f for f in fields if f.name == "applicant_name")
     assert name.status == FieldStatus.FLAGGED
-    assert name.flag_reason is not None
-    assert name.flag_reason.startswith("the document 'form.pdf' could not be read (")
-    assert "ask the applicant for a new copy" in task.reason
+    assert name.flag is not None
+    assert said(name.flag).startswith("the document 'form.pdf' could not be read (")
+    assert "ask the applicant for a new copy" in said(task.reason)

@@ -7,6 +7,7 @@ from typing import Any
 
 from cases.catalogue import get_permit_type
 from cases.eligibility import evaluate_ruleset, explain, rule_status, summarise_rules
+from cases.facts import render
 from cases.models import EligibilityResult
 
 FOOD = "food-business-licence"
@@ -130,8 +131,8 @@ def test_summary_counts_each_status_and_names_what_failed() -> None:
         },
         {"rule_id": "R-4", "status": "error", "passed": False, "outcome_if_failed": "refer"},
     ]
-    assert summarise_rules(rules) == (
+    assert ", ".join(map(render, summarise_rules(rules))) == (
         "1 passed, 1 not applicable, 1 failed (R-3 request info), "
         "1 could not be evaluated (R-4 refer)"
     )
-    assert summarise_rules(rules[:1]) == "1 passed"
+    assert [render(fact) for fact in summarise_rules(rules[:1])] == ["1 passed"]

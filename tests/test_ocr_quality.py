@@ -20,7 +20,7 @@ from cases.gates import verify_fields
 from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, ExtractedField, FieldStatus
 from tests.conftest import Invoke
-from tests.factories import CASEWORKER, FOOD
+from tests.factories import CASEWORKER, FOOD, said
 from tools.samples.applications import random_truth, typed_form_pdf
 
 
@@ -59,7 +59,7 @@ def _extracted_case(monkeypatch: pytest.MonkeyPatch, seed: int) -> int:
 
 def test_handwriting_that_reads_two_ways_is_checked_by_a_person_who_sees_both() -> None:
     business = get_permit_type(FOOD).permit.field("business_name")
-    assert flag_reason(business, "TADE GARDEN CAFE", 0.92, None, "JADE GARDEN CAFE") == (
+    assert said(flag_reason(business, "TADE GARDEN CAFE", 0.92, None, "JADE GARDEN CAFE")) == (
         "the handwriting reads two ways: 'TADE GARDEN CAFE' or 'JADE GARDEN CAFE'; "
         "check which is written"
     )
@@ -69,7 +69,7 @@ def test_handwriting_that_reads_two_ways_is_checked_by_a_person_who_sees_both() 
 def test_a_number_outside_its_usual_range_is_checked_by_a_person() -> None:
     """A handwritten 4.2 whose decimal point was lost reads as 42, at full confidence."""
     height = get_permit_type("temporary-event-permit").permit.field("structure_height_m")
-    assert flag_reason(height, "42", 1.0, None) == (
+    assert said(flag_reason(height, "42", 1.0, None)) == (
         "42 is outside the usual 0.5 to 20; check it against the document "
         "(a decimal point is easily lost)"
     )
@@ -93,10 +93,10 @@ def test_a_sampled_case_has_every_confident_field_checked_by_a_person(
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
         }
     assert {f.status for f in fields.values()} == {FieldStatus.FLAGGED}
-    assert fields["applicant_name"].flag_reason == (
+    assert said(fields["applicant_name"].flag) == (
         "quality sample: 100% of cases are checked by a person at random"
     )
-    assert fields["id_card_number"].flag_reason == "required field is empty or could not be read"
+    assert said(fields["id_card_number"].flag) == "required field is empty or could not be read"
 
 
 @pytest.mark.usefixtures("db")

@@ -21,10 +21,10 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from cases.catalogue import FieldSpec, FieldType, Permit, Text, get_permit_type
+from cases.catalogue import FieldSpec, FieldType, Permit, Text, document_type_field, get_permit_type
 from cases.db import session_scope
 from cases.documents import TextLine, document_pages
-from cases.extraction import document_type_field, extract_case
+from cases.extraction import extract_case
 from cases.intake import Upload, submit_application
 from cases.models import ApprovalTask, Case, ExtractedField, FieldStatus
 from cases.ocr import supporting
@@ -33,7 +33,7 @@ from cases.ocr.keyvalue import extract_key_values, find_date
 from cases.ocr.perspective import straighten_page
 from cases.ocr.supporting import SupportingDocument, read_supporting_document
 from cases.values import check_order, check_pattern, normalise
-from tests.factories import FOOD, sample_application
+from tests.factories import FOOD, said, sample_application
 from tools.samples.applications import random_truth
 from tools.samples.supporting import (
     SampleDocument,
@@ -334,21 +334,20 @@ def test_a_value_that_does_not_validate_gets_a_second_look_to_its_left(
 def test_a_registration_number_of_the_wrong_shape_fails_with_an_example() -> None:
     spec = _permit().field("fire_cert_contractor_reg_no")
     assert check_pattern(spec, "RFSIC-2-0345") is None
-    assert check_pattern(spec, "RFSIC-7-12") == (
-        "'RFSIC-7-12' is not a valid registration no, e.g. RFSIC-2-0345"
+    assert said(check_pattern(spec, "RFSIC-7-12")) == (
+        "'RFSIC-7-12' is not a valid value for 'Registration No.', e.g. RFSIC-2-0345"
     )
 
 
 def test_an_expired_certificate_fails_against_the_application_date() -> None:
     permit = _permit()
     spec = permit.field("fire_cert_expiry_date")
-    labels = {s.name: s.label.en for s in permit.all_fields}
     others = {"application_date": "2026-05-01", "fire_cert_inspection_date": "2025-04-01"}
-    assert check_order(spec, "2026-03-31", others, labels) == (
-        "2026-03-31 is not after the date of application (2026-05-01)"
+    assert said(check_order(spec, "2026-03-31", others)) == (
+        "2026-03-31 is not after 'Date of application' (2026-05-01)"
     )
-    assert check_order(spec, "2027-03-31", others, labels) is None
-    assert check_order(spec, "2027-03-31", {}, labels) is None  # nothing to compare with
+    assert check_order(spec, "2027-03-31", others) is None
+    assert check_order(spec, "2027-03-31", {}) is None  # nothing to compare with
 
 
 # --- Phone photos --------------------------------------------------------------------------------
@@ -428,15 +427,15 @@ def test_a_document_uploaded_as_the_wrong_kind_is_flagged_with_the_reason() -> N
     case, fields, task = _extract([Upload("fire-cert.png", agreement.png, kind=FIRE)])
     kind = fields[document_type_field(FIRE)]
     assert (kind.value, kind.status) == (TENANCY, FieldStatus.FLAGGED)
-    assert kind.flag_reason is not None
-    assert kind.flag_reason.startswith(
+    assert kind.flag is not None
+    assert said(kind.flag).startswith(
         "uploaded as Fire services certificate (FS 251) but its text reads as "
         "Tenancy agreement for the premises (keywords found: "
     )
-    assert kind.flag_reason.endswith("check that the right document was uploaded")
+    assert said(kind.flag).endswith("check that the right document was uploaded")
     assert case.status == "awaiting_verification"
     assert task is not None
-    assert "Fire services certificate (FS 251) (kind of document): uploaded as" in task.reason
+    assert "Fire services certificate (FS 251) (kind of document): uploaded as" in said(task.reason)
     assert document_type_field(TENANCY) not in fields  # not silently relabelled
 
 
@@ -462,20 +461,21 @@ def test_an_expired_certificate_and_a_bad_registration_number_are_flagged() -> N
     )
     expiry, reg_no = fields["fire_cert_expiry_date"], fields["fire_cert_contractor_reg_no"]
     assert expiry.value == (applied - dt.timedelta(days=30)).isoformat()
-    assert (expiry.status, expiry.flag_reason) == (
+    assert (expiry.status, said(expiry.flag)) == (
         FieldStatus.FLAGGED,
-        f"value does not validate: {expiry.value} is not after the date of application "
+        f"value does not validate: {expiry.value} is not after 'Date of application' "
         f"({applied.isoformat()})",
     )
-    assert (reg_no.status, reg_no.flag_reason) == (
+    assert (reg_no.status, said(reg_no.flag)) == (
         FieldStatus.FLAGGED,
-        "value does not validate: 'RFSIC-7-12' is not a valid registration no, e.g. RFSIC-2-0345",
+        "value does not validate: 'RFSIC-7-12' is not a valid value for 'Registration No.', "
+        "e.g. RFSIC-2-0345",
     )
     assert fields["fire_cert_number"].value == certificate.truth["fire_cert_number"]
     assert fields["fire_cert_number"].document_id == fields[document_type_field(FIRE)].document_id
     assert fields[document_type_field(FIRE)].status == FieldStatus.ACCEPTED
     assert task is not None
-    assert "Expiry date: value does not validate" in task.reason
+    assert "Expiry date: value does not validate" in said(task.reason)
 
 
 @pytest.mark.usefixtures("db")

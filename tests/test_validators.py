@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from cases.catalogue import FieldType, get_permit_type
+from cases.facts import Fact, render
 from cases.values import (
     hkid_check_digit,
     is_valid_hkid,
@@ -21,6 +22,12 @@ from cases.values import (
     parse_number,
     repair_hkid,
 )
+
+
+def _told(result: tuple[str | None, Fact | None]) -> tuple[str | None, str | None]:
+    """A normaliser's answer with its problem said in English, as a caseworker reads it."""
+    value, problem = result
+    return value, None if problem is None else render(problem)
 
 
 @pytest.mark.parametrize(
@@ -80,11 +87,11 @@ def test_repair_hkid_fixes_ocr_prefix_confusions_only_when_the_check_digit_agree
 
 def test_normalise_hkid_field_explains_a_wrong_check_digit() -> None:
     assert normalise(FieldType.HKID, "a 123456 (3)") == ("A123456(3)", None)
-    assert normalise(FieldType.HKID, "A123456(5)") == (
+    assert _told(normalise(FieldType.HKID, "A123456(5)")) == (
         None,
         "check digit is wrong: expected 3, read 5",
     )
-    value, error = normalise(FieldType.HKID, "12-34")
+    value, error = _told(normalise(FieldType.HKID, "12-34"))
     assert value is None
     assert error is not None
     assert "e.g. A123456(3)" in error
@@ -158,7 +165,7 @@ def test_normalise_phone_rejects(text: str) -> None:
 def test_normalise(
     field_type: FieldType, text: str, expected: tuple[str | None, str | None]
 ) -> None:
-    assert normalise(field_type, text) == expected
+    assert _told(normalise(field_type, text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -169,7 +176,10 @@ def test_a_checkbox_answer_is_yes_or_no(text: str, value: str) -> None:
 
 
 def test_a_checkbox_answer_that_is_neither_is_explained() -> None:
-    assert normalise(FieldType.BOOLEAN, "maybe") == (None, "'maybe' is not a yes or no answer")
+    assert _told(normalise(FieldType.BOOLEAN, "maybe")) == (
+        None,
+        "'maybe' is not a yes or no answer",
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,7 +199,7 @@ def test_a_field_with_choices_takes_the_rules_spelling(read: str, value: str) ->
 
 def test_a_value_that_is_none_of_the_choices_is_flagged_with_the_choices() -> None:
     spec = get_permit_type("food-business-licence").permit.field("business_type")
-    assert normalise_field(spec, "Take-away kiosk") == (
+    assert _told(normalise_field(spec, "Take-away kiosk")) == (
         None,
         "'Take-away kiosk' is not one of: Restaurant, Light refreshment, Food factory",
     )

@@ -28,22 +28,21 @@ filter, the applicants' status texts) are listed by ``data_messages`` and extrac
 from __future__ import annotations
 
 import gettext
-import re
 from collections.abc import Collection, Iterator, Mapping
 from contextvars import ContextVar
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from cases.extraction import reasons
+from cases.catalogue import Text, glossary_for, load_catalogue
+from cases.extraction import summarise_checks
+from cases.facts import Glossary, messages, render
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
-
-    from cases.catalogue import Text
 
 __all__ = [
     "COOKIE",
@@ -51,7 +50,10 @@ __all__ = [
     "current_language",
     "data_messages",
     "extract_messages",
+    "fact_summary",
+    "fact_text",
     "gettext_",
+    "glossary",
     "humanised",
     "in_language",
     "language_for",
@@ -95,66 +97,28 @@ _AWAITED_TEXTS = (
 )
 
 
-def _reason_pattern(message: str) -> re.Pattern[str]:
-    """The message as a pattern: each ``%(name)s`` matches anything, as group ``name``."""
-
-    def piece(part: str) -> str:
-        if part.startswith("%("):
-            return f"(?P<{part[2:-2]}>.*)"
-        return "%" if part == "%%" else re.escape(part)
-
-    return re.compile("".join(map(piece, re.split(r"(%\(\w+\)s|%%)", message))), re.DOTALL)
+def glossary(permit_type: str) -> Glossary:
+    """How the current language names the permit's fields and documents, for rendering facts."""
+    return _glossary(permit_type, _current.get())
 
 
-# Why a field was flagged is stored in English (the audit trail's language, and what the API
-# returns), filled in from cases/reasons.py's templates; the pages match a stored reason against
-# the same templates and show it in the reader's language. A reason of another shape shows as is.
-_FLAG_REASON_PATTERNS = tuple((_reason_pattern(message), message) for message in reasons.ALL)
-
-
-def flag_reason_text(reason: str) -> str:
-    """A stored flag reason in the current language (its values, such as what was read, as is)."""
-    for pattern, message in _FLAG_REASON_PATTERNS:
-        if (match := pattern.fullmatch(reason)) is not None:
-            return gettext_(message) % match.groupdict()
-    return reason
-
-
-def task_reason_text(reason: str | None, permit_type: str) -> str:
-    """A verification task's reason in the current language: extraction writes it as
-    ``<field label>: <flag reason>`` joined by ``; `` (in English, for the audit trail)."""
-    if not reason or _current.get() == "en":
-        return reason or ""
-    labels = _labels(permit_type)
-    starts = re.compile(
-        "(?:^|; )("
-        + "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
-        + "): "
-    )
-    found = list(starts.finditer(reason)) if labels else []
-    if not found or found[0].start() != 0:
-        return flag_reason_text(reason)
-    parts = []
-    for match, following in zip(found, [*found[1:], None], strict=True):
-        why = reason[match.end() : following.start() if following else len(reason)]
-        parts.append(f"{labels[match.group(1)]}：{flag_reason_text(why)}")
-    return "；".join(parts)
-
-
-def _labels(permit_type: str) -> dict[str, str]:
-    """English label -> the current language's, for the permit's fields and document kinds."""
-    from cases.catalogue import load_catalogue
-
+@lru_cache(maxsize=64)
+def _glossary(permit_type: str, language: str) -> Glossary:
     found = load_catalogue().get(permit_type)
-    if found is None:
-        return {}
-    labels = {spec.label.en: in_language(spec.label) for spec in found.permit.all_fields}
-    for document in found.permit.required_documents:
-        english = reasons.KIND_OF_DOCUMENT % {"document": document.name.en}
-        labels[english] = gettext_(reasons.KIND_OF_DOCUMENT) % {
-            "document": in_language(document.name)
-        }
-    return labels
+    return glossary_for(found, language, _translations(language).gettext)
+
+
+def fact_text(fact: Mapping[str, Any] | str | None, permit_type: str) -> str:
+    """A stored fact (why a field was flagged, a task's reason, a finding) in the page's
+    language; what was read is shown as it was read. Text stored before facts shows as is."""
+    return render(fact, glossary(permit_type))
+
+
+def fact_summary(fact: Mapping[str, Any] | None, permit_type: str) -> str:
+    """A task's reason as the inbox's one line: a form mostly unreadable is said once."""
+    if not isinstance(fact, dict):
+        return fact_text(fact, permit_type)
+    return fact_text(summarise_checks(fact), permit_type)
 
 
 @cache
@@ -230,8 +194,7 @@ def data_messages() -> list[str]:
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
-        *reasons.ALL,
-        reasons.KIND_OF_DOCUMENT,
+        *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))
 

@@ -18,16 +18,18 @@ from markupsafe import Markup, escape
 
 from cases.access import workable_roles
 from cases.catalogue import load_catalogue
+from cases.facts import is_fact
 from web.auth import CSRF_FIELD, csrf_token
 from web.i18n import (
     LANGUAGES,
-    flag_reason_text,
+    fact_summary,
+    fact_text,
     gettext_,
+    glossary,
     humanised,
     in_language,
     language_for,
     ngettext_,
-    task_reason_text,
 )
 
 __all__ = ["error_response", "flash", "render", "templates", "wants_json"]
@@ -90,9 +92,19 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def _short(payload: dict[str, Any]) -> str:
-    """An audit payload on one line, cut short: the full entry stays in the database."""
-    text = ", ".join(f"{key}: {value}" for key, value in payload.items())
+def _short(payload: dict[str, Any], permit_type: str = "") -> str:
+    """An audit payload on one line, cut short: the full entry stays in the database. The facts
+    in it (a task's reason, why fields were flagged) are said in the page's language."""
+
+    def shown(value: Any) -> str:
+        if is_fact(value):
+            return fact_text(value, permit_type)
+        if isinstance(value, dict) and value and all(map(is_fact, value.values())):
+            field = glossary(permit_type).field
+            return "; ".join(f"{field(k)}: {fact_text(v, permit_type)}" for k, v in value.items())
+        return str(value)
+
+    text = ", ".join(f"{key}: {shown(value)}" for key, value in payload.items())
     return text if len(text) <= _PAYLOAD_CHARS else text[: _PAYLOAD_CHARS - 1] + "…"
 
 
@@ -141,8 +153,8 @@ templates.env.filters.update(
     humanise=_humanise,
     permit_name=_permit_name,
     tr=in_language,
-    flag_reason=flag_reason_text,
-    task_reason=task_reason_text,
+    fact=fact_text,
+    fact_summary=fact_summary,
     value=_value,
     money=_money,
 )

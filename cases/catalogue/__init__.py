@@ -5,6 +5,13 @@ Everything else reads the catalogue through this surface; it depends on nothing 
 
 from __future__ import annotations
 
+from cases.catalogue.glossary import (
+    DOCUMENT_TYPE_SUFFIX,
+    UNKNOWN_KIND,
+    document_type_field,
+    glossary_for,
+    in_language,
+)
 from cases.catalogue.loading import (
     get_permit_type,
     line_at,
@@ -33,6 +40,8 @@ from cases.catalogue.schema import (
 )
 
 __all__ = [
+    "DOCUMENT_TYPE_SUFFIX",
+    "UNKNOWN_KIND",
     "ApprovalRule",
     "ComputedValue",
     "DecisionTable",
@@ -49,7 +58,10 @@ __all__ = [
     "Ruleset",
     "TableRow",
     "Text",
+    "document_type_field",
     "get_permit_type",
+    "glossary_for",
+    "in_language",
     "line_at",
     "load_catalogue",
     "load_permit_type",

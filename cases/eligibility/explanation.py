@@ -22,6 +22,7 @@ from typing import Any
 import zen
 
 from cases.catalogue import DecisionTable, PermitType, Rule, Ruleset, Text
+from cases.facts import Fact, Message
 from cases.models import EligibilityResult
 
 __all__ = [
@@ -117,22 +118,32 @@ def rule_status(rule: Mapping[str, Any]) -> str:
     return "error" if rule.get("error") else "failed"
 
 
-def summarise_rules(rules: Iterable[Mapping[str, Any]]) -> str:
-    """One line for a person: ``9 passed, 2 not applicable, 1 failed (FBL-7 refer)``."""
+RULES_PASSED = Message("rules_passed", "%(n)d passed")
+RULES_NOT_APPLICABLE = Message("rules_not_applicable", "%(n)d not applicable")
+RULE_OUTCOME = Message("rule_outcome", "%(rule)s %(outcome)s", terms=frozenset({"outcome"}))
+RULES_FAILED = Message("rules_failed", "%(n)d failed (%(rules)s)", facts=frozenset({"rules"}))
+RULES_IN_ERROR = Message(
+    "rules_in_error", "%(n)d could not be evaluated (%(rules)s)", facts=frozenset({"rules"})
+)
+
+
+def summarise_rules(rules: Iterable[Mapping[str, Any]]) -> list[Fact]:
+    """The rules' results in a line, as facts: ``9 passed, 2 not applicable, 1 failed (FBL-7
+    refer)`` in English."""
     by_status: dict[str, list[Mapping[str, Any]]] = {status: [] for status in RULE_STATUSES}
     for rule in rules:
         by_status[rule_status(rule)].append(rule)
-    parts = [f"{len(by_status['passed'])} passed"]
+    parts = [RULES_PASSED(n=len(by_status["passed"]))]
     if by_status["not_applicable"]:
-        parts.append(f"{len(by_status['not_applicable'])} not applicable")
-    for status, words in (("failed", "failed"), ("error", "could not be evaluated")):
+        parts.append(RULES_NOT_APPLICABLE(n=len(by_status["not_applicable"])))
+    for status, message in (("failed", RULES_FAILED), ("error", RULES_IN_ERROR)):
         if by_status[status]:
-            named = ", ".join(
-                f"{r['rule_id']} {str(r['outcome_if_failed']).replace('_', ' ')}"
+            named = [
+                RULE_OUTCOME(rule=r["rule_id"], outcome=str(r["outcome_if_failed"]))
                 for r in by_status[status]
-            )
-            parts.append(f"{len(by_status[status])} {words} ({named})")
-    return ", ".join(parts)
+            ]
+            parts.append(message(n=len(named), rules=named))
+    return parts
 
 
 def _ruleset(permit_type: PermitType | None, version: str) -> Ruleset | None:

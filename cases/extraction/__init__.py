@@ -6,29 +6,27 @@ from __future__ import annotations
 
 from cases.extraction.quality import FieldCorrectionRate, correction_rates, in_quality_sample
 from cases.extraction.reading import page_image
+from cases.extraction.reasons import summarise_checks
 from cases.extraction.service import ExtractionSummary, extract_case
 from cases.extraction.verdicts import (
-    DOCUMENT_TYPE_SUFFIX,
     FieldVerdict,
     comparable,
-    document_type_field,
     field_verdicts,
     flag_reason,
     kind_flag_reason,
 )
 
 __all__ = [
-    "DOCUMENT_TYPE_SUFFIX",
     "ExtractionSummary",
     "FieldCorrectionRate",
     "FieldVerdict",
     "comparable",
     "correction_rates",
-    "document_type_field",
     "extract_case",
     "field_verdicts",
     "flag_reason",
     "in_quality_sample",
     "kind_flag_reason",
     "page_image",
+    "summarise_checks",
 ]

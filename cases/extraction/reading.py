@@ -12,6 +12,7 @@ from cases import ocr
 from cases.catalogue import DocumentRequirement, Permit, PermitType
 from cases.documents import document_pages, read_document
 from cases.extraction import reasons
+from cases.facts import Fact
 from cases.models import Document
 from cases.ocr.forms import read_form_page
 from cases.ocr.supporting import SupportingDocument, read_supporting_document
@@ -89,20 +90,19 @@ def _read_one(
 
 def read_documents(
     documents: Iterable[Document], permit_type: PermitType
-) -> tuple[Readings, dict[str, str], Classified]:
+) -> tuple[Readings, dict[str, Fact], Classified]:
     """The best reading of each field, why a document kind could not be read (by kind), and what
     each supporting document reads as (by the kind it was uploaded as)."""
     readings: Readings = {}
-    unreadable: dict[str, str] = {}
+    unreadable: dict[str, Fact] = {}
     classified: Classified = {}
     for document in documents:
         try:
             found = _read_one(document, permit_type, classified)
         except ValueError as exc:
-            unreadable[document.kind] = reasons.DOCUMENT_UNREADABLE % {
-                "file": document.filename,
-                "problem": exc,
-            }
+            unreadable[document.kind] = reasons.DOCUMENT_UNREADABLE(
+                file=document.filename, problem=str(exc)
+            )
             continue
         for reading in found or []:
             if _better(reading, readings.get(reading.name, (None, None))[1]):

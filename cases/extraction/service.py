@@ -20,17 +20,13 @@ from sqlmodel import Session, select
 
 from cases import ocr
 from cases.audit import append_event
-from cases.catalogue import FieldSpec, Permit, PermitType, get_permit_type
+from cases.catalogue import FieldSpec, Permit, PermitType, document_type_field, get_permit_type
 from cases.db import session_scope
 from cases.extraction import reasons
 from cases.extraction.quality import in_quality_sample
 from cases.extraction.reading import Classified, Readings, read_documents
-from cases.extraction.verdicts import (
-    DOCUMENT_TYPE_SUFFIX,
-    document_type_field,
-    field_verdicts,
-    kind_flag_reason,
-)
+from cases.extraction.verdicts import field_verdicts, kind_flag_reason
+from cases.facts import Fact
 from cases.gates import create_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
@@ -47,7 +43,7 @@ ACTOR = "system:extraction"
 class ExtractionSummary:
     case_id: int
     fields: int = 0
-    flagged: dict[str, str] = field(default_factory=dict)
+    flagged: dict[str, Fact] = field(default_factory=dict)  # field name -> why
     skipped: bool = False
 
 
@@ -59,15 +55,15 @@ def _stored_specs(permit: Permit, documents: Iterable[Document]) -> list[FieldSp
 
 
 def _store_kinds(
-    session: Session, case_id: int, permit: Permit, classified: Classified, sample: str | None
-) -> dict[str, str]:
+    session: Session, case_id: int, permit: Permit, classified: Classified, sample: Fact | None
+) -> dict[str, Fact]:
     """One field per supporting document kind uploaded: the kind its text reads as."""
-    flagged: dict[str, str] = {}
+    flagged: dict[str, Fact] = {}
     for kind, (document, supporting) in classified.items():
         uploaded = permit.document(kind)
         assert uploaded is not None
         found = supporting.classification
-        reason = kind_flag_reason(uploaded, permit, supporting) or sample
+        reason = kind_flag_reason(uploaded, supporting) or sample
         name = document_type_field(kind)
         session.add(
             ExtractedField(
@@ -81,7 +77,7 @@ def _store_kinds(
                 bbox=[],
                 engine=CLASSIFIER,
                 status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
-                flag_reason=reason,
+                flag=reason,
             )
         )
         if reason:
@@ -93,13 +89,13 @@ def _store_fields(
     session: Session,
     case_id: int,
     permit_type: PermitType,
-    read: tuple[Readings, dict[str, str], Classified],
+    read: tuple[Readings, dict[str, Fact], Classified],
     documents: list[Document],
 ) -> ExtractionSummary:
     readings, unreadable, classified = read
     summary = ExtractionSummary(case_id)
     sample = (
-        reasons.QUALITY_SAMPLE % {"percent": f"{permit_type.permit.quality_sample_percent:g}"}
+        reasons.QUALITY_SAMPLE(percent=permit_type.permit.quality_sample_percent)
         if in_quality_sample(permit_type, case_id)
         else None
     )
@@ -124,7 +120,7 @@ def _store_fields(
                 bbox=list(reading.bbox) if reading else [],
                 engine=reading.engine if reading else "",
                 status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
-                flag_reason=reason,
+                flag=reason,
             )
         )
         summary.fields += 1
@@ -199,12 +195,9 @@ def extract_case(case_id: int) -> ExtractionSummary:
 
 def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) -> None:
     if summary.flagged:
-        permit = get_permit_type(case.permit_type).permit
-        reasons = "; ".join(
-            f"{_field_label(permit, name)}: {why}" for name, why in summary.flagged.items()
-        )
+        reason = reasons.verification_reason(list(summary.flagged.items()), total=summary.fields)
         create_task(
-            session, case, TaskKind.VERIFY_FIELDS, reason=reasons, role=Role.CASEWORKER, actor=ACTOR
+            session, case, TaskKind.VERIFY_FIELDS, reason=reason, role=Role.CASEWORKER, actor=ACTOR
         )
         transition(
             session,
@@ -217,14 +210,3 @@ def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) 
         transition(
             session, case, CaseStatus.CHECKING, actor=ACTOR, why="every field read confidently"
         )
-
-
-def _field_label(permit: Permit, name: str) -> str:
-    if name.endswith(DOCUMENT_TYPE_SUFFIX):
-        document = permit.document(name.removesuffix(DOCUMENT_TYPE_SUFFIX))
-        if document is not None:
-            return reasons.KIND_OF_DOCUMENT % {"document": document.name.en}
-    try:
-        return permit.field(name).label.en
-    except KeyError:
-        return name

@@ -12,67 +12,52 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cases import ocr
-from cases.catalogue import DocumentRequirement, FieldSpec, Permit
+from cases.catalogue import DocumentRequirement, FieldSpec
 from cases.extraction import reasons
-from cases.ocr.classify import UNKNOWN
+from cases.facts import Fact
 from cases.ocr.supporting import SupportingDocument
 from cases.values import check_order, normalise_field, parse_number
 
 __all__ = [
-    "DOCUMENT_TYPE_SUFFIX",
     "FieldVerdict",
     "comparable",
-    "document_type_field",
     "field_verdicts",
     "flag_reason",
     "kind_flag_reason",
 ]
 
 
-DOCUMENT_TYPE_SUFFIX = "_document_type"
-
-
-def document_type_field(kind: str) -> str:
-    """Name of the field that records what an uploaded supporting document reads as."""
-    return f"{kind}{DOCUMENT_TYPE_SUFFIX}"
-
-
 def flag_reason(
     spec: FieldSpec,
     text: str,
     confidence: float,
-    error: str | None,
+    problem: Fact | None,
     second_text: str | None = None,
-) -> str | None:
+) -> Fact | None:
     """Why a person must check this field, or None. The first applicable reason is given."""
     if not text:
-        return reasons.REQUIRED_EMPTY if spec.required else None
-    if error:
-        return reasons.NOT_VALID % {"problem": error}
+        return reasons.REQUIRED_EMPTY() if spec.required else None
+    if problem:
+        return reasons.NOT_VALID(problem=problem)
     if second_text is not None and comparable(spec, second_text) != comparable(spec, text):
         first, second = " ".join(text.split()), " ".join(second_text.split())
-        return reasons.READS_TWO_WAYS % {"first": first, "second": second}
+        return reasons.READS_TWO_WAYS(first=first, second=second)
     if (unusual := _outside_usual_range(spec, text)) is not None:
         return unusual
     if confidence < spec.confidence_threshold:
-        return reasons.LOW_CONFIDENCE % {
-            "confidence": f"{confidence:.2f}",
-            "threshold": f"{spec.confidence_threshold:.2f}",
-        }
+        return reasons.LOW_CONFIDENCE(
+            confidence=round(confidence, 4), threshold=spec.confidence_threshold
+        )
     return None
 
 
-def _outside_usual_range(spec: FieldSpec, text: str) -> str | None:
+def _outside_usual_range(spec: FieldSpec, text: str) -> Fact | None:
     if spec.usual_range is None or (number := parse_number(text)) is None:
         return None
     low, high = spec.usual_range
     if low <= number <= high:
         return None
-    return reasons.UNUSUAL_NUMBER % {
-        "value": " ".join(text.split()),
-        "low": f"{low:g}",
-        "high": f"{high:g}",
-    }
+    return reasons.UNUSUAL_NUMBER(value=" ".join(text.split()), low=low, high=high)
 
 
 def comparable(spec: FieldSpec, text: str) -> str:
@@ -81,28 +66,19 @@ def comparable(spec: FieldSpec, text: str) -> str:
     return value if value is not None else " ".join(text.split())
 
 
-def kind_flag_reason(
-    uploaded: DocumentRequirement, permit: Permit, supporting: SupportingDocument
-) -> str | None:
+def kind_flag_reason(uploaded: DocumentRequirement, supporting: SupportingDocument) -> Fact | None:
     """Why a person must check what an uploaded document is, or None when it reads as uploaded."""
     found = supporting.classification
     if found.kind != uploaded.kind:
-        if found.kind == UNKNOWN:
-            reads_as = "no known kind of document"
-        else:
-            other = permit.document(found.kind)
-            reads_as = other.name.en if other else found.kind
-        return reasons.KIND_OTHER % {
-            "uploaded": uploaded.name.en,
-            "reads_as": reads_as,
-            "keywords": found.evidence(),
-        }
+        return reasons.KIND_OTHER(
+            uploaded=uploaded.kind, reads_as=found.kind, keywords=found.keywords()
+        )
     if found.confidence < uploaded.classification_threshold:
-        return reasons.KIND_UNCERTAIN % {
-            "confidence": f"{found.confidence:.2f}",
-            "threshold": f"{uploaded.classification_threshold:.2f}",
-            "keywords": found.evidence(),
-        }
+        return reasons.KIND_UNCERTAIN(
+            confidence=round(found.confidence, 4),
+            threshold=uploaded.classification_threshold,
+            keywords=found.keywords(),
+        )
     return None
 
 
@@ -114,7 +90,7 @@ class FieldVerdict:
     reading: ocr.FieldReading | None
     text: str  # the reading's text, trimmed; "" when nothing was read
     value: str | None  # canonical, when the text validates
-    reason: str | None
+    reason: Fact | None
 
 
 def field_verdicts(
@@ -132,10 +108,9 @@ def field_verdicts(
         if value is not None:
             values[spec.name] = value
         checked.append((spec, reading, text, value, error))
-    labels = {spec.name: spec.label.en for spec in specs}
     verdicts = []
     for spec, reading, text, value, error in checked:
-        error = error or (check_order(spec, value, values, labels) if value else None)
+        error = error or (check_order(spec, value, values) if value else None)
         confidence = reading.confidence if reading else 0.0
         second = reading.second_text if reading else None
         reason = flag_reason(spec, text, confidence, error, second)

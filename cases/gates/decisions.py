@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from cases.access import Actor, role_name
+from cases.access import Actor
 from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
-from cases.eligibility import summarise_rules
 from cases.errors import InvalidInput
+from cases.gates import reasons
 from cases.gates.tasks import close_task, create_task, get_task, open_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ApprovalTask, Case, EligibilityResult, Review, Role, TaskKind
@@ -29,14 +29,6 @@ from cases.repository import get_case, transition
 from cases.vocabulary import Decision
 
 __all__ = ["decide", "propose_decision"]
-
-
-def _proposal_reason(eligibility: EligibilityResult, review: Review | None) -> str:
-    """E.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed (FBL-7 refer); review risk
-    low.`` A rule that did not apply is counted apart, not as passed."""
-    summary = summarise_rules(eligibility.trace.get("rules", []))
-    risk = f"review risk {review.risk}" if review else "no review"
-    return f"Rule set {eligibility.ruleset_version}: {summary}; {risk}."
 
 
 def propose_decision(case_id: int) -> ApprovalTask | None:
@@ -56,7 +48,11 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
             session,
             case,
             TaskKind.DECIDE,
-            reason=_proposal_reason(eligibility, review),
+            reason=reasons.proposal(
+                eligibility.ruleset_version,
+                eligibility.trace.get("rules", []),
+                review.risk if review else None,
+            ),
             role=role,
             actor="system:proposer",
         )
@@ -121,13 +117,11 @@ def _record_first_decision(
         case_id=case.id,
         payload=_decision_payload(task, case, actor),
     )
-    note = f": {task.decision_reason}" if task.decision_reason else ""
     create_task(
         session,
         case,
         TaskKind.DECIDE,
-        reason=f"Four-eyes: {actor.username} decided '{decision}'{note}. A second "
-        f"{role_name(role)} confirms it or decides otherwise.",
+        reason=reasons.four_eyes(actor.username, decision, role, task.decision_reason),
         role=role,
         actor=actor.username,
         first_decision=(decision, actor.username),

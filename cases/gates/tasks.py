@@ -23,6 +23,7 @@ from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import AlreadyDecided, NotFound, PermissionDenied
+from cases.facts import Fact
 from cases.models import ApprovalTask, Case, Role, TaskKind, TaskStatus, utcnow
 
 __all__ = [
@@ -51,7 +52,7 @@ def create_task(
     case: Case,
     kind: TaskKind,
     *,
-    reason: str,
+    reason: Fact,
     role: Role,
     actor: str,
     first_decision: tuple[str, str] | None = None,

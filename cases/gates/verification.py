@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 
 from cases.access import Actor
 from cases.audit import append_event
-from cases.catalogue import FieldSpec, get_permit_type
+from cases.catalogue import PermitType, get_permit_type, glossary_for
 from cases.db import session_scope
 from cases.errors import InvalidInput, NotFound
+from cases.facts import Fact, Message, render
 from cases.gates.tasks import close_task
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, Case, ExtractedField, FieldStatus, TaskKind, utcnow
@@ -30,12 +31,12 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
         if task is None:
             raise NotFound(f"no task with id {task_id}")
         case = get_case(session, task.case_id, for_update=True)
-        permit = get_permit_type(case.permit_type).permit
+        permit_type = get_permit_type(case.permit_type)
         fields = {
             f.name: f
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case.id))
         }
-        checked = _checked_values(corrections, fields, {f.name: f for f in permit.all_fields})
+        checked = _checked_values(corrections, fields, permit_type)
         close_task(session, task_id, TaskKind.VERIFY_FIELDS, actor)
         changed = _apply_verification(session, fields, checked, actor)
         append_event(
@@ -51,24 +52,29 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
         return case
 
 
+CORRECT_FIELDS = Message(
+    "correct_fields", "Please correct these fields: %(checks)s", checks=frozenset({"checks"})
+)
+NOT_A_FIELD = Message("not_a_field", "not a field of this case")
+
+
 def _checked_values(
-    corrections: dict[str, str], fields: dict[str, ExtractedField], specs: dict[str, FieldSpec]
+    corrections: dict[str, str], fields: dict[str, ExtractedField], permit_type: PermitType
 ) -> dict[str, str]:
     """Validate every submitted value; report all problems at once, by field."""
-    problems: list[str] = []
+    specs = {spec.name: spec for spec in permit_type.permit.all_fields}
+    problems: list[tuple[str, Fact]] = []
     checked: dict[str, str] = {}
     for name, field in fields.items():
         text = corrections.get(name, field.value).strip()
         value, error = normalise_field(specs[name], text) if name in specs else (text, None)
         if error and (text or field.status == FieldStatus.FLAGGED):
-            problems.append(f"{name}: {error}")
+            problems.append((name, error))
         checked[name] = value if value is not None else text
-    unknown = sorted(set(corrections) - set(fields))
-    problems.extend(f"{name}: not a field of this case" for name in unknown)
+    problems.extend((name, NOT_A_FIELD()) for name in sorted(set(corrections) - set(fields)))
     if problems:
-        # Built first: each problem names a field, so the message as a whole is not translated.
-        message = "Please correct these fields: " + "; ".join(problems)
-        raise InvalidInput(message)
+        fact = CORRECT_FIELDS(checks=[{"field": name, "why": why} for name, why in problems])
+        raise InvalidInput(render(fact, glossary_for(permit_type)), fact)
     return checked
 
 

@@ -37,11 +37,14 @@ class Classification:
     scores: dict[str, float] = field(default_factory=dict)
     found: dict[str, list[str]] = field(default_factory=dict)
 
-    def evidence(self) -> str:
+    def keywords(self) -> list[str]:
         """The keywords found for the chosen kind (or for every kind when none was chosen)."""
         kinds = [self.kind] if self.kind in self.found else sorted(self.found)
-        words = [word for kind in kinds for word in self.found.get(kind, [])]
-        return ", ".join(words) if words else "no keyword of any kind of document"
+        return [word for kind in kinds for word in self.found.get(kind, [])]
+
+    def evidence(self) -> str:
+        """The keywords found, as the raw text of the document's kind field."""
+        return ", ".join(self.keywords()) or "no keyword of any kind of document"
 
 
 def _words(text: str) -> list[str]:

@@ -5,6 +5,6 @@ version and inputs; it never decides.
 from __future__ import annotations
 
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, Finding, cross_check
-from cases.review.service import review_case
+from cases.review.service import review_case, risk_of
 
-__all__ = ["REVIEWER", "REVIEWER_VERSION", "Finding", "cross_check", "review_case"]
+__all__ = ["REVIEWER", "REVIEWER_VERSION", "Finding", "cross_check", "review_case", "risk_of"]

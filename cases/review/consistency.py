@@ -7,10 +7,13 @@ of the identity card, and says which evidence is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
+from cases.facts import Fact, Message
 from cases.values import normalise_hkid
+from cases.vocabulary import Severity
 
 __all__ = ["REVIEWER", "REVIEWER_VERSION", "Finding", "cross_check"]
 
@@ -19,12 +22,35 @@ REVIEWER_VERSION = "1.0"
 NAME_MATCH_THRESHOLD = 90.0
 
 
+NAME_MISMATCH = Message(
+    "name_mismatch",
+    "The form names '%(form_name)s' but the identity card shows '%(card_name)s' "
+    "(similarity %(similarity).0f%%).",
+)
+ID_NUMBER_MISMATCH = Message(
+    "id_number_mismatch",
+    "The identity card number on the form (%(form_id)s) differs from the card (%(card_id)s).",
+)
+MISSING_EVIDENCE = Message(
+    "missing_evidence", "%(field)s is empty; not cross-checked.", fields=frozenset({"field"})
+)
+
+
 @dataclass(frozen=True)
 class Finding:
-    code: str
-    severity: str  # "info" | "warning" | "high"
-    message: str
-    evidence: list[str]  # field names the finding points at
+    """What a reviewer found: the fact (``cases.facts``), how much it matters, and the fields
+    it rests on (linked from the case page)."""
+
+    fact: Fact
+    severity: Severity
+    evidence: list[str]
+
+    @property
+    def code(self) -> str:
+        return str(self.fact["code"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"fact": self.fact, "severity": self.severity.value, "evidence": self.evidence}
 
 
 def _name_key(name: str) -> str:
@@ -38,32 +64,14 @@ def cross_check(values: dict[str, str]) -> list[Finding]:
     if form_name and card_name:
         score = fuzz.ratio(_name_key(form_name), _name_key(card_name))
         if score < NAME_MATCH_THRESHOLD:
-            findings.append(
-                Finding(
-                    "name_mismatch",
-                    "high",
-                    f"The form names '{form_name}' but the identity card shows '{card_name}' "
-                    f"(similarity {score:.0f}%).",
-                    ["applicant_name", "id_card_name"],
-                )
-            )
+            fact = NAME_MISMATCH(form_name=form_name, card_name=card_name, similarity=round(score))
+            findings.append(Finding(fact, Severity.HIGH, ["applicant_name", "id_card_name"]))
     form_id = normalise_hkid(values.get("hkid", "")) or values.get("hkid", "")
     card_id = normalise_hkid(values.get("id_card_number", "")) or values.get("id_card_number", "")
     if form_id and card_id and form_id != card_id:
-        findings.append(
-            Finding(
-                "id_number_mismatch",
-                "high",
-                f"The identity card number on the form ({form_id}) differs from the card "
-                f"({card_id}).",
-                ["hkid", "id_card_number"],
-            )
-        )
+        fact = ID_NUMBER_MISMATCH(form_id=form_id, card_id=card_id)
+        findings.append(Finding(fact, Severity.HIGH, ["hkid", "id_card_number"]))
     for name in ("applicant_name", "hkid", "id_card_name", "id_card_number"):
         if not values.get(name):
-            findings.append(
-                Finding(
-                    "missing_evidence", "warning", f"'{name}' is empty; not cross-checked.", [name]
-                )
-            )
+            findings.append(Finding(MISSING_EVIDENCE(field=name), Severity.WARNING, [name]))
     return findings

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 from typing import Any
 
 from sqlmodel import select
@@ -20,13 +19,17 @@ from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ExtractedField, Review
 from cases.repository import get_case, transition
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, Finding, cross_check
+from cases.vocabulary import Severity
 
-__all__ = ["review_case"]
+__all__ = ["review_case", "risk_of"]
 
 
-def _risk(findings: list[Finding]) -> str:
+def risk_of(findings: list[Finding]) -> str:
+    """The review's risk: that of its most severe finding (low when there is none)."""
     severities = {f.severity for f in findings}
-    return "high" if "high" in severities else "medium" if "warning" in severities else "low"
+    if Severity.HIGH in severities:
+        return "high"
+    return "medium" if Severity.WARNING in severities else "low"
 
 
 def review_case(case_id: int) -> str:
@@ -46,8 +49,8 @@ def review_case(case_id: int) -> str:
         }
         inputs_hash = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
         findings = cross_check(values)
-        risk = _risk(findings)
-        output: dict[str, Any] = {"findings": [asdict(f) for f in findings]}
+        risk = risk_of(findings)
+        output: dict[str, Any] = {"findings": [f.as_json() for f in findings]}
         session.add(
             Review(
                 case_id=case_id,

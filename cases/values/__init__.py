@@ -7,9 +7,11 @@ so two documents compare by plain string equality.
 
 from __future__ import annotations
 
+from cases.values import problems
 from cases.values.addresses import AREAS, normalise_address
 from cases.values.hkid import hkid_check_digit, is_valid_hkid, normalise_hkid, repair_hkid
 from cases.values.normalise import (
+    Normalised,
     check_order,
     check_pattern,
     normalise,
@@ -23,6 +25,7 @@ from cases.values.normalise import (
 
 __all__ = [
     "AREAS",
+    "Normalised",
     "check_order",
     "check_pattern",
     "hkid_check_digit",
@@ -36,5 +39,6 @@ __all__ = [
     "parse_date",
     "parse_integer",
     "parse_number",
+    "problems",
     "repair_hkid",
 ]

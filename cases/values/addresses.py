@@ -18,6 +18,9 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from cases.facts import Fact
+from cases.values import problems
+
 __all__ = ["AREAS", "normalise_address"]
 
 # The 18 districts and the areas letters are addressed to (Rating and Valuation Department usage).
@@ -97,14 +100,14 @@ def _styled(area: str, like: str) -> str:
     return area.upper() if letters and all(ch.isupper() for ch in letters) else area
 
 
-def normalise_address(text: str) -> tuple[str | None, str | None]:
+def normalise_address(text: str) -> tuple[str | None, Fact | None]:
     """The canonical address, or ``(None, reason)`` when no Hong Kong district or area ends it."""
     text = re.sub(r"\s*[;:]\s*", ", ", " ".join(text.split()))
     text = re.sub(r"(?<=[A-Za-z])'(?=\s)", ",", text)  # "Road' Wan Chai": a comma read as '
     text = re.sub(r"\b(?=[Oo]*\d)[\dOo]+\b", _zeros, text)  # "SHOP 1O": a number's 0 read as O
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        return None, "nothing was read"
+        return None, problems.NOTHING_READ()
     parts = [piece for part in parts for piece in _with_floor(part)]
     area = _area(parts[-1])
     if area:
@@ -112,8 +115,5 @@ def normalise_address(text: str) -> tuple[str | None, str | None]:
     elif (split := _split_area(parts[-1])) is not None:
         parts[-1:] = [split[0], _styled(split[1], parts[-1])]
     else:
-        return None, (
-            f"'{text}' does not end with a Hong Kong district or area (e.g. Wan Chai, Mong Kok); "
-            "check the address against the document"
-        )
+        return None, problems.NOT_IN_DISTRICT(text=text)
     return ", ".join(parts), None

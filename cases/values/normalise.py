@@ -16,10 +16,13 @@ from decimal import Decimal, InvalidOperation
 from rapidfuzz import fuzz, process
 
 from cases.catalogue import FieldSpec, FieldType
+from cases.facts import Fact
+from cases.values import problems
 from cases.values.addresses import normalise_address
 from cases.values.hkid import hkid_check_digit, normalise_hkid, repair_hkid
 
 __all__ = [
+    "Normalised",
     "check_order",
     "check_pattern",
     "normalise",
@@ -31,6 +34,9 @@ __all__ = [
     "parse_number",
 ]
 
+
+#: A canonical value, or None and why not (a ``cases.values.problems`` fact).
+Normalised = tuple[str | None, Fact | None]
 
 # Day-first, as Hong Kong writes dates; certificates and agreements also spell the month out
 # ("5 March 2026", "5 Mar 2026"), with the spaces removed before parsing.
@@ -83,7 +89,7 @@ def normalise_money(text: str) -> str | None:
 _CHOICE_SCORE = 80  # rapidfuzz ratio, case ignored: "UGHT REFRESHMENT" is "Light refreshment"
 
 
-def normalise_field(spec: FieldSpec, text: str) -> tuple[str | None, str | None]:
+def normalise_field(spec: FieldSpec, text: str) -> tuple[str | None, Fact | None]:
     """The field's canonical value: its type's normaliser, then its choices and its pattern."""
     value, error = normalise(spec.type, text)
     if value is None or error is not None:
@@ -96,22 +102,21 @@ def normalise_field(spec: FieldSpec, text: str) -> tuple[str | None, str | None]
             score_cutoff=_CHOICE_SCORE,
         )
         if found is None:
-            return None, f"'{value}' is not one of: {', '.join(spec.choices)}"
+            return None, problems.NOT_A_CHOICE(value=value, choices=list(spec.choices))
         value = found[2]
     return value, check_pattern(spec, value)
 
 
-def check_pattern(spec: FieldSpec, value: str) -> str | None:
+def check_pattern(spec: FieldSpec, value: str) -> Fact | None:
     """Why a value does not have the shape the catalogue gives the field, or None."""
     if spec.pattern is None or re.fullmatch(spec.pattern, value):
         return None
-    example = f", e.g. {spec.example}" if spec.example else ""
-    return f"'{value}' is not a valid {spec.label.en.rstrip('.').lower()}{example}"
+    if spec.example:
+        return problems.NOT_THE_PATTERN_EXAMPLE(value=value, field=spec.name, example=spec.example)
+    return problems.NOT_THE_PATTERN(value=value, field=spec.name)
 
 
-def check_order(
-    spec: FieldSpec, value: str, others: Mapping[str, str], labels: Mapping[str, str]
-) -> str | None:
+def check_order(spec: FieldSpec, value: str, others: Mapping[str, str]) -> Fact | None:
     """Why a date is not after the dates the catalogue says it must follow, or None.
 
     ``others`` holds the canonical (ISO) values of the case's other fields; a field with no
@@ -121,8 +126,9 @@ def check_order(
     for name in spec.must_be_after:
         other = parse_date(others.get(name, "") or "")
         if day is not None and other is not None and day <= other:
-            label = labels.get(name, name)
-            return f"{day.isoformat()} is not after the {label.lower()} ({other.isoformat()})"
+            return problems.NOT_AFTER(
+                day=day.isoformat(), other_field=name, other=other.isoformat()
+            )
     return None
 
 
@@ -135,32 +141,29 @@ def normalise_phone(text: str) -> str | None:
     return compact if re.fullmatch(r"\d{8}", compact) else None
 
 
-def _normalise_hkid_field(text: str) -> tuple[str | None, str | None]:
+def _normalise_hkid_field(text: str) -> Normalised:
     canonical = normalise_hkid(text) or repair_hkid(text)
     if canonical is None:
-        return None, (
-            f"'{text}' is not an identity card number: expected one or two letters, six digits "
-            "and a check digit, e.g. A123456(3)"
-        )
+        return None, problems.NOT_AN_HKID(text=text)
     expected = hkid_check_digit(canonical[:-3])
     read = canonical[-2]
     if expected != read:
-        return None, f"check digit is wrong: expected {expected}, read {read}"
+        return None, problems.HKID_CHECK_DIGIT(expected=expected, read=read)
     return canonical, None
 
 
-def _normalise_text(text: str) -> tuple[str | None, str | None]:
+def _normalise_text(text: str) -> Normalised:
     cleaned = " ".join(text.split())
-    return (cleaned, None) if cleaned else (None, "nothing was read")
+    return (cleaned, None) if cleaned else (None, problems.NOTHING_READ())
 
 
-def _normalise_number(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
+def _normalise_number(field_type: FieldType, text: str) -> Normalised:
     if field_type is FieldType.MONEY:
         amount = normalise_money(text)
     else:
         number = parse_number(text.upper().removeprefix("HK").removeprefix("$"))
         amount = str(number) if number is not None else None
-    return (amount, None) if amount is not None else (None, f"'{text}' is not a number")
+    return (amount, None) if amount is not None else (None, problems.NOT_A_NUMBER(text=text))
 
 
 _BOOLEAN_WORDS = dict.fromkeys(("yes", "y", "true", "ticked", "x"), "yes") | dict.fromkeys(
@@ -168,31 +171,33 @@ _BOOLEAN_WORDS = dict.fromkeys(("yes", "y", "true", "ticked", "x"), "yes") | dic
 )
 
 
-def _normalise_date(text: str) -> tuple[str | None, str | None]:
+def _normalise_date(text: str) -> Normalised:
     day = parse_date(text)
     if day is None:
-        return None, f"'{text}' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
+        return None, problems.NOT_A_DATE(text=text)
     return day.isoformat(), None
 
 
-def _normalise_integer(text: str) -> tuple[str | None, str | None]:
+def _normalise_integer(text: str) -> Normalised:
     whole = parse_integer(text)
-    return (str(whole), None) if whole is not None else (None, f"'{text}' is not a whole number")
+    if whole is None:
+        return None, problems.NOT_A_WHOLE_NUMBER(text=text)
+    return str(whole), None
 
 
-def _normalise_boolean(text: str) -> tuple[str | None, str | None]:
+def _normalise_boolean(text: str) -> Normalised:
     answer = _BOOLEAN_WORDS.get(text.lower())
-    return (answer, None) if answer else (None, f"'{text}' is not a yes or no answer")
+    return (answer, None) if answer else (None, problems.NOT_YES_OR_NO(text=text))
 
 
-def _normalise_phone_field(text: str) -> tuple[str | None, str | None]:
+def _normalise_phone_field(text: str) -> Normalised:
     phone = normalise_phone(text)
     if phone is None:
-        return None, f"'{text}' is not an 8-digit Hong Kong telephone number"
+        return None, problems.NOT_A_PHONE(text=text)
     return phone, None
 
 
-_NORMALISERS: dict[FieldType, Callable[[str], tuple[str | None, str | None]]] = {
+_NORMALISERS: dict[FieldType, Callable[[str], Normalised]] = {
     FieldType.HKID: _normalise_hkid_field,
     FieldType.DATE: _normalise_date,
     FieldType.INTEGER: _normalise_integer,
@@ -204,9 +209,9 @@ _NORMALISERS: dict[FieldType, Callable[[str], tuple[str | None, str | None]]] = 
 }
 
 
-def normalise(field_type: FieldType, text: str) -> tuple[str | None, str | None]:
-    """Canonical text for a field of a given type, or ``(None, reason)`` a caseworker can act on."""
+def normalise(field_type: FieldType, text: str) -> Normalised:
+    """Canonical text for a field of a given type, or ``(None, problem)`` for a caseworker."""
     text = " ".join(text.split())
     if not text:
-        return None, "nothing was read"
+        return None, problems.NOTHING_READ()
     return _NORMALISERS.get(field_type, _normalise_text)(text)

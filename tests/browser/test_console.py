@@ -14,6 +14,7 @@ from sqlmodel import select
 from cases.access import issue_access_code
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
 from cases.letters import issue_letter
 from cases.lifecycle import CaseStatus
@@ -77,7 +78,7 @@ def case_awaiting_verification() -> tuple[int, str]:
                     confidence=0.41 if doubtful else 0.97,
                     bbox=boxes.get(name, []),
                     status=FieldStatus.FLAGGED if doubtful else FieldStatus.ACCEPTED,
-                    flag_reason="low confidence (41% < 80%)" if doubtful else None,
+                    flag=LOW_CONFIDENCE(confidence=0.41, threshold=0.8) if doubtful else None,
                 )
             )
         stored = get_case(session, case.id, for_update=True)
@@ -87,7 +88,9 @@ def case_awaiting_verification() -> tuple[int, str]:
             session,
             stored,
             TaskKind.VERIFY_FIELDS,
-            reason="business_name: low confidence",
+            reason=verification_reason(
+                [("business_name", LOW_CONFIDENCE(confidence=0.41, threshold=0.8))], total=11
+            ),
             role=Role.CASEWORKER,
             actor="system:extraction",
         )

@@ -208,61 +208,89 @@ def test_an_unknown_language_keeps_english(client: TestClient, language: str) ->
     assert "Username" in page.text
 
 
+def _in_chinese(fact: object, permit_type: str = "food-business-licence") -> str:
+    from web.i18n import _current, fact_text
+
+    token = _current.set("zh-Hant")
+    try:
+        return fact_text(fact, permit_type)  # type: ignore[arg-type]
+    finally:
+        _current.reset(token)
+
+
 def test_flag_reasons_show_in_chinese_with_what_was_read_kept() -> None:
-    """The reasons extraction stores (in English, for the audit trail) read in Chinese on the
-    pages; made here by the extraction code itself, so a reworded reason fails this test."""
+    """Why a field was flagged is stored as a fact and said in Chinese from it; made here by the
+    extraction code itself, so a reason without its translation fails this test."""
     from cases.catalogue import get_permit_type
     from cases.extraction import flag_reason
-    from web.i18n import _current, flag_reason_text
+    from cases.values import problems
 
     permit = get_permit_type("food-business-licence").permit
     name, area = permit.field("business_name"), permit.field("floor_area_m2")
-    stored = {
-        flag_reason(name, "", 0.0, None): "必填欄位空白或無法辨識",
-        flag_reason(name, "X", 0.9, "not a date"): "數值未能通過驗證：not a date",
-        flag_reason(name, "TADE GARDEN", 0.8, None, "JADE GARDEN"): (
-            "手寫內容可讀作兩種：「TADE GARDEN」或「JADE GARDEN」；請核對實際寫的是哪一個"
+    not_a_date = problems.NOT_A_DATE(text="3O/02")
+    stored = [
+        (flag_reason(name, "", 0.0, None), "必填欄位空白或無法辨識"),
+        (flag_reason(name, "X", 0.9, not_a_date), "數值未能通過驗證：「3O/02」不是日期"),
+        (
+            flag_reason(name, "TADE GARDEN", 0.8, None, "JADE GARDEN"),
+            "手寫內容可讀作兩種：「TADE GARDEN」或「JADE GARDEN」；請核對實際寫的是哪一個",
         ),
-        flag_reason(
-            area, "4200", 1.0, None
-        ): "4200 超出一般範圍 5 至 500；請與文件核對（小數點容易遺漏）",
-        flag_reason(name, "JADE GARDEN", 0.31, None): "光學字元辨識信心度 0.31 低於此欄位的門檻",
-    }
-    assert None not in stored  # each of them is flagged
-    token = _current.set("zh-Hant")
-    try:
-        shown = {reason: flag_reason_text(str(reason)) for reason in stored}
-        other = flag_reason_text("a reason of another shape")
-    finally:
-        _current.reset(token)
-    assert [
-        shown[reason] for reason, zh in stored.items() if not shown[reason].startswith(zh)
-    ] == []
-    assert other == "a reason of another shape"  # shown as written
+        (
+            flag_reason(area, "4200", 1.0, None),
+            "4200 超出一般範圍 5 至 500；請與文件核對（小數點容易遺漏）",
+        ),
+        (
+            flag_reason(name, "JADE GARDEN", 0.31, None),
+            "光學字元辨識信心度 0.31 低於此欄位的門檻 0.40",
+        ),
+    ]
+    assert [_in_chinese(fact)[: len(zh)] for fact, zh in stored] == [zh for _, zh in stored]
+    assert _in_chinese("a reason stored before facts were") == "a reason stored before facts were"
 
 
 def test_a_verification_tasks_reasons_show_in_chinese_field_by_field() -> None:
-    """The task's reason joins "<label>: <reason>" with "; ", and a reason may itself hold "; "."""
-    from web.i18n import _current, task_reason_text
+    """The task's reason names each field by its label in the reader's language."""
+    from cases.extraction import reasons
+    from cases.facts import render
 
-    reason = (
-        "Name of the food business: the handwriting reads two ways: 'TADE GARDEN' or "
-        "'JADE GARDEN'; check which is written; Staff holding a hygiene manager certificate: "
-        "OCR confidence 0.48 is below this field's threshold 0.60; "
-        "Fire services certificate (FS 251) (kind of document): "
-        "required field is empty or could not be read"
+    reason = reasons.verification_reason(
+        [
+            ("business_name", reasons.READS_TWO_WAYS(first="TADE GARDEN", second="JADE GARDEN")),
+            ("hygiene_staff", reasons.LOW_CONFIDENCE(confidence=0.48, threshold=0.6)),
+            ("fire_certificate_document_type", reasons.REQUIRED_EMPTY()),
+        ],
+        total=13,
     )
-    token = _current.set("zh-Hant")
-    try:
-        shown = task_reason_text(reason, "food-business-licence")
-        unknown_permit = task_reason_text(reason, "no-such-permit")
-    finally:
-        _current.reset(token)
-    assert shown.split("；") == [
+    shown = _in_chinese(reason)
+    assert shown.startswith("13 個欄位中有 3 個須核對：")
+    assert shown.split("：", 1)[1].split("；") == [
         "食物業名稱：手寫內容可讀作兩種：「TADE GARDEN」或「JADE GARDEN」",
         "請核對實際寫的是哪一個",
         "持有衞生經理證書的員工人數：光學字元辨識信心度 0.48 低於此欄位的門檻 0.60",
         "消防裝置及設備證書（FS 251）（文件類別）：必填欄位空白或無法辨識",
     ]
-    assert unknown_permit == reason  # nothing to match: shown as written
-    assert task_reason_text(reason, "food-business-licence") == reason  # English pages: as is
+    assert render(reason).startswith("3 of 13 fields to check: business_name: the handwriting")
+    unknown_permit = _in_chinese(reason, "no-such-permit")
+    assert "business_name：手寫內容可讀作兩種" in unknown_permit  # the field's id, still translated
+
+
+def test_the_inbox_says_a_mostly_unreadable_form_once() -> None:
+    """Eleven "required field is empty" lines are one wrong page, not eleven problems."""
+    from cases.extraction import reasons, summarise_checks
+    from cases.facts import render
+
+    names = [f"field_{n}" for n in range(13)]
+    blank = reasons.verification_reason(
+        [(name, reasons.REQUIRED_EMPTY()) for name in names[:11]], total=13
+    )
+    assert render(summarise_checks(blank)) == (
+        "11 of 13 fields unreadable: is this the right page or document?"
+    )
+    assert _in_chinese(summarise_checks(blank)).startswith("13 個欄位中有 11 個無法辨識")
+    few = reasons.verification_reason([(names[0], reasons.REQUIRED_EMPTY())], total=13)
+    assert summarise_checks(few) == few  # one unreadable field is said as it is
+    many = reasons.verification_reason(
+        [(name, reasons.LOW_CONFIDENCE(confidence=0.4, threshold=0.6)) for name in names[:5]],
+        total=13,
+    )
+    assert render(summarise_checks(many)).endswith("; and 2 more on the case page")

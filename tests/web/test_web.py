@@ -21,6 +21,7 @@ import web.app as web_app
 from cases.access import create_user
 from cases.db import session_scope
 from cases.errors import DatabaseNotMigrated
+from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
@@ -131,7 +132,7 @@ def with_fields(case_id: int, status: CaseStatus, flagged: tuple[str, ...] = ())
                     value=value,
                     confidence=0.3 if doubtful else 0.95,
                     status=FieldStatus.FLAGGED if doubtful else FieldStatus.ACCEPTED,
-                    flag_reason="low confidence" if doubtful else None,
+                    flag=LOW_CONFIDENCE(confidence=0.3, threshold=0.6) if doubtful else None,
                 )
             )
         transition(session, case, CaseStatus.EXTRACTING, actor="test", why="test")
@@ -141,7 +142,10 @@ def with_fields(case_id: int, status: CaseStatus, flagged: tuple[str, ...] = ())
                 session,
                 case,
                 TaskKind.VERIFY_FIELDS,
-                reason="check",
+                reason=verification_reason(
+                    [(name, LOW_CONFIDENCE(confidence=0.3, threshold=0.6)) for name in flagged],
+                    total=len(GOOD_VALUES),
+                ),
                 role=Role.CASEWORKER,
                 actor="t",
             )

@@ -33,6 +33,9 @@ from sqlmodel import SQLModel
 from cases.audit import GENESIS, event_hash
 from cases.catalogue import FieldType, PermitType, load_catalogue
 from cases.eligibility import evaluate_ruleset, typed_values
+from cases.extraction import reasons
+from cases.facts import Fact
+from cases.gates import reasons as gate_reasons
 from cases.lifecycle import CaseStatus
 from cases.models import (
     AuditChainHead,
@@ -43,7 +46,7 @@ from cases.models import (
     TaskStatus,
     utcnow,
 )
-from cases.review import REVIEWER, REVIEWER_VERSION, cross_check
+from cases.review import REVIEWER, REVIEWER_VERSION, cross_check, risk_of
 from cases.vocabulary import Outcome
 from tools.samples.applications import random_truth
 
@@ -117,11 +120,6 @@ def _application_texts(permit_type: PermitType, base: dict[str, Any], seed: int)
     return texts
 
 
-def _risk(findings: list[Any]) -> str:
-    severities = {f.severity for f in findings}
-    return "high" if "high" in severities else "medium" if "warning" in severities else "low"
-
-
 def _variants(permit_type: PermitType, seed: int) -> list[_Variant]:
     ruleset = max(permit_type.rulesets, key=lambda r: r.effective_from)
     inputs = [test.input for test in ruleset.tests] or [{}]
@@ -139,8 +137,8 @@ def _variants(permit_type: PermitType, seed: int) -> list[_Variant]:
                 fee=evaluation.fee,
                 trace=trace,
                 failed=[r for r in trace["rules"] if not r["passed"]],
-                risk=_risk(findings),
-                findings={"findings": [f.__dict__ for f in findings]},
+                risk=risk_of(findings),
+                findings={"findings": [f.as_json() for f in findings]},
             )
         )
     return variants
@@ -241,7 +239,7 @@ class _CaseBuilder:
         payload = {"from": str(source), "to": str(target), "why": why}
         self._event(actor, "case.status_changed", payload)
 
-    def _task(self, kind: TaskKind, role: Role, reason: str, **columns: Any) -> int:
+    def _task(self, kind: TaskKind, role: Role, reason: Fact, **columns: Any) -> int:
         task_id = self.ids.next("task")
         row = {
             "id": task_id,
@@ -331,20 +329,19 @@ class _CaseBuilder:
                 {"document_id": document_id, "kind": kind, "filename": name, "sha256": digest},
             )
 
-    def _extract(self, needs_person: bool) -> dict[str, str]:
+    def _extract(self, needs_person: bool) -> dict[str, Fact]:
         """Every field of the permit read from its document; some flagged when a person checks."""
         self._moved(S.SUBMITTED, S.EXTRACTING, "system:flow", "extraction started")
         specs = self.variant.permit_type.permit.fields
         doubtful = set(self.rng.sample([s.name for s in specs], self.rng.randint(1, 3)))
-        flagged: dict[str, str] = {}
+        flagged: dict[str, Fact] = {}
         for n, spec in enumerate(specs):
             confidence = round(self.rng.uniform(0.66, 0.99), 4)
             reason = None
             if needs_person and spec.name in doubtful:
                 confidence = round(self.rng.uniform(0.2, spec.confidence_threshold - 0.01), 4)
-                reason = (
-                    f"OCR confidence {confidence:.2f} is below this field's threshold "
-                    f"{spec.confidence_threshold:.2f}"
+                reason = reasons.LOW_CONFIDENCE(
+                    confidence=confidence, threshold=spec.confidence_threshold
                 )
                 flagged[spec.name] = reason
             value = self.variant.texts.get(spec.name, "")
@@ -361,7 +358,7 @@ class _CaseBuilder:
                     "bbox": _BOXES[n],
                     "engine": _OCR_ENGINE,
                     "status": str(FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED),
-                    "flag_reason": reason,
+                    "flag": reason,
                     "original_value": None,
                     "verified_by": None,
                     "verified_at": None,
@@ -377,9 +374,9 @@ class _CaseBuilder:
         self._event("system:extraction", "fields.extracted", payload)
         return flagged
 
-    def _verify_gate(self, flagged: dict[str, str]) -> None:
+    def _verify_gate(self, flagged: dict[str, Fact]) -> None:
         permit = self.variant.permit_type.permit
-        reason = "; ".join(f"{permit.field(name).label.en}: {why}" for name, why in flagged.items())
+        reason = reasons.verification_reason(list(flagged.items()), total=len(permit.fields))
         task_id = self._task(TaskKind.VERIFY_FIELDS, Role.CASEWORKER, reason)
         self._moved(S.EXTRACTING, S.AWAITING_VERIFICATION, "system:extraction", "fields flagged")
         if self.status == S.AWAITING_VERIFICATION:
@@ -432,27 +429,22 @@ class _CaseBuilder:
                 "created_at": self._tick(1),
             }
         )
-        findings = [f["code"] for f in variant.findings["findings"]]
+        findings = [f["fact"]["code"] for f in variant.findings["findings"]]
         self._event(
             f"system:{REVIEWER}", "review.completed", {"risk": variant.risk, "findings": findings}
         )
+        self._moved(S.REVIEWING, S.REVIEWED, f"system:{REVIEWER}", f"reviewed: risk {variant.risk}")
 
     def _decision_gate(self) -> None:
         variant = self.variant
         proposal = self.proposal
         rule = variant.permit_type.permit.approval_policy.get(proposal)
         role = Role(rule.role) if rule else Role.CASEWORKER
-        summary = (
-            "failed: "
-            + ", ".join(f"{r['rule_id']} ({r['outcome_if_failed']})" for r in variant.failed)
-            if variant.failed
-            else f"all {len(variant.trace['rules'])} rules passed"
-        )
         version = variant.trace["ruleset_version"]
-        reason = f"Rule set {version}: {summary}; review risk {variant.risk}."
+        reason = gate_reasons.proposal(version, variant.trace["rules"], variant.risk)
         task_id = self._task(TaskKind.DECIDE, role, reason)
         self._moved(
-            S.REVIEWING,
+            S.REVIEWED,
             S.AWAITING_DECISION,
             "system:proposer",
             f"decision proposed ({variant.outcome})",
@@ -470,7 +462,7 @@ class _CaseBuilder:
     def _first_approval(self, task_id: int, decision: str, first: str, role: Role) -> int:
         self._close(task_id, first, decision=decision, decision_reason="See the failed rules.")
         self._event(first, "decision.first_approval", {"task_id": task_id, "decision": decision})
-        reason = f"Four-eyes: {first} decided '{decision}'. A second {role} confirms or changes it."
+        reason = gate_reasons.four_eyes(first, decision, role, None)
         return self._task(
             TaskKind.DECIDE, role, reason, step=2, first_decision=decision, first_decision_by=first
         )

@@ -1,0 +1,57 @@
+"""Why a gate task was opened: the facts the decision gate stores (``cases.facts``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cases.eligibility import summarise_rules
+from cases.facts import Fact, Message
+
+__all__ = [
+    "FOUR_EYES",
+    "FOUR_EYES_NOTE",
+    "NO_REVIEW",
+    "PROPOSAL",
+    "REVIEW_RISK",
+    "four_eyes",
+    "proposal",
+]
+
+PROPOSAL = Message(
+    "proposal",
+    "Rule set %(ruleset)s: %(rules)s; %(review)s.",
+    facts=frozenset({"rules", "review"}),
+)
+REVIEW_RISK = Message("review_risk", "review risk %(risk)s", terms=frozenset({"risk"}))
+NO_REVIEW = Message("no_review", "no review")
+FOUR_EYES = Message(
+    "four_eyes",
+    "Four-eyes: %(first_by)s decided '%(decision)s'. A second %(role)s confirms it or decides "
+    "otherwise.",
+    terms=frozenset({"decision", "role"}),
+)
+FOUR_EYES_NOTE = Message(
+    "four_eyes_note",
+    "Four-eyes: %(first_by)s decided '%(decision)s': %(note)s. A second %(role)s confirms it or "
+    "decides otherwise.",
+    terms=frozenset({"decision", "role"}),
+)
+
+
+def proposal(ruleset: str, rules: Iterable[Mapping[str, Any]], risk: str | None) -> Fact:
+    """The decision task's reason, e.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed
+    (FBL-7 refer); review risk low.`` A rule that did not apply is counted apart, not as passed.
+    ``rules`` are the traced rules; ``risk`` is None when the case had no review."""
+    return PROPOSAL(
+        ruleset=ruleset,
+        rules=summarise_rules(rules),
+        review=REVIEW_RISK(risk=str(risk)) if risk is not None else NO_REVIEW(),
+    )
+
+
+def four_eyes(first_by: str, decision: str, role: str, note: str | None) -> Fact:
+    """The second decision task's reason: who decided what first, and who may confirm it."""
+    if note:
+        return FOUR_EYES_NOTE(first_by=first_by, decision=decision, role=role, note=note)
+    return FOUR_EYES(first_by=first_by, decision=decision, role=role)
