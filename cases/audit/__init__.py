@@ -4,6 +4,13 @@ so an edit or a deletion anywhere breaks the chain and ``verify_chain`` says whe
 
 from __future__ import annotations
 
-from cases.audit.chain import GENESIS, ChainReport, append_event, event_hash, verify_chain
+from cases.audit.chain import (
+    GENESIS,
+    ChainReport,
+    append_event,
+    chained_row,
+    event_hash,
+    verify_chain,
+)
 
-__all__ = ["GENESIS", "ChainReport", "append_event", "event_hash", "verify_chain"]
+__all__ = ["GENESIS", "ChainReport", "append_event", "chained_row", "event_hash", "verify_chain"]

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from cases.models import AuditChainHead, AuditEvent, utcnow
 
-__all__ = ["ChainReport", "append_event", "event_hash", "verify_chain"]
+__all__ = ["ChainReport", "append_event", "chained_row", "event_hash", "verify_chain"]
 
 GENESIS = "0" * 64
 
@@ -51,6 +51,29 @@ def event_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def chained_row(
+    *,
+    seq: int,
+    case_id: int | None,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    payload: dict[str, Any],
+    prev_hash: str,
+) -> dict[str, Any]:
+    """The columns of the event at ``seq``, its hash over them included."""
+    row: dict[str, Any] = {
+        "seq": seq,
+        "case_id": case_id,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "payload": payload,
+        "prev_hash": prev_hash,
+    }
+    return row | {"hash": event_hash(**row)}
+
+
 def append_event(
     session: Session,
     *,
@@ -66,28 +89,19 @@ def append_event(
         head = AuditChainHead(id=1, seq=0, last_hash=GENESIS)
         session.add(head)
         session.flush()
-    at = utcnow()
     seq = head.seq + 1
-    digest = event_hash(
-        seq=seq,
-        case_id=case_id,
-        at=at,
-        actor=actor,
-        action=action,
-        payload=payload,
-        prev_hash=head.last_hash,
-    )
     event = AuditEvent(
-        seq=seq,
-        case_id=case_id,
-        at=at,
-        actor=actor,
-        action=action,
-        payload=payload,
-        prev_hash=head.last_hash,
-        hash=digest,
+        **chained_row(
+            seq=seq,
+            case_id=case_id,
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            payload=payload,
+            prev_hash=head.last_hash,
+        )
     )
-    head.seq, head.last_hash = seq, digest
+    head.seq, head.last_hash = seq, event.hash
     session.add(event)
     session.add(head)
     session.flush()

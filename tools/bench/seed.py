@@ -30,7 +30,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, Connection, Engine, Table, func, insert, select, text
 from sqlmodel import SQLModel
 
-from cases.audit import GENESIS, event_hash
+from cases.audit import GENESIS, chained_row
 from cases.catalogue import FieldType, PermitType, load_catalogue
 from cases.eligibility import evaluate_ruleset, typed_values
 from cases.extraction import reasons
@@ -551,7 +551,7 @@ class _Chain:
         payload: dict[str, Any],
     ) -> dict[str, Any]:
         self.seq += 1
-        digest = event_hash(
+        row = {"id": event_id} | chained_row(
             seq=self.seq,
             case_id=case_id,
             at=at,
@@ -560,18 +560,7 @@ class _Chain:
             payload=payload,
             prev_hash=self.last_hash,
         )
-        row = {
-            "id": event_id,
-            "seq": self.seq,
-            "case_id": case_id,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "payload": payload,
-            "prev_hash": self.last_hash,
-            "hash": digest,
-        }
-        self.last_hash = digest
+        self.last_hash = row["hash"]
         return row
 
 
