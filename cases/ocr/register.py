@@ -62,11 +62,36 @@ def _reference(blank: Path, modified_ns: int, page: int, height: int) -> Affine:
     del modified_ns  # part of the cache key: a replaced blank is rendered afresh
     document = pdfium.PdfDocument(str(blank))
     try:
-        rendered = document[page].render(scale=_REFERENCE_DPI / 72, grayscale=True).to_pil()
+        image = _page_image(document[page])
     finally:
         document.close()
-    image = rendered.convert("L").resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
-    return _prepare(np.asarray(image, dtype=np.uint8))
+    reduced = image.convert("L").resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
+    return _prepare(np.asarray(reduced, dtype=np.uint8))
+
+
+def _page_image(page: pdfium.PdfPage) -> Image.Image:
+    """The page as pixels. A blank that is one upright picture filling the page (a scanned blank
+    form) is taken at its own pixels: rendering would resample them and shift thin lines by a
+    pixel, which costs zonal reading accuracy. Anything else (a printed, vector form) is
+    rendered."""
+    objects = list(page.get_objects())
+    if len(objects) == 1 and isinstance(objects[0], pdfium.PdfImage):
+        picture = objects[0]
+        a, b, c, d, _, _ = picture.get_matrix().get()
+        width, height = page.get_size()
+        left, bottom, right, top = picture.get_bounds()
+        fills_page = (
+            b == c == 0
+            and a > 0
+            and d > 0
+            and math.isclose(right - left, width, rel_tol=0.01)
+            and math.isclose(top - bottom, height, rel_tol=0.01)
+        )
+        if fills_page:
+            own: Image.Image = picture.get_bitmap(render=False).to_pil()
+            return own
+    rendered: Image.Image = page.render(scale=_REFERENCE_DPI / 72, grayscale=True).to_pil()
+    return rendered
 
 
 def _prepare(gray: NDArray[np.uint8]) -> Affine:
