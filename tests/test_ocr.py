@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from pydantic import ValidationError
 
 from cases.catalogue import FormField, FormLayout, Permit, load_catalogue
@@ -212,6 +212,45 @@ def test_a_rotated_and_shifted_scan_reads_every_field(
         f.field: app.truth[f.field] for f in food_form.fields
     }
     assert {r.engine for r in readings} == {ENGINE_VERSION}
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", size)
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_hint_printed_inside_a_box_is_taken_out_before_the_box_is_read(tmp_path: Path) -> None:
+    """An office's form prints "dd/mm/yyyy" inside the date box; only the applicant's date is
+    read, not the hint, even when the scan is turned and shifted."""
+    layout = FormLayout(
+        form_code="H-1",
+        title="Hint test",
+        fields=[
+            FormField(field="name", box_mm=(20, 50, 170, 12)),
+            FormField(field="start_date", box_mm=(20, 80, 100, 12), allowlist="0123456789/"),
+        ],
+    )
+    px = 200 / 25.4
+    blank = Image.new("L", (round(210 * px), round(297 * px)), 255)
+    draw = ImageDraw.Draw(blank)
+    draw.text((20 * px, 20 * px), "Application for a street stall permit", font=_font(56))
+    for label, (x, y, w, h) in (("Name", (20, 50, 170, 12)), ("Start date", (20, 80, 100, 12))):
+        draw.text((x * px, (y - 6) * px), label, font=_font(32))
+        draw.rectangle((x * px, y * px, (x + w) * px, (y + h) * px), outline=0, width=3)
+    draw.text((23 * px, 83 * px), "dd/mm/yyyy", fill=110, font=_font(36))
+    blank.save(tmp_path / "form.pdf", resolution=200)
+    filled = blank.copy()
+    draw = ImageDraw.Draw(filled)
+    draw.text((25 * px, 52.5 * px), "CHAN TAI MAN", font=_font(50))
+    draw.text((68 * px, 82.5 * px), "12/03/2026", font=_font(50))
+    scan = filled.rotate(0.8, fillcolor=255, translate=(12, -9))
+
+    readings = read_form_page(PageContent(1, image=scan), layout, {}, tmp_path / "form.pdf")
+
+    assert {r.name: r.text for r in readings} == {
+        "name": "CHAN TAI MAN",
+        "start_date": "12/03/2026",
+    }
 
 
 def test_registration_recovers_the_rotation_and_maps_boxes_back_to_the_scan(

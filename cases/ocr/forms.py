@@ -56,7 +56,9 @@ def read_form_page(
     if layout is not None and blank is not None:
         registration = register_page(page.image, blank)
         if registration is not None:
-            readings = read_form(registration.image, layout, page=page.number)
+            readings = read_form(
+                registration.image, layout, page=page.number, blank=registration.blank
+            )
             return [replace(r, bbox=registration.scan_box(r.bbox)) for r in readings]
     if _is_blank(page.image):
         return []

@@ -39,6 +39,7 @@ class Registration:
     """The page warped into the form's frame, and how to map form pixels back to the scan."""
 
     image: Image.Image
+    blank: Image.Image  # the blank page at the same pixels: what was printed before it was filled
     correlation: float
     rotation_deg: float
     to_scan: Affine  # 2x3: form-frame pixel -> scan pixel
@@ -56,16 +57,20 @@ class Registration:
         )
 
 
-@lru_cache(maxsize=16)
-def _reference(blank: Path, modified_ns: int, page: int, height: int) -> Affine:
-    """The blank form's page, rendered and reduced to the working size (cached per file version)."""
+@lru_cache(maxsize=8)
+def _blank_image(blank: Path, modified_ns: int, page: int) -> Image.Image:
     del modified_ns  # part of the cache key: a replaced blank is rendered afresh
     document = pdfium.PdfDocument(str(blank))
     try:
-        image = _page_image(document[page])
+        return _page_image(document[page]).convert("L")
     finally:
         document.close()
-    reduced = image.convert("L").resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
+
+
+@lru_cache(maxsize=16)
+def _reference(blank: Path, modified_ns: int, page: int, height: int) -> Affine:
+    image = _blank_image(blank, modified_ns, page)
+    reduced = image.resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
     return _prepare(np.asarray(reduced, dtype=np.uint8))
 
 
@@ -144,4 +149,7 @@ def register_page(image: Image.Image, blank: Path, *, page: int = 0) -> Registra
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return Registration(Image.fromarray(aligned), float(correlation), rotation, to_scan)
+    printed = _blank_image(blank, blank.stat().st_mtime_ns, page).resize(
+        (gray.shape[1], gray.shape[0]), Image.Resampling.BILINEAR
+    )
+    return Registration(Image.fromarray(aligned), printed, float(correlation), rotation, to_scan)

@@ -47,8 +47,20 @@ _SECOND_READ_WIDTH = 0.75
 # ...unless the first reading is this sure: no wrong handwritten reading scored above 0.95 on
 # the benchmark's scans, and over half score above it, so half the second readings are saved.
 _SURE_OF_HANDWRITING = 0.95
+_SHIFT_MM = 1.0  # how far the blank may sit from the registered scan inside one box
 _ANY_CHARACTER = string.ascii_letters + string.digits + " ,./-'()&#:;!?\"$%+"
 ENGINE = ENGINE_VERSION
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """A registered page in grey, its pixels per millimetre, and the office's blank form at the
+    same pixels (padded by ``shift`` on every side) when there is one to subtract."""
+
+    gray: Gray
+    scale: tuple[float, float]
+    blank: Gray | None = None
+    shift: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,21 +72,26 @@ class _Zone:
     y0: int
 
 
-def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[FieldReading]:
+def read_form(
+    image: Image.Image, layout: FormLayout, *, page: int = 1, blank: Image.Image | None = None
+) -> list[FieldReading]:
     """Read every field of ``layout`` from a scanned page; an empty box reads ``""`` at 0.0.
+
+    ``blank`` is the office's blank form at the same pixels as the (registered) page: what it
+    printed inside a box (a hint such as "mm/dd/yyyy", a label, comb dividers) is taken out
+    before the box is read, so it does not become characters.
 
     The written fields are read in order until enough letters are seen to tell typing from
     handwriting in BLOCK LETTERS, as the form asks for. Handwriting is read with capitals only,
     so a capital drawn like a small letter ("i", "w") is not read as one, and read a second way
     (see ``_SECOND_READ_WIDTH``), so where the two readings differ a person checks the field.
     """
-    gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    scale = (gray.shape[1] / layout.page_size_mm[0], gray.shape[0] / layout.page_size_mm[1])
+    sheet = _sheet(image, layout, blank)
     readings: dict[int, FieldReading] = {}
     written = [i for i, f in enumerate(layout.fields) if f.kind not in ("checkbox", "comb")]
     handwriting = decided = False
     for i in written:
-        readings[i] = _read_field(gray, scale, layout.fields[i], page, capitals=handwriting)
+        readings[i] = _read_field(sheet, layout.fields[i], page, capitals=handwriting)
         texts = [r.text for r in readings.values()]
         letters = sum(ch.isalpha() for text in texts for ch in text)
         share = _capitals_share(texts)
@@ -84,13 +101,24 @@ def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[
             handwriting = share >= BLOCK_CAPITALS_SHARE
             if handwriting:  # read again what was read before it was known
                 readings = {
-                    j: _read_field(gray, scale, layout.fields[j], page, capitals=True)
-                    for j in readings
+                    j: _read_field(sheet, layout.fields[j], page, capitals=True) for j in readings
                 }
     for i, field in enumerate(layout.fields):
         if i not in readings:
-            readings[i] = _read_field(gray, scale, field, page)
+            readings[i] = _read_field(sheet, field, page)
     return [readings[i] for i in range(len(layout.fields))]
+
+
+def _sheet(image: Image.Image, layout: FormLayout, blank: Image.Image | None) -> _Sheet:
+    gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    scale = (gray.shape[1] / layout.page_size_mm[0], gray.shape[0] / layout.page_size_mm[1])
+    if blank is None:
+        return _Sheet(gray, scale)
+    printed = np.asarray(blank.convert("L").resize(image.size), dtype=np.uint8)
+    shift = max(2, round(_SHIFT_MM * scale[0]))
+    paper = int(np.median(printed))
+    padded = cv2.copyMakeBorder(printed, *(shift,) * 4, cv2.BORDER_CONSTANT, value=paper)
+    return _Sheet(gray, scale, np.asarray(padded, dtype=np.uint8), shift)
 
 
 def _capitals_share(texts: Iterable[str]) -> float:
@@ -103,13 +131,13 @@ def _capitals_only(allowlist: str | None) -> str:
 
 
 def _read_field(
-    gray: Gray, scale: tuple[float, float], field: FormField, page: int, *, capitals: bool = False
+    sheet: _Sheet, field: FormField, page: int, *, capitals: bool = False
 ) -> FieldReading:
     if field.kind == "checkbox":
-        return _read_checkbox(gray, scale, field, page)
+        return _read_checkbox(sheet, field, page)
     if field.kind == "comb":
-        return _read_comb(gray, scale, field, page)
-    zone = _zone(gray, scale, field)
+        return _read_comb(sheet, field, page)
+    zone = _zone(sheet, field)
     ink = find_ink(zone.image)
     if ink is None:
         x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
@@ -127,16 +155,14 @@ def _read_field(
     return FieldReading(field.field, text, confidence, page, bbox, engine, second)
 
 
-def _read_checkbox(
-    gray: Gray, scale: tuple[float, float], field: FormField, page: int
-) -> FieldReading:
+def _read_checkbox(sheet: _Sheet, field: FormField, page: int) -> FieldReading:
     """Ticked or not, by the share of ink inside the box; unsure when it is in between.
 
     A tick or cross covers 5-25% of the inside of the box; scanner noise and a stray speck stay
     well under 1%. The confidence falls to 0 halfway between, where a person must look.
     """
-    zone = _zone(gray, scale, field, inset_share=_CHECKBOX_INSET, clean=False)
-    ink = _without_frame(_ink_mask(zone.image, paper=_paper(gray)) > 0)
+    zone = _zone(sheet, field, inset_share=_CHECKBOX_INSET, clean=False)
+    ink = _without_frame(_ink_mask(zone.image, paper=_paper(sheet.gray)) > 0)
     ratio = float(np.mean(ink)) if ink.size else 0.0
     confidence = min(1.0, abs(ratio - _TICK_SHARE) / _TICK_SHARE)
     x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
@@ -158,20 +184,20 @@ def _without_frame(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return ink
 
 
-def _read_comb(gray: Gray, scale: tuple[float, float], field: FormField, page: int) -> FieldReading:
+def _read_comb(sheet: _Sheet, field: FormField, page: int) -> FieldReading:
     """One character per printed cell, read as one line: the cells' ink set side by side.
 
     Each cell is cleaned and cropped to its ink on its own, so no divider and no gap the width
     of a cell reaches the recogniser, which then reads the value as it would a typed word.
     """
-    zone = _zone(gray, scale, field)  # the frame and the dividers removed along the whole box
+    zone = _zone(sheet, field)  # the frame and the dividers removed along the whole box
     cells = field.cells or 1
     x_mm, _, w_mm, _ = field.box_mm
     pieces: list[Gray] = []
     boxes: list[tuple[int, int, int, int]] = []
     for i in range(cells):
-        left = max(0, round((x_mm + i * w_mm / cells) * scale[0]) - zone.x0)
-        right = round((x_mm + (i + 1) * w_mm / cells) * scale[0]) - zone.x0
+        left = max(0, round((x_mm + i * w_mm / cells) * sheet.scale[0]) - zone.x0)
+        right = round((x_mm + (i + 1) * w_mm / cells) * sheet.scale[0]) - zone.x0
         cell = zone.image[:, left:right]
         ink = find_ink(cell)
         if ink is not None:
@@ -209,8 +235,7 @@ def _paper(gray: Gray) -> float:
 
 
 def _zone(
-    gray: Gray,
-    scale: tuple[float, float],
+    sheet: _Sheet,
     field: FormField,
     *,
     inset_share: float = 0.0,
@@ -220,12 +245,38 @@ def _zone(
     if inset_share:
         inset = inset_share * min(w, h) - _INSET_MM
         x, y, w, h = x + inset, y + inset, w - 2 * inset, h - 2 * inset
-    sx, sy = scale
+    sx, sy = sheet.scale
     x0, y0 = round((x + _INSET_MM) * sx), round((y + _INSET_MM) * sy)
     x1, y1 = round((x + w - _INSET_MM) * sx), round((y + h - _INSET_MM) * sy)
     x0, y0 = max(0, x0), max(0, y0)
-    crop = gray[y0:y1, x0:x1]
+    crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0)
     return _Zone(_remove_rules(crop, rule_px=round(_RULE_MM * sx)) if clean else crop, x0, y0)
+
+
+def _less_blank(sheet: _Sheet, crop: Gray, x0: int, y0: int) -> Gray:
+    """The crop with what the blank form printed there painted the colour of the paper.
+
+    Registration is good to about a millimetre, so the blank's ink is first slid over the crop
+    (up to ``sheet.shift`` pixels each way) to where it covers the scan's ink best, then taken
+    out a pixel wider than drawn. Writing that crosses a printed stroke loses only that stroke's
+    width. A box with nothing printed inside (most of them) is left as it is.
+    """
+    if sheet.blank is None or crop.size == 0:
+        return crop
+    h, w = crop.shape
+    reach = sheet.shift
+    printed = _ink_mask(sheet.blank[y0 : y0 + h + 2 * reach, x0 : x0 + w + 2 * reach])
+    written = _ink_mask(crop)
+    if not printed.any() or not written.any():
+        return crop
+    score = cv2.matchTemplate(printed.astype(np.float32), written.astype(np.float32), cv2.TM_CCORR)
+    _, best, _, (dx, dy) = cv2.minMaxLoc(score)
+    if best <= 0:  # no printed stroke meets the writing: take the blank where registration put it
+        dx = dy = reach
+    under = cv2.dilate(printed[dy : dy + h, dx : dx + w], np.ones((3, 3), np.uint8))
+    cleaned = crop.copy()
+    cleaned[under > 0] = np.uint8(np.median(crop))
+    return cleaned
 
 
 def _ink_mask(crop: Gray, *, paper: float | None = None) -> Gray:
