@@ -118,19 +118,8 @@ def _friendly(err: Any) -> str:
 
 
 def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
-    problems: list[CatalogueProblem] = []
     folder = permit_type.folder
-    known = {f.name for f in permit_type.permit.fields}
-    for i, form_field in enumerate(permit_type.form.fields):
-        if form_field.field not in known:
-            problems.append(
-                CatalogueProblem(
-                    folder / "form.yaml",
-                    None,
-                    f"fields.{i}.field",
-                    f"'{form_field.field}' is not a field of permit.yaml",
-                )
-            )
+    problems = _check_form_fields(permit_type)
     problems.extend(_check_blank(permit_type))
     if permit_type.permit.id != folder.name:
         problems.append(
@@ -138,6 +127,36 @@ def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
                 folder / "permit.yaml", None, "id", f"must match its folder name '{folder.name}'"
             )
         )
+    return problems
+
+
+def _check_form_fields(permit_type: PermitType) -> list[CatalogueProblem]:
+    """Each box names a field of permit.yaml and sits on a page the form has."""
+    form_yaml = permit_type.folder / "form.yaml"
+    form = permit_type.form
+    known = {f.name for f in permit_type.permit.fields}
+    lines = yaml_lines(form_yaml)
+    problems: list[CatalogueProblem] = []
+    for i, form_field in enumerate(form.fields):
+        if form_field.field not in known:
+            problems.append(
+                CatalogueProblem(
+                    form_yaml,
+                    line_at(lines, "fields", i, "field"),
+                    f"fields.{i}.field",
+                    f"'{form_field.field}' is not a field of permit.yaml",
+                )
+            )
+        if form_field.page > len(form.pages):
+            problems.append(
+                CatalogueProblem(
+                    form_yaml,
+                    line_at(lines, "fields", i, "page"),
+                    f"fields.{i}.page",
+                    f"{form_field.field} is on page {form_field.page}, but the form has "
+                    f"{len(form.pages)} page(s) under pages:",
+                )
+            )
     return problems
 
 

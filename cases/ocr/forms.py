@@ -53,10 +53,14 @@ def read_form_page(
         )
     if page.image is None:
         return []
-    if layout is not None and blank is not None:
-        registration = register_page(page.image, blank)
+    # The form's page N is expected as the scan's page N; a scan page beyond the form's pages
+    # has no blank to register against and is read whole, like one that does not register.
+    if layout is not None and blank is not None and page.number <= len(layout.pages):
+        registration = register_page(page.image, blank, page=page.number - 1)
         if registration is not None:
-            readings = read_form(registration.image, layout, page=page.number)
+            readings = read_form(
+                registration.image, layout, page=page.number, form_page=page.number
+            )
             return [replace(r, bbox=registration.scan_box(r.bbox)) for r in readings]
     if _is_blank(page.image):
         return []

@@ -60,8 +60,11 @@ class _Zone:
     y0: int
 
 
-def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[FieldReading]:
-    """Read every field of ``layout`` from a scanned page; an empty box reads ``""`` at 0.0.
+def read_form(
+    image: Image.Image, layout: FormLayout, *, page: int = 1, form_page: int = 1
+) -> list[FieldReading]:
+    """Read the fields of ``layout`` placed on its page ``form_page`` from a scanned page (the
+    readings say ``page``, the scan's page); an empty box reads ``""`` at 0.0.
 
     The written fields are read in order until enough letters are seen to tell typing from
     handwriting in BLOCK LETTERS, as the form asks for. Handwriting is read with capitals only,
@@ -69,12 +72,14 @@ def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[
     (see ``_SECOND_READ_WIDTH``), so where the two readings differ a person checks the field.
     """
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    scale = (gray.shape[1] / layout.page_size_mm[0], gray.shape[0] / layout.page_size_mm[1])
+    width_mm, height_mm = layout.page_size(form_page)
+    scale = (gray.shape[1] / width_mm, gray.shape[0] / height_mm)
+    fields = layout.fields_on(form_page)
     readings: dict[int, FieldReading] = {}
-    written = [i for i, f in enumerate(layout.fields) if f.kind not in ("checkbox", "comb")]
+    written = [i for i, f in enumerate(fields) if f.kind not in ("checkbox", "comb")]
     handwriting = decided = False
     for i in written:
-        readings[i] = _read_field(gray, scale, layout.fields[i], page, capitals=handwriting)
+        readings[i] = _read_field(gray, scale, fields[i], page, capitals=handwriting)
         texts = [r.text for r in readings.values()]
         letters = sum(ch.isalpha() for text in texts for ch in text)
         share = _capitals_share(texts)
@@ -84,13 +89,12 @@ def read_form(image: Image.Image, layout: FormLayout, *, page: int = 1) -> list[
             handwriting = share >= BLOCK_CAPITALS_SHARE
             if handwriting:  # read again what was read before it was known
                 readings = {
-                    j: _read_field(gray, scale, layout.fields[j], page, capitals=True)
-                    for j in readings
+                    j: _read_field(gray, scale, fields[j], page, capitals=True) for j in readings
                 }
-    for i, field in enumerate(layout.fields):
+    for i, field in enumerate(fields):
         if i not in readings:
             readings[i] = _read_field(gray, scale, field, page)
-    return [readings[i] for i in range(len(layout.fields))]
+    return [readings[i] for i in range(len(fields))]
 
 
 def _capitals_share(texts: Iterable[str]) -> float:
