@@ -24,6 +24,7 @@ __all__ = [
     "get_permit_type",
     "line_at",
     "load_catalogue",
+    "load_permit",
     "load_permit_type",
     "load_ruleset",
     "yaml_lines",
@@ -80,6 +81,11 @@ def line_at(lines: dict[tuple[Any, ...], int], *loc: Any) -> int | None:
 
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def load_permit(path: Path) -> Permit:
+    """One permit.yaml on its own (a permit type whose form is not written yet, for instance)."""
+    return _parse(Permit, path)
 
 
 def load_ruleset(path: Path) -> Ruleset:
