@@ -18,7 +18,15 @@ from typing import Any
 import yaml
 
 from cases.authoring.widgets import BlankForm, Widget, read_blank_form
-from cases.catalogue import FormField, FormLayout, FormPage, Permit, dump_form_layout, yaml_lines
+from cases.catalogue import (
+    FieldSpec,
+    FormField,
+    FormLayout,
+    FormPage,
+    Permit,
+    dump_form_layout,
+    yaml_lines,
+)
 from cases.errors import CatalogueError, CatalogueProblem
 
 __all__ = [
@@ -43,6 +51,11 @@ class FormImport:
     unmapped: list[Widget]  # widgets a value could be written in, not mapped to a field
     skipped: list[Widget]  # widgets no applicant writes in (read-only, buttons, hidden)
     unplaced_required: list[str]  # required permit fields no widget was mapped to
+
+
+def _form_fields(permit: Permit) -> list[FieldSpec]:
+    """The permit's fields written on the application form (not those of the ID card)."""
+    return [f for f in permit.fields if f.source == "application_form"]
 
 
 def _words(text: str) -> str:
@@ -73,7 +86,7 @@ def _matching_field(widget: Widget, permit: Permit) -> str | None:
     """The permit field whose English label (or name) the widget's tooltip or name spells out."""
     said = f" {_words(widget.label or '')} {_words(_snake(_short_name(widget)))} "
     best: tuple[int, str] | None = None
-    for spec in permit.fields:
+    for spec in _form_fields(permit):
         for wording in (_words(spec.label.en), _words(spec.name.replace("_", " "))):
             if wording and f" {wording} " in said and (best is None or len(wording) > best[0]):
                 best = (len(wording), spec.name)
@@ -115,7 +128,7 @@ def read_mapping(path: Path, blank: BlankForm, permit: Permit) -> dict[str, str]
             [CatalogueProblem(path, 1, "(top)", "write one 'widget name: permit field' a line")]
         )
     widgets = {w.name: w for w in blank.widgets}
-    fields = [f.name for f in permit.fields]
+    fields = [f.name for f in _form_fields(permit)]
     problems: list[CatalogueProblem] = []
     first_line: dict[str, int | None] = {}
     for key, value in data.items():
@@ -142,7 +155,10 @@ def _mapping_problem(
     if widgets[key].kind == "skipped":
         return f"this widget is {widgets[key].why_skipped}"
     if not isinstance(value, str) or value not in fields:
-        return f"'{value}' is not a field of permit.yaml (its fields: {', '.join(fields)})"
+        return (
+            f"'{value}' is not a field of the application form in permit.yaml "
+            f"(those are: {', '.join(fields)})"
+        )
     if value in first_line:
         return f"{value} is already mapped to another widget (line {first_line[value]})"
     return None
@@ -180,7 +196,7 @@ def import_form(
         unmapped=[w for w in blank.widgets if w.kind != "skipped" and w.name not in mapping],
         skipped=[w for w in blank.widgets if w.kind == "skipped"],
         unplaced_required=[
-            f.name for f in permit.fields if f.required and f.name not in placed_fields
+            f.name for f in _form_fields(permit) if f.required and f.name not in placed_fields
         ],
     )
 

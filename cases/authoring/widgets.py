@@ -22,7 +22,7 @@ import pypdfium2.raw as pdfium_c
 
 from cases.errors import InvalidDocument
 
-__all__ = ["BlankForm", "Widget", "WidgetKind", "read_blank_form"]
+__all__ = ["BlankForm", "Widget", "WidgetKind", "printed_size_mm", "read_blank_form"]
 
 MM_PER_POINT = 25.4 / 72
 _COMB = 1 << 24  # PDF 32000-1 table 228, text field flag bit 25
@@ -84,10 +84,12 @@ def read_blank_form(data: bytes, filename: str) -> BlankForm:
     try:
         if len(document) == 0:
             raise InvalidDocument(filename, "the PDF has no pages")
-        with _quiet_pdfium():  # it logs that XFA is not supported; the AcroForm is read anyway
-            document.init_forms()
-        sizes = [_page_size(document[i]) for i in range(len(document))]
-        raw = list(_raw_widgets(document))
+        raw: list[_RawWidget] = []
+        if document.get_formtype() != pdfium_c.FORMTYPE_NONE:
+            with _quiet_pdfium():  # it logs that XFA is unsupported; the AcroForm is read anyway
+                document.init_forms()
+            raw = list(_raw_widgets(document))
+        sizes = [printed_size_mm(document[i]) for i in range(len(document))]
         title = document.get_metadata_value("Title") or None
     finally:
         document.close()
@@ -95,7 +97,7 @@ def read_blank_form(data: bytes, filename: str) -> BlankForm:
         raise InvalidDocument(
             filename,
             "the PDF has no fillable fields (no AcroForm): draw the boxes on its pages with the "
-            "box editor instead (admin pages, Forms)",
+            "box editor on the admin pages instead",
         )
     return BlankForm(filename, hashlib.sha256(data).hexdigest(), sizes, _named(raw), title)
 
@@ -106,12 +108,15 @@ def _open(data: bytes, filename: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+        # pdfium refuses a document with an empty page tree without setting its error code, so
+        # the code may be left from an earlier document: a password error counts only when the
+        # file has an encryption dictionary (always in the uncompressed trailer).
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
             reason = "the PDF is encrypted with a password: ask for an unprotected copy"
-        elif exc.err_code == pdfium_c.FPDF_ERR_SUCCESS:
-            reason = "the PDF has no pages"  # pdfium refuses a document with an empty page tree
+        elif exc.err_code == pdfium_c.FPDF_ERR_FORMAT:
+            reason = "the PDF is damaged and cannot be read"
         else:
-            reason = f"the PDF cannot be read ({exc})"
+            reason = "the PDF has no pages (or its list of pages is damaged)"
         raise InvalidDocument(filename, reason) from exc
 
 
@@ -223,7 +228,8 @@ def _text(function: Callable[..., int], *args: Any) -> str:
     return bytes(buffer)[: size - 2].decode("utf-16-le", errors="replace")
 
 
-def _page_size(page: pdfium.PdfPage) -> tuple[float, float]:
+def printed_size_mm(page: pdfium.PdfPage) -> tuple[float, float]:
+    """Width and height of the page as printed: its crop box, turned by its /Rotate."""
     left, bottom, right, top = page.get_cropbox()
     width, height = (right - left) * MM_PER_POINT, (top - bottom) * MM_PER_POINT
     turned = page.get_rotation() % 180 == 90
