@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from cases.authoring import check_catalogue
 from cases.catalogue import FormLayout, load_permit_type
 from cases.errors import CatalogueError
 from cases.settings import PROJECT_ROOT
 from tests.catalogues import edit_file
+from tests.conftest import Invoke
 from tests.factories import FOOD
 
 
@@ -90,3 +92,73 @@ def test_a_field_of_the_wrong_shape_is_reported_with_its_line(
     message = _load_error(food)
     assert f"form.yaml:{line}: fields.10" in message
     assert complaint in message
+
+
+# --- permits catalogue check ------------------------------------------------------------------
+
+
+def _checked(food: Path, cli: Invoke) -> list[str]:
+    """The problems `permits catalogue check` prints, one per line, as an admin reads them."""
+    result = cli("catalogue", "check", "--folder", str(food.parent))
+    assert result.exit_code == 1, result.output
+    problems, _ = check_catalogue(food.parent)
+    return [str(p) for p in problems]
+
+
+def test_the_shipped_forms_check_clean(cli: Invoke) -> None:
+    result = cli("catalogue", "check")
+    assert result.exit_code == 0, result.output
+
+
+def test_overlapping_boxes_are_reported_with_the_line_of_the_second(
+    food: Path, cli: Invoke
+) -> None:
+    line = edit_file(
+        food / "form.yaml", "{field: phone, box_mm: [115, 86,", "{field: phone, box_mm: [90, 86,"
+    )
+    (problem,) = _checked(food, cli)
+    assert problem.startswith(f"{food / 'form.yaml'}:{line}: fields.2.box_mm: ")
+    assert "phone's box overlaps hkid's (fields.1) on page 1" in problem
+
+
+def test_a_box_running_off_its_page_is_reported(food: Path, cli: Invoke) -> None:
+    line = edit_file(food / "form.yaml", "box_mm: [20, 62, 170, 11]", "box_mm: [20, 62, 200, 11]")
+    (problem,) = _checked(food, cli)
+    assert problem.startswith(f"{food / 'form.yaml'}:{line}: fields.0.box_mm: ")
+    assert "applicant_name's box [20, 62, 200, 11] runs off page 1 (210 x 297 mm)" in problem
+
+
+def test_a_required_field_not_placed_is_reported(food: Path, cli: Invoke) -> None:
+    text = (food / "form.yaml").read_text(encoding="utf-8")
+    fields_line = text.splitlines().index("fields:") + 1
+    edit_file(food / "form.yaml", "  - {field: business_name,", "  # - {field: business_name,")
+    (problem,) = _checked(food, cli)
+    assert problem.startswith(f"{food / 'form.yaml'}:{fields_line}: fields: ")
+    assert "required field business_name of permit.yaml is not placed on the form" in problem
+
+
+def test_a_blank_with_other_pages_than_the_layout_is_reported(food: Path, cli: Invoke) -> None:
+    line = edit_file(food / "form.yaml", "pages:", "pages:\n  - {size_mm: [210, 297]}")
+    (problem,) = _checked(food, cli)
+    assert problem.startswith(f"{food / 'form.yaml'}:{line}: pages: ")
+    assert "form.pdf has 1 page(s) but pages: lists 2" in problem
+    edit_file(food / "form.yaml", "  - {size_mm: [210, 297]}\n", "")
+    line = edit_file(
+        food / "form.yaml", "  - {size_mm: [210, 297]}", "  - {size_mm: [215.9, 279.4]}"
+    )
+    (problem,) = _checked(food, cli)
+    assert problem == (
+        f"{food / 'form.yaml'}:{line}: pages.0.size_mm: "
+        "page 1 of form.pdf is 210.0 x 297.0 mm, not 215.9 x 279.4"
+    )
+
+
+def test_a_blank_replaced_by_another_pdf_is_reported_with_the_hash_line(
+    food: Path, cli: Invoke
+) -> None:
+    other = PROJECT_ROOT / "rules" / "liquor-licence" / "form.pdf"
+    shutil.copyfile(other, food / "form.pdf")
+    text = (food / "form.yaml").read_text(encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("blank_sha256:"))
+    (problem,) = _checked(food, cli)
+    assert problem.startswith(f"{food / 'form.yaml'}:{line}: blank_sha256: form.pdf has SHA-256")
