@@ -1,5 +1,6 @@
 """A multi-page office form is read page by page: scan page N against blank page N, and only the
-fields placed on page N (a real two-page form, the IRS 1040, with its checkboxes)."""
+fields placed on page N; a page scanned out of its place is read as the page it is (a real
+two-page form, the IRS 1040, with its checkboxes)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,16 @@ def test_a_tick_on_page_one_is_not_read_as_page_two_s_field(layout: FormLayout) 
 def test_a_scan_page_beyond_the_form_is_not_read_as_one_of_its_pages(layout: FormLayout) -> None:
     blank_back = Image.new("RGB", _scan(1).size, "white")  # the empty back of the last sheet
     assert _read(3, blank_back, layout) == {}
+
+
+def test_a_form_page_after_a_cover_sheet_is_found_on_the_page_it_is(layout: FormLayout) -> None:
+    second = layout.fields_on(2)[0]
+    assert _read(3, _scan(2, tick=second), layout) == {"tick_2": ("yes", 3)}
+
+
+def test_pages_scanned_in_the_wrong_order_are_each_read_as_the_page_they_are(
+    layout: FormLayout,
+) -> None:
+    first, second = layout.fields_on(1)[0], layout.fields_on(2)[0]
+    assert _read(1, _scan(2, tick=second), layout) == {"tick_2": ("yes", 1)}
+    assert _read(2, _scan(1, tick=first), layout) == {"tick_1": ("yes", 2)}
