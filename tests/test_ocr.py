@@ -74,7 +74,7 @@ def test_readings_carry_page_box_and_engine(food_form: FormLayout) -> None:
     app = generate_application(food_form, 3)
     image = load_image(app.form_png)
     readings = read_form(image, food_form, page=2)
-    px_per_mm = image.width / food_form.page_size_mm[0]
+    px_per_mm = image.width / food_form.page_size(1)[0]
     for reading, field in zip(readings, food_form.fields, strict=True):
         x, y, w, h = (v * px_per_mm for v in field.box_mm)
         x0, y0, x1, y1 = reading.bbox

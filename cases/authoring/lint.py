@@ -20,6 +20,7 @@ from typing import Any
 
 import zen
 
+from cases.authoring.form_check import check_form
 from cases.authoring.table_cells import Cell, Interval, TextSet, covers, meet, parse_cell
 from cases.catalogue import (
     DecisionTable,
@@ -371,6 +372,7 @@ def check_catalogue(folder: Path | None = None) -> tuple[list[CatalogueProblem],
     for permit_type in catalogue.values():
         problems.extend(check_rules(permit_type))
         problems.extend(check_templates(permit_type))
+        problems.extend(check_form(permit_type))
         rules = sum(len(r.rules) for r in permit_type.rulesets)
         tests = sum(len(r.tests) for r in permit_type.rulesets)
         summary.append(

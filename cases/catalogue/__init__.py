@@ -5,6 +5,7 @@ Everything else reads the catalogue through this surface; it depends on nothing 
 
 from __future__ import annotations
 
+from cases.catalogue.form_yaml import dump_form_layout
 from cases.catalogue.glossary import (
     DOCUMENT_TYPE_SUFFIX,
     UNKNOWN_KIND,
@@ -16,6 +17,7 @@ from cases.catalogue.loading import (
     get_permit_type,
     line_at,
     load_catalogue,
+    load_permit,
     load_permit_type,
     load_ruleset,
     yaml_lines,
@@ -29,7 +31,9 @@ from cases.catalogue.schema import (
     FieldSpec,
     FieldType,
     FormField,
+    FormFieldKind,
     FormLayout,
+    FormPage,
     Permit,
     PermitType,
     Rule,
@@ -50,7 +54,9 @@ __all__ = [
     "FieldSpec",
     "FieldType",
     "FormField",
+    "FormFieldKind",
     "FormLayout",
+    "FormPage",
     "Permit",
     "PermitType",
     "Rule",
@@ -59,11 +65,13 @@ __all__ = [
     "TableRow",
     "Text",
     "document_type_field",
+    "dump_form_layout",
     "get_permit_type",
     "glossary_for",
     "in_language",
     "line_at",
     "load_catalogue",
+    "load_permit",
     "load_permit_type",
     "load_ruleset",
     "yaml_lines",

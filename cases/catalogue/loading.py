@@ -24,6 +24,7 @@ __all__ = [
     "get_permit_type",
     "line_at",
     "load_catalogue",
+    "load_permit",
     "load_permit_type",
     "load_ruleset",
     "yaml_lines",
@@ -33,7 +34,7 @@ __all__ = [
 
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
+    out.setdefault(path, node.start_mark.line + 1)  # a key's own line, not its value's
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
@@ -82,6 +83,11 @@ def line_at(lines: dict[tuple[Any, ...], int], *loc: Any) -> int | None:
 M = TypeVar("M", bound=BaseModel)
 
 
+def load_permit(path: Path) -> Permit:
+    """One permit.yaml on its own (a permit type whose form is not written yet, for instance)."""
+    return _parse(Permit, path)
+
+
 def load_ruleset(path: Path) -> Ruleset:
     """One eligibility file, validated; CatalogueError (file, line, field) when it is not valid."""
     return _parse(Ruleset, path)
@@ -118,19 +124,8 @@ def _friendly(err: Any) -> str:
 
 
 def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
-    problems: list[CatalogueProblem] = []
     folder = permit_type.folder
-    known = {f.name for f in permit_type.permit.fields}
-    for i, form_field in enumerate(permit_type.form.fields):
-        if form_field.field not in known:
-            problems.append(
-                CatalogueProblem(
-                    folder / "form.yaml",
-                    None,
-                    f"fields.{i}.field",
-                    f"'{form_field.field}' is not a field of permit.yaml",
-                )
-            )
+    problems = _check_form_fields(permit_type)
     problems.extend(_check_blank(permit_type))
     if permit_type.permit.id != folder.name:
         problems.append(
@@ -138,6 +133,36 @@ def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
                 folder / "permit.yaml", None, "id", f"must match its folder name '{folder.name}'"
             )
         )
+    return problems
+
+
+def _check_form_fields(permit_type: PermitType) -> list[CatalogueProblem]:
+    """Each box names a field of permit.yaml and sits on a page the form has."""
+    form_yaml = permit_type.folder / "form.yaml"
+    form = permit_type.form
+    known = {f.name for f in permit_type.permit.fields}
+    lines = yaml_lines(form_yaml)
+    problems: list[CatalogueProblem] = []
+    for i, form_field in enumerate(form.fields):
+        if form_field.field not in known:
+            problems.append(
+                CatalogueProblem(
+                    form_yaml,
+                    line_at(lines, "fields", i, "field"),
+                    f"fields.{i}.field",
+                    f"'{form_field.field}' is not a field of permit.yaml",
+                )
+            )
+        if form_field.page > len(form.pages):
+            problems.append(
+                CatalogueProblem(
+                    form_yaml,
+                    line_at(lines, "fields", i, "page"),
+                    f"fields.{i}.page",
+                    f"{form_field.field} is on page {form_field.page}, but the form has "
+                    f"{len(form.pages)} page(s) under pages:",
+                )
+            )
     return problems
 
 

@@ -20,7 +20,7 @@ from cases.documents import PageContent
 from cases.ocr.fulltext import read_page_lines
 from cases.ocr.pairing import merge_rows, pair_labels
 from cases.ocr.reader import ENGINE_VERSION, FieldReading
-from cases.ocr.register import register_page
+from cases.ocr.register import Registration, register_page
 from cases.ocr.zonal import read_form
 
 __all__ = ["TEXT_LAYER_ENGINE", "read_form_page"]
@@ -54,10 +54,15 @@ def read_form_page(
     if page.image is None:
         return []
     if layout is not None and blank is not None:
-        registration = register_page(page.image, blank)
-        if registration is not None:
+        found = _register(page.image, page.number, len(layout.pages), blank)
+        if found is not None:
+            registration, form_page = found
             readings = read_form(
-                registration.image, layout, page=page.number, blank=registration.blank
+                registration.image,
+                layout,
+                page=page.number,
+                form_page=form_page,
+                blank=registration.blank,
             )
             return [replace(r, bbox=registration.scan_box(r.bbox)) for r in readings]
     if _is_blank(page.image):
@@ -66,3 +71,26 @@ def read_form_page(
     return pair_labels(
         lines, labels, page=page.number, engine=FULL_PAGE_ENGINE, checkboxes=checkboxes
     )
+
+
+def _register(
+    image: Image.Image, number: int, form_pages: int, blank: Path
+) -> tuple[Registration, int] | None:
+    """The scan page aligned to its page of the blank form, and that page's number.
+
+    Scan page N is expected to be the form's page N. When it is not (a cover sheet before the
+    form, a page beyond the form's last), it is tried against the form's other pages and the best
+    fit is taken; None when it fits none.
+    """
+    expected = number if number <= form_pages else None
+    if expected is not None:
+        registration = register_page(image, blank, page=expected - 1)
+        if registration is not None:
+            return registration, expected
+    fits = [
+        (registration, form_page)
+        for form_page in range(1, form_pages + 1)
+        if form_page != expected
+        and (registration := register_page(image, blank, page=form_page - 1)) is not None
+    ]
+    return max(fits, key=lambda fit: fit[0].correlation, default=None)

@@ -73,9 +73,15 @@ class _Zone:
 
 
 def read_form(
-    image: Image.Image, layout: FormLayout, *, page: int = 1, blank: Image.Image | None = None
+    image: Image.Image,
+    layout: FormLayout,
+    *,
+    page: int = 1,
+    form_page: int = 1,
+    blank: Image.Image | None = None,
 ) -> list[FieldReading]:
-    """Read every field of ``layout`` from a scanned page; an empty box reads ``""`` at 0.0.
+    """Read the fields of ``layout`` placed on its page ``form_page`` from a scanned page (the
+    readings say ``page``, the scan's page); an empty box reads ``""`` at 0.0.
 
     ``blank`` is the office's blank form at the same pixels as the (registered) page: what it
     printed inside a box (a hint such as "mm/dd/yyyy", a label, comb dividers) is taken out
@@ -86,12 +92,13 @@ def read_form(
     so a capital drawn like a small letter ("i", "w") is not read as one, and read a second way
     (see ``_SECOND_READ_WIDTH``), so where the two readings differ a person checks the field.
     """
-    sheet = _sheet(image, layout, blank)
+    sheet = _sheet(image, layout.page_size(form_page), blank)
+    fields = layout.fields_on(form_page)
     readings: dict[int, FieldReading] = {}
-    written = [i for i, f in enumerate(layout.fields) if f.kind not in ("checkbox", "comb")]
+    written = [i for i, f in enumerate(fields) if f.kind not in ("checkbox", "comb")]
     handwriting = decided = False
     for i in written:
-        readings[i] = _read_field(sheet, layout.fields[i], page, capitals=handwriting)
+        readings[i] = _read_field(sheet, fields[i], page, capitals=handwriting)
         texts = [r.text for r in readings.values()]
         letters = sum(ch.isalpha() for text in texts for ch in text)
         share = _capitals_share(texts)
@@ -100,18 +107,16 @@ def read_form(
             decided = True
             handwriting = share >= BLOCK_CAPITALS_SHARE
             if handwriting:  # read again what was read before it was known
-                readings = {
-                    j: _read_field(sheet, layout.fields[j], page, capitals=True) for j in readings
-                }
-    for i, field in enumerate(layout.fields):
+                readings = {j: _read_field(sheet, fields[j], page, capitals=True) for j in readings}
+    for i, field in enumerate(fields):
         if i not in readings:
             readings[i] = _read_field(sheet, field, page)
-    return [readings[i] for i in range(len(layout.fields))]
+    return [readings[i] for i in range(len(fields))]
 
 
-def _sheet(image: Image.Image, layout: FormLayout, blank: Image.Image | None) -> _Sheet:
+def _sheet(image: Image.Image, size_mm: tuple[float, float], blank: Image.Image | None) -> _Sheet:
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    scale = (gray.shape[1] / layout.page_size_mm[0], gray.shape[0] / layout.page_size_mm[1])
+    scale = (gray.shape[1] / size_mm[0], gray.shape[0] / size_mm[1])
     if blank is None:
         return _Sheet(gray, scale)
     printed = np.asarray(blank.convert("L").resize(image.size), dtype=np.uint8)
@@ -249,12 +254,17 @@ def _zone(
     x0, y0 = round((x + _INSET_MM) * sx), round((y + _INSET_MM) * sy)
     x1, y1 = round((x + w - _INSET_MM) * sx), round((y + h - _INSET_MM) * sy)
     x0, y0 = max(0, x0), max(0, y0)
-    crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0)
-    return _Zone(_remove_rules(crop, rule_px=round(_RULE_MM * sx)) if clean else crop, x0, y0)
+    rule_px = round(_RULE_MM * sx)
+    crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0, rule_px=rule_px)
+    return _Zone(_remove_rules(crop, rule_px=rule_px) if clean else crop, x0, y0)
 
 
-def _less_blank(sheet: _Sheet, crop: Gray, x0: int, y0: int) -> Gray:
+def _less_blank(sheet: _Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int) -> Gray:
     """The crop with what the blank form printed there painted the colour of the paper.
+
+    Only printed marks are taken out (a hint, a label, a logo): printed ruling (the frame, comb
+    dividers) is left to ``_remove_rules``, which follows the ruling where the scan has it, so
+    writing that touches a divider keeps its strokes.
 
     Registration is good to about a millimetre, so the blank's ink is first slid over the crop
     (up to ``sheet.shift`` pixels each way) to where it covers the scan's ink best, then taken
@@ -266,6 +276,7 @@ def _less_blank(sheet: _Sheet, crop: Gray, x0: int, y0: int) -> Gray:
     h, w = crop.shape
     reach = sheet.shift
     printed = _ink_mask(sheet.blank[y0 : y0 + h + 2 * reach, x0 : x0 + w + 2 * reach])
+    printed[_rules(printed, rule_px=rule_px) > 0] = 0
     written = _ink_mask(crop)
     if not printed.any() or not written.any():
         return crop
@@ -293,7 +304,14 @@ def _remove_rules(crop: Gray, *, rule_px: int) -> Gray:
     """
     if crop.size == 0:
         return crop
-    mask = _ink_mask(crop)
+    rules = _rules(_ink_mask(crop), rule_px=rule_px)
+    cleaned = crop.copy()
+    cleaned[rules > 0] = np.uint8(np.median(crop))
+    return cleaned
+
+
+def _rules(mask: Gray, *, rule_px: int) -> Gray:
+    """The long thin horizontal and vertical lines of an ink mask, a pixel wider than found."""
     h = mask.shape[0]
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, rule_px), 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.7))))
@@ -301,10 +319,7 @@ def _remove_rules(crop: Gray, *, rule_px: int) -> Gray:
         cv2.morphologyEx(mask, cv2.MORPH_OPEN, horizontal),
         cv2.morphologyEx(mask, cv2.MORPH_OPEN, vertical),
     )
-    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
-    cleaned = crop.copy()
-    cleaned[rules > 0] = np.uint8(np.median(crop))
-    return cleaned
+    return np.asarray(cv2.dilate(rules, np.ones((3, 3), np.uint8)), dtype=np.uint8)
 
 
 def find_ink(crop: Gray) -> tuple[int, int, int, int] | None:

@@ -43,7 +43,7 @@ def _boxes(form: Document) -> dict[str, list[int]]:
     layout = get_permit_type(FOOD).form
     assert form.width_px
     assert form.height_px
-    sx, sy = form.width_px / layout.page_size_mm[0], form.height_px / layout.page_size_mm[1]
+    sx, sy = form.width_px / layout.page_size(1)[0], form.height_px / layout.page_size(1)[1]
     return {
         f.field: [
             round(f.box_mm[0] * sx),

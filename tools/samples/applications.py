@@ -290,7 +290,7 @@ def _render_form(
     blur_fields: frozenset[str],
     hand: str,
 ) -> Image.Image:
-    page = _new_page(layout.page_size_mm, dpi)
+    page = _new_page(layout.page_size(1), dpi)
     _draw_header(page, layout)
     for form_field in layout.fields:
         x, y, _, _ = form_field.box_mm
@@ -426,7 +426,7 @@ def typed_form_pdf(
 
     from weasyprint import HTML
 
-    width, height = layout.page_size_mm
+    width, height = layout.page_size(1)
     parts = [
         f"<style>@page {{ size: {width}mm {height}mm; margin: 0 }} body {{ margin: 0 }}"
         " div { position: absolute; font-family: 'DejaVu Sans'; white-space: nowrap }"
