@@ -83,3 +83,20 @@ class AlreadyDecided(PermitsError):
 
 class DatabaseNotMigrated(PermitsError):
     http_status = 503
+
+
+class StoredPathOutsideDataFolder(PermitsError):
+    """A row names a stored file by a path that leads out of the data folder (``..``, an absolute
+    path, a link pointing elsewhere): the product never writes one, so the row was edited or
+    predates ``permits db upgrade``; the file is not served."""
+
+    http_status = 500
+
+    def __init__(self, stored: str, data_dir: Path) -> None:
+        self.stored = stored
+        self.data_dir = data_dir
+        super().__init__(
+            f"the stored path {stored!r} leads outside the data folder {data_dir}; files are only "
+            "served from inside it. Run `permits db upgrade` if this database predates relative "
+            "paths, otherwise ask an administrator to check the row."
+        )

@@ -212,6 +212,10 @@ class InformationRequest(SQLModel, table=True):
 
 
 class Letter(SQLModel, table=True):
+    """An issued letter: its HTML and PDF in the content store (``cases.documents``), named by
+    paths relative to the data folder. ``html_sha256`` is None only for a letter issued before
+    the store whose HTML file was already gone when the database was upgraded."""
+
     __table_args__ = (UniqueConstraint("case_id", "outcome", "language"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -221,6 +225,7 @@ class Letter(SQLModel, table=True):
     template: str = Field(max_length=255)
     template_sha256: str = Field(max_length=64)
     html_path: str = Field(max_length=500)
+    html_sha256: str | None = Field(default=None, max_length=64)
     pdf_path: str = Field(max_length=500)
     pdf_sha256: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)

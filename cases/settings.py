@@ -87,10 +87,6 @@ class Settings(BaseSettings):
         return self.resolved_data_dir / "documents"
 
     @property
-    def letters_dir(self) -> Path:
-        return self.resolved_data_dir / "letters"
-
-    @property
     def prefect_home(self) -> Path:
         return self.resolved_data_dir / "prefect"
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 from cases.access import Actor, create_user
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
+from cases.documents import resolve_stored_path
 from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
@@ -135,7 +136,7 @@ def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
                     if failed
                     else case.status,
                     case.decided_outcome or case.proposed_outcome,
-                    letter.pdf_path if letter else None,
+                    str(resolve_stored_path(letter.pdf_path)) if letter else None,
                     round(time.monotonic() - started, 1),
                 )
             )

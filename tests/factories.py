@@ -1,18 +1,24 @@
-"""Plain factory functions for tests: synthetic scanned applications and staff actors."""
+"""Plain factory functions for tests: synthetic scanned applications, cases at a stage, staff."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Mapping
 
 from cases.access import Actor
 from cases.catalogue import get_permit_type, glossary_for
+from cases.db import session_scope
+from cases.documents import resolve_stored_path
 from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
-from cases.models import Case, Role
+from cases.lifecycle import CaseStatus
+from cases.models import Case, Letter, Role
 from tools.samples.applications import SampleApplication, generate_application
 
 FOOD = "food-business-licence"
 CASEWORKER = Actor("test.caseworker", Role.CASEWORKER)
+_REFERENCES = itertools.count(1)
 
 
 def sample_application(
@@ -55,3 +61,28 @@ def propose_from_checking(case_id: int) -> int:
     assert task is not None
     assert task.id is not None
     return task.id
+
+
+def decided_case(outcome: str = "approve", reason: str = "") -> int:
+    """A case a caseworker has just decided, stored directly (no OCR, no rules run): where the
+    letter stage starts. Returns its id."""
+    ruleset = get_permit_type(FOOD).ruleset_for(dt.date(2026, 3, 2))
+    with session_scope() as session:
+        case = Case(
+            reference=f"TEST-{next(_REFERENCES):06d}",
+            permit_type=FOOD,
+            status=CaseStatus.DECIDED,
+            application_date=dt.date(2026, 3, 2),
+            ruleset_version=ruleset.version,
+            decided_outcome=outcome,
+            decision_reason=reason or None,
+        )
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        return case.id
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    """The issued letter's PDF, read from where its row says it is stored."""
+    return resolve_stored_path(letter.pdf_path).read_bytes()

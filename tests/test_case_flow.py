@@ -28,7 +28,14 @@ from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
 from cli.services import start_services
 from flows.deployments import start_case_flow
-from tests.factories import CASEWORKER, FOOD, said, sample_application, submit_sample
+from tests.factories import (
+    CASEWORKER,
+    FOOD,
+    letter_pdf,
+    said,
+    sample_application,
+    submit_sample,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +89,7 @@ def letter_text(case_id: int) -> str:
     with session_scope() as session:
         letters = session.exec(select(Letter).where(Letter.case_id == case_id)).all()
     assert len(letters) == 1
-    pdf = pdfium.PdfDocument(letters[0].pdf_path)
+    pdf = pdfium.PdfDocument(letter_pdf(letters[0]))
     try:
         return "\n".join(page.get_textpage().get_text_range() for page in pdf)
     finally:

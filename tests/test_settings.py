@@ -18,7 +18,6 @@ def test_two_data_folders_share_no_path_or_database(tmp_path: Path) -> None:
 
     assert first.resolved_database_url != second.resolved_database_url
     assert first.documents_dir != second.documents_dir
-    assert first.letters_dir != second.letters_dir
     for key in (
         "PREFECT_HOME",
         "PREFECT_API_URL",

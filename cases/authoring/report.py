@@ -25,7 +25,7 @@ from cases.authoring.lint import check_rules, check_templates, sample_context
 from cases.catalogue import PermitType, Ruleset, line_at, load_permit_type, yaml_lines
 from cases.eligibility import run_inline_test
 from cases.errors import CatalogueError, CatalogueProblem, NotFound
-from cases.letters import render_letter_html, template_name
+from cases.letters import print_pdf, render_letter_html, template_name
 from cases.models import utcnow
 from cases.settings import get_settings
 from cases.vocabulary import Outcome
@@ -223,12 +223,7 @@ def preview_letter(permit_type: PermitType, outcome: str, language: str = "en") 
 
 
 def letter_pdf(preview: LetterPreview) -> bytes:
-    """The preview as the PDF an applicant would get (WeasyPrint, as ``issue_letter`` prints)."""
+    """The preview as the PDF an applicant would get (printed as ``issue_letter`` prints)."""
     if preview.html is None:
         raise CatalogueError(preview.problems)
-    from weasyprint import HTML  # imported lazily: it loads Pango, ~0.5 s
-
-    pdf: bytes | None = HTML(string=preview.html).write_pdf()
-    if pdf is None:
-        raise RuntimeError(f"WeasyPrint produced no PDF for {preview.template}")
-    return pdf
+    return print_pdf(preview.html, preview.template)

@@ -10,7 +10,13 @@ from cases.documents.pages import (
     pdf_text_lines,
     strict_decoding,
 )
-from cases.documents.storage import document_path, read_document, store_bytes
+from cases.documents.storage import (
+    document_path,
+    read_document,
+    resolve_stored_path,
+    store_bytes,
+    stored_path,
+)
 
 __all__ = [
     "PageContent",
@@ -20,6 +26,8 @@ __all__ = [
     "load_image",
     "pdf_text_lines",
     "read_document",
+    "resolve_stored_path",
     "store_bytes",
+    "stored_path",
     "strict_decoding",
 ]

@@ -2,6 +2,9 @@
 
 Storing the same bytes twice costs nothing and can never overwrite different content. Writes go to a
 temporary file first and are renamed into place, so a crash never leaves a half-written document.
+Uploads and issued letters share it. A row that names a stored file holds its path relative to the
+data folder (:func:`stored_path`), so a data folder moved or restored elsewhere breaks no row;
+:func:`resolve_stored_path` turns it back into a file and refuses one that leads out of the folder.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from cases.errors import StoredPathOutsideDataFolder
 from cases.settings import get_settings
 
-__all__ = ["document_path", "read_document", "store_bytes"]
+__all__ = ["document_path", "read_document", "resolve_stored_path", "store_bytes", "stored_path"]
 
 
 def document_path(sha256: str, root: Path | None = None) -> Path:
@@ -40,3 +44,17 @@ def store_bytes(data: bytes, root: Path | None = None) -> str:
 
 def read_document(sha256: str, root: Path | None = None) -> bytes:
     return document_path(sha256, root).read_bytes()
+
+
+def stored_path(sha256: str) -> str:
+    """Where the store keeps these bytes, relative to the data folder: what a row records."""
+    return document_path(sha256).relative_to(get_settings().resolved_data_dir).as_posix()
+
+
+def resolve_stored_path(stored: str) -> Path:
+    """The file a row's relative path names, refused when the path leads out of the data folder."""
+    root = get_settings().resolved_data_dir
+    path = (root / stored).resolve()
+    if Path(stored).is_absolute() or not path.is_relative_to(root):
+        raise StoredPathOutsideDataFolder(stored, root)
+    return path

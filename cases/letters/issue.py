@@ -1,10 +1,14 @@
-"""The letter stage: the decided case's letter rendered, printed to PDF and stored, exactly once."""
+"""The letter stage: the decided case's letter rendered, printed to PDF and stored, exactly once.
+
+The HTML and the PDF go to the content-addressed document store; the letter's row holds their
+sha256 and their paths relative to the data folder.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
@@ -12,7 +16,8 @@ from sqlmodel import Session, select
 from cases.audit import append_event
 from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
-from cases.letters.rendering import format_fee, render_letter_html, template_name
+from cases.documents import store_bytes, stored_path
+from cases.letters.rendering import format_fee, print_pdf, render_letter_html, template_name
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Case, EligibilityResult, ExtractedField, Letter
 from cases.repository import get_case, transition
@@ -67,65 +72,103 @@ def _table_results(
     return results
 
 
-def _write_pdf(html: str, pdf_path: Path) -> bytes:
-    from weasyprint import HTML  # imported lazily: it loads Pango, ~0.5 s
+@dataclass(frozen=True)
+class _Draft:
+    """A letter rendered from the case as it was read (``seen``), before anything is locked."""
 
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    pdf: bytes | None = HTML(string=html).write_pdf()
-    if pdf is None:
-        raise RuntimeError(f"WeasyPrint produced no PDF for {pdf_path}")
-    tmp = pdf_path.with_suffix(".pdf.part")
-    tmp.write_bytes(pdf)
-    tmp.replace(pdf_path)
-    return pdf
+    case_id: int
+    seen: tuple[CaseStatus, str | None, dt.datetime]
+    outcome: str
+    language: str
+    template: str
+    template_sha256: str
+    html: str
+
+
+def _seen(case: Case) -> tuple[CaseStatus, str | None, dt.datetime]:
+    """What must still hold when the letter is recorded: every move of a case stamps it."""
+    return case.status, case.decided_outcome, case.updated_at
+
+
+def _issued(session: Session, case: Case) -> tuple[bool, Letter | None]:
+    """Whether the letter stage has nothing to do (a letter exists, or the case moved on)."""
+    existing = session.exec(select(Letter).where(Letter.case_id == case.id)).first()
+    return existing is not None or case.status not in runs_in(Stage.LETTER), existing
+
+
+def _draft(session: Session, case_id: int, case: Case, language: str) -> _Draft:
+    outcome = case.decided_outcome or ""
+    name = template_name(case.permit_type, outcome, language)
+    root = get_settings().letter_templates_dir
+    return _Draft(
+        case_id=case_id,
+        seen=_seen(case),
+        outcome=outcome,
+        language=language,
+        template=name,
+        template_sha256=hashlib.sha256((root / name).read_bytes()).hexdigest(),
+        html=render_letter_html(name, letter_context(session, case), root),
+    )
+
+
+def _record(
+    session: Session, case: Case, draft: _Draft, html_sha256: str, pdf_sha256: str
+) -> Letter:
+    letter = Letter(
+        case_id=draft.case_id,
+        outcome=draft.outcome,
+        language=draft.language,
+        template=draft.template,
+        template_sha256=draft.template_sha256,
+        html_path=stored_path(html_sha256),
+        html_sha256=html_sha256,
+        pdf_path=stored_path(pdf_sha256),
+        pdf_sha256=pdf_sha256,
+    )
+    session.add(letter)
+    session.flush()
+    append_event(
+        session,
+        actor=ACTOR,
+        action="letter.issued",
+        case_id=draft.case_id,
+        payload={
+            "letter_id": letter.id,
+            "template": draft.template,
+            "template_sha256": draft.template_sha256,
+            "pdf_sha256": pdf_sha256,
+        },
+    )
+    transition(
+        session, case, CaseStatus.LETTER_ISSUED, actor=ACTOR, why=f"{draft.outcome} letter issued"
+    )
+    return letter
 
 
 def issue_letter(case_id: int, language: str = "en") -> Letter | None:
-    """Render and store the decision letter once, then mark the case issued (idempotent)."""
+    """Print the decided case's letter and record it once, then mark the case issued (idempotent).
+
+    Printing takes a second or more, so it happens with no lock held, from the case as read; the
+    row is locked only to check the case is still as it was and to record the letter. A second
+    click or a retried run that printed too finds the first letter and records nothing (its
+    files, stored by content, cost nothing).
+    """
+    with session_scope() as session:
+        case = get_case(session, case_id)
+        settled, existing = _issued(session, case)
+        if settled:
+            return existing
+        draft = _draft(session, case_id, case, language)
+    html_sha256 = store_bytes(draft.html.encode("utf-8"))
+    pdf_sha256 = store_bytes(print_pdf(draft.html, draft.template))
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
-        existing = session.exec(select(Letter).where(Letter.case_id == case_id)).first()
-        if existing is not None or case.status not in runs_in(Stage.LETTER):
+        settled, existing = _issued(session, case)
+        if settled:
             return existing
-        outcome = case.decided_outcome or ""
-        name = template_name(case.permit_type, outcome, language)
-        root = get_settings().letter_templates_dir
-        html = render_letter_html(name, letter_context(session, case), root)
-        folder = get_settings().letters_dir / case.reference
-        html_path, pdf_path = (
-            folder / f"{outcome}.{language}.html",
-            folder / f"{outcome}.{language}.pdf",
-        )
-        pdf = _write_pdf(html, pdf_path)
-        html_path.write_text(html, encoding="utf-8")
-        letter = Letter(
-            case_id=case_id,
-            outcome=outcome,
-            language=language,
-            template=name,
-            template_sha256=hashlib.sha256((root / name).read_bytes()).hexdigest(),
-            html_path=str(html_path),
-            pdf_path=str(pdf_path),
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        )
-        session.add(letter)
-        session.flush()
-        append_event(
-            session,
-            actor=ACTOR,
-            action="letter.issued",
-            case_id=case_id,
-            payload={
-                "letter_id": letter.id,
-                "template": name,
-                "template_sha256": letter.template_sha256,
-                "pdf_sha256": letter.pdf_sha256,
-            },
-        )
-        transition(
-            session, case, CaseStatus.LETTER_ISSUED, actor=ACTOR, why=f"{outcome} letter issued"
-        )
-        return letter
-
-
-ACTOR = "system:letters"
+        if _seen(case) != draft.seen:  # the lifecycle allows no such move; never print stale facts
+            raise RuntimeError(
+                f"case {case.reference} changed while its letter printed; the case flow's next "
+                "run prints it again"
+            )
+        return _record(session, case, draft, html_sha256, pdf_sha256)

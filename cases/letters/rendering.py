@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.settings import get_settings
 
-__all__ = ["format_fee", "render_letter_html", "template_name"]
+__all__ = ["format_fee", "print_pdf", "render_letter_html", "template_name"]
 
 
 def _environment(root: Path) -> SandboxedEnvironment:
@@ -75,3 +75,15 @@ def _locate(root: Path, name: str, message: str) -> tuple[Path, int | None]:
 def format_fee(fee: Decimal | float | None) -> str:
     """A fee as a letter prints it (``HK$5,120.00``); empty when no fee applies."""
     return "" if fee is None else f"HK${Decimal(str(fee)):,.2f}"
+
+
+def print_pdf(html: str, what: str | Path) -> bytes:
+    """HTML printed to PDF by WeasyPrint: an issued letter, an admin's preview of one (so the
+    preview is the letter an applicant would get), a typed sample form. ``what`` names it in
+    the error should WeasyPrint print nothing."""
+    from weasyprint import HTML  # imported lazily: it loads Pango, ~0.5 s
+
+    pdf: bytes | None = HTML(string=html).write_pdf()
+    if pdf is None:
+        raise RuntimeError(f"WeasyPrint produced no PDF for {what}")
+    return pdf

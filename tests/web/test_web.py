@@ -24,6 +24,7 @@ from cases.errors import DatabaseNotMigrated
 from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
 from cases.intake import Upload, submit_application
+from cases.letters import issue_letter
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -32,12 +33,13 @@ from cases.models import (
     Document,
     ExtractedField,
     FieldStatus,
+    Letter,
     Role,
     TaskKind,
     TaskStatus,
 )
 from cases.repository import get_case, transition
-from tests.factories import propose_from_checking
+from tests.factories import decided_case, letter_pdf, propose_from_checking
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -288,6 +290,30 @@ def test_document_is_served_only_with_its_case(caseworker: TestClient) -> None:
     assert response.headers["content-type"] == "image/png"
     assert response.content == png()
     assert caseworker.get(f"/cases/{other_case}/documents/{doc.id}").status_code == 404
+
+
+def test_an_issued_letter_is_served_from_the_store_and_a_path_out_of_it_is_refused(
+    caseworker: TestClient,
+) -> None:
+    case_id = decided_case()
+    letter = issue_letter(case_id)
+    assert letter is not None
+
+    response = caseworker.get(f"/cases/{case_id}/letters/{letter.id}.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="approve.en.pdf"' in response.headers["content-disposition"]
+    assert response.content == letter_pdf(letter)
+
+    with session_scope() as session:
+        stored = session.get(Letter, letter.id)
+        assert stored is not None
+        stored.pdf_path = "../../../etc/passwd"
+        session.add(stored)
+    refused = caseworker.get(f"/cases/{case_id}/letters/{letter.id}.pdf")
+    assert refused.status_code == 500
+    assert "leads outside the data folder" in refused.text
+    assert "Traceback" not in refused.text
 
 
 # --- gates ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from cases.catalogue import FieldType, PermitType
+from cases.documents import stored_path
 from cases.extraction import reasons
 from cases.facts import Fact
 from cases.gates import reasons as gate_reasons
@@ -374,6 +375,10 @@ class CaseBuilder:
         if self.status == S.DECIDED:
             return
         for language in ("en", "zh-hant"):
+            html, pdf = (
+                hashlib.sha256(f"{self.case_id}/letter.{language}.{kind}".encode()).hexdigest()
+                for kind in ("html", "pdf")
+            )
             self.rows.letter.append(
                 {
                     "id": self.ids.next("letter"),
@@ -382,9 +387,10 @@ class CaseBuilder:
                     "language": language,
                     "template": f"{self.variant.permit_type.id}/{decision}.{language}.html.j2",
                     "template_sha256": "0" * 64,
-                    "html_path": f"letters/{self.reference}-{language}.html",
-                    "pdf_path": f"letters/{self.reference}-{language}.pdf",
-                    "pdf_sha256": "0" * 64,
+                    "html_path": stored_path(html),
+                    "html_sha256": html,
+                    "pdf_path": stored_path(pdf),
+                    "pdf_sha256": pdf,
                     "created_at": self._tick(1),
                 }
             )

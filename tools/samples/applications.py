@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from cases.catalogue import FormLayout
+from cases.letters import print_pdf
 from cases.values import hkid_check_digit
 
 __all__ = [
@@ -424,8 +425,6 @@ def typed_form_pdf(
     """
     from html import escape
 
-    from weasyprint import HTML
-
     width, height = layout.page_size(1)
     parts = [
         f"<style>@page {{ size: {width}mm {height}mm; margin: 0 }} body {{ margin: 0 }}"
@@ -452,8 +451,7 @@ def typed_form_pdf(
             f"<div class='v' style='left: {x}mm; top: {y}mm; width: {w}mm; height: {h}mm'>"
             f"{value}</div>"
         )
-    pdf: bytes = HTML(string="".join(parts)).write_pdf()
-    return pdf
+    return print_pdf("".join(parts), "a typed sample form")
 
 
 def generate_application(

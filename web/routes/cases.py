@@ -15,7 +15,7 @@ from PIL import Image
 from starlette.datastructures import FormData
 
 from cases.db import session_scope
-from cases.documents import document_path, read_document
+from cases.documents import document_path, read_document, resolve_stored_path
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
 from cases.gates import decide, request_information, verify_fields
@@ -111,9 +111,12 @@ def _rendered_pdf_page(doc: Document) -> Image.Image:
 def letter(case_id: int, letter_id: int) -> FileResponse:
     with session_scope() as session:
         found = case_letter(case_id, letter_id, session=session)
-    path = _stored_file(Path(found.pdf_path), f"letter {letter_id}")
+    path = _stored_file(resolve_stored_path(found.pdf_path), f"letter {letter_id}")
     return FileResponse(
-        path, media_type="application/pdf", filename=path.name, content_disposition_type="inline"
+        path,
+        media_type="application/pdf",
+        filename=f"{found.outcome}.{found.language}.pdf",
+        content_disposition_type="inline",
     )
 
 
