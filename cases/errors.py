@@ -100,3 +100,17 @@ class StoredPathOutsideDataFolder(PermitsError):
             "served from inside it. Run `permits db upgrade` if this database predates relative "
             "paths, otherwise ask an administrator to check the row."
         )
+
+
+class ModelFileRejected(PermitsError):
+    """A model's weights are not loaded: missing, without their card, or not the file the card
+    describes. Reading forms with weights nobody measured would go unnoticed; this does not."""
+
+    http_status = 503
+
+    def __init__(self, weights: Path, problem: str, retrain: str) -> None:
+        self.weights = weights
+        super().__init__(
+            f"the model file {weights} {problem}. Restore it and its card from the release "
+            f"(reinstall the application), or train both again with `{retrain}`."
+        )

@@ -4,6 +4,7 @@ how well OCR reads (with the handwriting recogniser's retraining)."""
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -70,6 +71,7 @@ def ocr_train_handwriting(
     """Fine-tune the handwriting recogniser from easyocr's own (~11 minutes on 2 CPU cores)."""
     import easyocr_en_models
 
+    from cases.ocr.model_card import card_path
     from cases.ocr.reader import HANDWRITING_MODEL
     from tools.training.handwriting import missing_fonts, train
 
@@ -80,13 +82,18 @@ def ocr_train_handwriting(
             f"the handwriting fonts to train on are missing: apt-get install {packages}"
         )
     target = out or HANDWRITING_MODEL
-    partial = target.with_suffix(".partial")  # the model in use stays whole until the end
     base = Path(easyocr_en_models.model_dir()) / "english_g2.pth"
-    run = train(partial, base=base, samples=samples, steps=steps, log=console.print)
-    partial.replace(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # the model in use and its card stay whole until both new files are written
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".training-") as folder:
+        partial = Path(folder) / target.name
+        run = train(partial, base=base, samples=samples, steps=steps, log=console.print)
+        card_path(partial).replace(card_path(target))
+        partial.replace(target)
     console.print(
-        f"wrote {target}: {run.samples} lines, {run.steps} steps, final loss {run.final_loss}, "
-        f"{run.seconds / 60:.0f} minutes; measure it with `permits bench ocr`"
+        f"wrote {target} and its card {card_path(target).name}: {run.samples} lines, "
+        f"{run.steps} steps, final loss {run.final_loss}, {run.seconds / 60:.0f} minutes; "
+        "measure it with `permits bench ocr`"
     )
 
 

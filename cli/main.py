@@ -160,6 +160,7 @@ def worker_deployments() -> None:
 
 
 @worker_app.command("ocr")
+@friendly
 def worker_ocr() -> None:
     """Serve OCR tasks with the model loaded once and kept warm."""
     from flows.serve import serve_ocr_worker

@@ -6,7 +6,8 @@ package with downloads disabled: no run ever fetches a model from the network.
 
 Handwriting in block capitals is read by a second recogniser of the same shape, easyocr's English
 one fine-tuned on handwriting fonts (``permits ocr train-handwriting``; its weights ship in
-``cases/ocr/models``). It shares the reader's detector, so it costs ~15 MB more, not another reader.
+``cases/ocr/models`` beside their model card, whose sha256 they must match to be loaded). It
+shares the reader's detector, so it costs ~15 MB more, not another reader.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cases.ocr.model_card import checked_model_file
+
 if TYPE_CHECKING:
     import easyocr
 
@@ -29,6 +32,7 @@ __all__ = [
     "HANDWRITING_ENGINE",
     "HANDWRITING_MODEL",
     "INFERENCE_LOCK",
+    "RETRAIN_HANDWRITING",
     "FieldReading",
     "get_reader",
     "inference",
@@ -38,6 +42,8 @@ ENGINE_VERSION = f"easyocr {version('easyocr')}"
 #: The handwriting recogniser's weights; the file's name is its version, recorded with each field.
 HANDWRITING_MODEL = Path(__file__).parent / "models" / "handwriting-v1.pth"
 HANDWRITING_ENGINE = f"{ENGINE_VERSION} {HANDWRITING_MODEL.stem}"
+#: The command that trains the handwriting recogniser (and writes its card) again.
+RETRAIN_HANDWRITING = "permits ocr train-handwriting"
 #: easyocr's English recogniser ("generation2"), which the handwriting one was fine-tuned from.
 RECOGNISER_NETWORK = {"input_channel": 1, "output_channel": 256, "hidden_size": 256}
 #: What that recogniser can write, in the order of its outputs (after CTC's blank).
@@ -105,14 +111,11 @@ def get_handwriting_reader() -> easyocr.Reader:
 
 def _with_recogniser(reader: easyocr.Reader, weights: Path) -> easyocr.Reader:
     """A shallow copy of ``reader`` (same detector, same settings) recognising with ``weights``,
-    loaded as easyocr loads its own (quantised on a CPU, on the GPU when the reader is)."""
+    loaded as easyocr loads its own (quantised on a CPU, on the GPU when the reader is), once
+    they are the file their model card describes."""
     from easyocr.recognition import get_recognizer
 
-    if not weights.is_file():
-        raise RuntimeError(
-            f"the handwriting recogniser's weights are missing ({weights}): reinstall the "
-            "application, or retrain them with `permits ocr train-handwriting`"
-        )
+    checked_model_file(weights, retrain=RETRAIN_HANDWRITING)
     other = copy.copy(reader)
     other.recognizer, other.converter = get_recognizer(
         "generation2",

@@ -12,10 +12,13 @@ handwriting the model has not seen. Text is random: letters, syllables, numbers,
 address-shaped lines, not the sample cases' values.
 
     permits ocr train-handwriting        # ~11 minutes on 2 CPU cores; writes HANDWRITING_MODEL
+                                         # and its model card
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import math
 import random
@@ -30,7 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from cases.ocr.reader import RECOGNISER_NETWORK
+from cases.ocr.model_card import file_sha256, write_model_card
+from cases.ocr.reader import RECOGNISER_NETWORK, RETRAIN_HANDWRITING
 from cases.ocr.zonal import find_ink
 
 __all__ = ["FONT_PACKAGES", "TRAINING_FONTS", "TrainingRun", "sample_line", "sample_text", "train"]
@@ -74,6 +78,15 @@ _PRINT_FONTS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
 )
 _PRINT_SHARE = 0.08
+_PRINT_PACKAGE = "fonts-dejavu-core"
+#: What a model card says the training lines are.
+TRAINED_ON = (
+    "Generated lines of random block capitals, numbers, dates, codes and address-shaped text, "
+    "written one character at a time in the handwriting fonts of the Debian packages listed "
+    f"(and {_PRINT_SHARE:.0%} in print), scanned at 150-300 dpi with skew, blur, noise and JPEG, "
+    "and cropped to their ink as a form field is. Never Humor Sans (the benchmark's and the "
+    "sample cases' handwriting), never the benchmark's or the sample cases' values."
+)
 _MODEL_HEIGHT = 64  # easyocr's recogniser reads lines 64 pixels high
 _MAX_WIDTH = 1600  # longer training lines are dropped: a form's longest field is ~1000 pixels
 _CONSONANTS = "BCDFGHJKLMNPRSTVWYZ"
@@ -84,7 +97,7 @@ _UNITS = ("SHOP", "FLAT", "ROOM", "UNIT")
 
 @dataclass(frozen=True)
 class TrainingRun:
-    """What a run did, for the model card in the README and the log."""
+    """What a run did, for the model card beside the weights and the log."""
 
     samples: int
     steps: int
@@ -268,7 +281,8 @@ def train(
     order_seed: int = 3,
     log: Callable[[str], None] = print,
 ) -> TrainingRun:
-    """Fine-tune the recogniser in ``base`` (easyocr's weights) and write it to ``out``.
+    """Fine-tune the recogniser in ``base`` (easyocr's weights) and write it to ``out``, with
+    its model card beside it (``cases.ocr.model_card``).
 
     The whole network is tuned (the letters' shapes are learnt in the convolutional layers) but
     batch normalisation keeps easyocr's statistics: batches of 32 are too few to re-estimate them.
@@ -324,7 +338,31 @@ def train(
         for key, value in model.state_dict().items()
     }
     torch.save(weights, out)
-    return TrainingRun(len(data), steps, round(loss_average, 4), time.perf_counter() - started)
+    run = TrainingRun(len(data), steps, round(loss_average, 4), time.perf_counter() - started)
+    settings = {
+        "samples": samples,
+        "steps": steps,
+        "batch": batch,
+        "learning_rate": learning_rate,
+        "seed": seed,
+        "order_seed": order_seed,
+    }
+    _write_card(out, base, settings, run)
+    return run
+
+
+def _write_card(out: Path, base: Path, settings: dict[str, int | float], run: TrainingRun) -> None:
+    """The model card beside the weights: how to make them again, and their sha256."""
+    write_model_card(
+        out,
+        trained_at=dt.date.today(),
+        base=f"{base.name}, easyocr's English recogniser (sha256 {file_sha256(base)})",
+        trained_on=TRAINED_ON,
+        fonts=[*FONT_PACKAGES, _PRINT_PACKAGE],
+        command=f"{RETRAIN_HANDWRITING} --samples {run.samples} --steps {run.steps}",
+        settings=settings,
+        run=dataclasses.asdict(run),
+    )
 
 
 def missing_fonts() -> list[str]:
