@@ -27,7 +27,7 @@ from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, require_csrf
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import admin, api, cases, inbox, login, upload
+from web.routes import admin, api, cases, form_editor, inbox, login, upload
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
 
@@ -174,7 +174,7 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (login, inbox, cases, upload, applicant_status, api, admin):
+    for module in (login, inbox, cases, upload, applicant_status, api, admin, form_editor):
         app.include_router(module.router)
     app.include_router(api.health)
     return app

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from sqlmodel import Session
 
 from cases.audit import append_event
@@ -24,6 +24,7 @@ from cases.authoring.form_editor import form_yaml_header, write_atomically
 from cases.authoring.form_import import BLANK_NAME
 from cases.authoring.widgets import printed_size_mm
 from cases.catalogue import FormPage, PermitType, dump_form_layout, load_catalogue
+from cases.documents import load_image
 from cases.errors import InvalidInput, NotFound
 
 __all__ = ["BLANK_UPLOADED", "StoredBlank", "blank_page_png", "store_blank"]
@@ -45,16 +46,12 @@ def _as_pdf(data: bytes) -> bytes:
     if data.startswith(b"%PDF-"):
         return data
     try:
+        image = load_image(data)  # decoded whole, upright, a truncated file refused
         with Image.open(io.BytesIO(data)) as opened:
-            opened.load()
-            image = ImageOps.exif_transpose(opened).convert("RGB")
-            dpi = opened.info.get("dpi", (0, 0))[0]
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidInput(
-            "The blank form must be a PDF or a scanned image (PNG, JPEG, TIFF).",
-            {"code": "blank_not_pdf"},
-        ) from None
-    resolution = float(dpi) if dpi and dpi > 1 else image.width / _A4_WIDTH_IN
+            dpi = float(opened.info.get("dpi", (0, 0))[0] or 0)
+    except ValueError:
+        raise InvalidInput("The blank form must be a PDF or a scanned image (PNG, JPEG).") from None
+    resolution = dpi if dpi > 1 else image.width / _A4_WIDTH_IN
     out = io.BytesIO()
     image.save(out, "PDF", resolution=resolution)
     return out.getvalue()
@@ -64,15 +61,17 @@ def _page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     try:
         document = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as exc:
-        encrypted = "password" in str(exc).lower()
-        code = "blank_encrypted" if encrypted else "blank_unreadable"
-        raise InvalidInput(f"The blank form cannot be opened ({exc}).", {"code": code}) from None
+        if "password" in str(exc).lower():
+            raise InvalidInput(
+                "The blank form is protected by a password: upload an unprotected copy."
+            ) from None
+        raise InvalidInput("The blank form cannot be opened: the PDF is damaged.") from None
     try:
         sizes = [printed_size_mm(document[i]) for i in range(len(document))]
     finally:
         document.close()
     if not sizes:
-        raise InvalidInput("The blank form has no pages.", {"code": "blank_no_pages"})
+        raise InvalidInput("The blank form has no pages.")
     return sizes
 
 
@@ -84,9 +83,9 @@ def store_blank(
     The boxes already drawn are kept; ``permits catalogue check`` says if one no longer fits.
     """
     if permit_type.form.blank_pdf is not None:
-        raise InvalidInput("This permit type already has its blank form.", {"code": "blank_exists"})
+        raise InvalidInput("This permit type already has its blank form.")
     if len(data) > MAX_BLANK_BYTES:
-        raise InvalidInput("The blank form is too large (20 MB at most).", {"code": "blank_large"})
+        raise InvalidInput("The blank form is too large: 20 MB at most.")
     pdf = _as_pdf(data)
     sizes = _page_sizes(pdf)
     digest = hashlib.sha256(pdf).hexdigest()

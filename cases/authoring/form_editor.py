@@ -64,7 +64,7 @@ def _box(index: int, raw: Any) -> FormField | BoxProblem:
     (label, allowlist, lines) carried through unchanged."""
     if not isinstance(raw, dict):
         return BoxProblem(index, "", BOX_INVALID(box=index, detail="not a box"))
-    data = {k: v for k, v in raw.items() if v is not None and v != ""}
+    data = {k: v for k, v in raw.items() if k == "field" or (v is not None and v != "")}
     if data.get("kind") != "comb":
         data.pop("cells", None)
     if data.get("kind") != "multiline":
