@@ -29,6 +29,8 @@
     el.style.top = `${(y / height) * 100}%`;
     el.style.width = `${(w / width) * 100}%`;
     el.style.height = `${(h / height) * 100}%`;
+    el.classList.toggle("fe-comb", box.kind === "comb" && box.cells > 1);
+    if (box.cells) el.style.setProperty("--cells", String(box.cells));
   }
 
   function describe(box) {
@@ -44,6 +46,7 @@
     el.setAttribute("role", "button");
     el.dataset.index = String(index);
     el.setAttribute("aria-label", describe(box));
+    el.title = box.field || words.unnamed;
     el.setAttribute("aria-pressed", String(index === state.selected));
     if (index === state.selected) el.classList.add("fe-selected");
     if (!box.field) el.classList.add("fe-unnamed");
@@ -81,7 +84,7 @@
     const el = boxAt(index);
     place(el, box);
     el.setAttribute("aria-label", describe(box));
-    el.querySelector(".fe-name").textContent = box.field || words.unnamed;
+    el.querySelector(".fe-name").textContent = el.title = box.field || words.unnamed;
     el.classList.toggle("fe-unnamed", !box.field);
     el.classList.remove("fe-invalid");
     showProperties();
@@ -116,7 +119,7 @@
     $("fe-lines").value = box.lines || "";
     $("fe-cells-row").hidden = box.kind !== "comb";
     $("fe-lines-row").hidden = box.kind !== "multiline";
-    $("fe-page").value = box.page;
+    $("fe-page").textContent = box.page;
     ["x", "y", "w", "h"].forEach((k, i) => ($(`fe-${k}`).value = box.box_mm[i]));
   }
 
