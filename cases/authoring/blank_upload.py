@@ -22,7 +22,7 @@ from sqlmodel import Session
 from cases.audit import append_event
 from cases.authoring.form_editor import form_yaml_header, write_atomically
 from cases.authoring.form_import import BLANK_NAME
-from cases.authoring.widgets import printed_size_mm
+from cases.authoring.widgets import PdfFailure, printed_size_mm, why_unopened
 from cases.catalogue import FormPage, PermitType, dump_form_layout, load_catalogue
 from cases.documents import load_image
 from cases.errors import InvalidInput, NotFound
@@ -57,21 +57,27 @@ def _as_pdf(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _unopened(why: PdfFailure) -> InvalidInput:
+    if why == "encrypted":
+        return InvalidInput(
+            "The blank form is protected by a password: upload an unprotected copy."
+        )
+    if why == "damaged":
+        return InvalidInput("The blank form cannot be opened: the PDF is damaged.")
+    return InvalidInput("The blank form has no pages.")
+
+
 def _page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     try:
         document = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise InvalidInput(
-                "The blank form is protected by a password: upload an unprotected copy."
-            ) from None
-        raise InvalidInput("The blank form cannot be opened: the PDF is damaged.") from None
+        raise _unopened(why_unopened(exc, pdf)) from None
     try:
         sizes = [printed_size_mm(document[i]) for i in range(len(document))]
     finally:
         document.close()
     if not sizes:
-        raise InvalidInput("The blank form has no pages.")
+        raise _unopened("no_pages")
     return sizes
 
 

@@ -22,7 +22,15 @@ import pypdfium2.raw as pdfium_c
 
 from cases.errors import InvalidDocument
 
-__all__ = ["BlankForm", "Widget", "WidgetKind", "printed_size_mm", "read_blank_form"]
+__all__ = [
+    "BlankForm",
+    "PdfFailure",
+    "Widget",
+    "WidgetKind",
+    "printed_size_mm",
+    "read_blank_form",
+    "why_unopened",
+]
 
 MM_PER_POINT = 25.4 / 72
 _COMB = 1 << 24  # PDF 32000-1 table 228, text field flag bit 25
@@ -34,6 +42,7 @@ _HIDDEN = pdfium_c.FPDF_ANNOT_FLAG_HIDDEN | pdfium_c.FPDF_ANNOT_FLAG_NOVIEW
 _TWO_LINES_MM = 9.0
 
 WidgetKind = Literal["text", "comb", "multiline", "checkbox", "skipped"]
+PdfFailure = Literal["encrypted", "damaged", "no_pages"]
 
 _TEXT_TYPES = {
     pdfium_c.FPDF_FORMFIELD_TEXTFIELD,
@@ -108,16 +117,26 @@ def _open(data: bytes, filename: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        # pdfium refuses a document with an empty page tree without setting its error code, so
-        # the code may be left from an earlier document: a password error counts only when the
-        # file has an encryption dictionary (always in the uncompressed trailer).
-        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
-            reason = "the PDF is encrypted with a password: ask for an unprotected copy"
-        elif exc.err_code == pdfium_c.FPDF_ERR_FORMAT:
-            reason = "the PDF is damaged and cannot be read"
-        else:
-            reason = "the PDF has no pages (or its list of pages is damaged)"
+        reason = {
+            "encrypted": "the PDF is encrypted with a password: ask for an unprotected copy",
+            "damaged": "the PDF is damaged and cannot be read",
+            "no_pages": "the PDF has no pages (or its list of pages is damaged)",
+        }[why_unopened(exc, data)]
         raise InvalidDocument(filename, reason) from exc
+
+
+def why_unopened(exc: pdfium.PdfiumError, data: bytes) -> PdfFailure:
+    """Why pdfium could not open ``data``.
+
+    pdfium refuses a document with an empty page tree without setting its error code, so the
+    code may be left from an earlier document: a password error counts only when the file has
+    an encryption dictionary (always in the uncompressed trailer).
+    """
+    if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
+        return "encrypted"
+    if exc.err_code == pdfium_c.FPDF_ERR_FORMAT:
+        return "damaged"
+    return "no_pages"
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from cases.db import session_scope
 from cases.models import AuditEvent, Role
 from cases.settings import PROJECT_ROOT
 from tests.catalogues import FOOD, catalogue_at
+from tests.forms_pdf import encrypted, without_pages
 from tests.web.test_web import TestClient, add_user, csrf, log_in
 
 EDITOR = f"/admin/forms/{FOOD}"
@@ -273,17 +274,20 @@ def test_a_scanned_blank_image_becomes_a_one_page_pdf(
 
 
 @pytest.mark.parametrize(
-    ("data", "said"),
+    ("make", "said"),
     [
-        (b"not a form at all", "must be a PDF or a scanned image"),
-        (b"%PDF-1.7\n garbage", "the PDF is damaged"),
+        (lambda: b"not a form at all", "must be a PDF or a scanned image"),
+        (lambda: b"%PDF-1.7\n garbage", "the PDF is damaged"),
+        (lambda: encrypted(PROJECT_ROOT / "rules" / FOOD / "form.pdf"), "protected by a password"),
+        (without_pages, "has no pages"),
     ],
+    ids=["not-a-pdf", "damaged", "encrypted", "no-pages"],
 )
 def test_a_bad_blank_is_refused_and_nothing_changes(
-    admin: TestClient, without_blank: Path, data: bytes, said: str
+    admin: TestClient, without_blank: Path, make: Callable[[], bytes], said: str
 ) -> None:
     before = (without_blank / "form.yaml").read_bytes()
-    response = upload(admin, "blank.pdf", data, "application/pdf")
+    response = upload(admin, "blank.pdf", make(), "application/pdf")
     assert response.status_code == 422
     assert said in response.text
     assert not (without_blank / "form.pdf").exists()
