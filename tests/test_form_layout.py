@@ -162,3 +162,18 @@ def test_a_blank_replaced_by_another_pdf_is_reported_with_the_hash_line(
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("blank_sha256:"))
     (problem,) = _checked(food, cli)
     assert problem.startswith(f"{food / 'form.yaml'}:{line}: blank_sha256: form.pdf has SHA-256")
+
+
+def test_a_comb_of_one_cell_and_a_field_placed_twice_are_reported(food: Path, cli: Invoke) -> None:
+    cells = edit_file(food / "form.yaml", "cells: 11", "cells: 1")
+    twice = edit_file(
+        food / "form.yaml",
+        "  - {field: fire_certificate_no, box_mm: [20, 218, 75, 11]}",
+        "  - {field: phone, box_mm: [20, 218, 75, 11]}",
+    )
+    problems = _checked(food, cli)
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{food / 'form.yaml'}:{cells}: fields.1.cells: ")
+    assert "hkid is a comb of 1 cell(s): a comb has at least 2" in problems[0]
+    assert problems[1].startswith(f"{food / 'form.yaml'}:{twice}: fields.9.box_mm: ")
+    assert "phone is placed twice (first as fields.2)" in problems[1]
