@@ -52,6 +52,26 @@ class LayoutRejected(PermitsError):
         super().__init__("; ".join(p.english() for p in self.problems))
 
 
+class LayoutChanged(PermitsError):
+    """Someone saved ``form.yaml`` after this editor loaded it; saving would undo their boxes."""
+
+    http_status = 409
+
+    def __init__(self, loaded: str, current: str) -> None:
+        self.loaded = loaded
+        self.current = current
+        super().__init__(
+            f"form.yaml changed since the editor loaded it (sha256 {loaded[:12]} then, "
+            f"{current[:12]} now): reload the page to see the other save"
+        )
+
+
+def layout_file_sha256(permit_type: PermitType) -> str:
+    """The sha256 of ``form.yaml`` as it is on disk now ("" when the type has none yet)."""
+    path = permit_type.folder / "form.yaml"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
 @dataclass(frozen=True)
 class SavedForm:
     sha256: str  # of the form.yaml written
@@ -135,13 +155,25 @@ def _renumbered(problems: list[BoxProblem], kept: list[int]) -> list[BoxProblem]
 
 
 def save_form_layout(
-    session: Session, permit_type: PermitType, raw_boxes: Any, *, actor: str
+    session: Session,
+    permit_type: PermitType,
+    raw_boxes: Any,
+    *,
+    actor: str,
+    based_on: str | None = None,
 ) -> SavedForm:
     """Check the posted boxes and, if OCR can read every one, write them as ``form.yaml``.
 
     Raises :class:`LayoutRejected` listing every problem (by box and field) and writes nothing
-    otherwise. The caller's transaction holds the audit event; the file is replaced last.
+    otherwise. ``based_on`` is the sha256 of the file the editor loaded: if another save came
+    in between, :class:`LayoutChanged` is raised and nothing is written (two admins in the same
+    form never silently undo each other). The caller's transaction holds the audit event; the
+    file is replaced last.
     """
+    if based_on is not None:
+        current = layout_file_sha256(permit_type)
+        if current != based_on:
+            raise LayoutChanged(based_on, current)
     fields, invalid = parse_boxes(raw_boxes)
     posted = len(raw_boxes) if isinstance(raw_boxes, list) else 0
     kept = [i for i in range(posted) if i not in {p.box for p in invalid}]
@@ -166,6 +198,7 @@ def save_form_layout(
             "file": "form.yaml",
             "sha256": digest,
             "boxes": len(fields),
+            "replaced_sha256": layout_file_sha256(permit_type),
         },
     )
     write_atomically(path, data)

@@ -52,9 +52,14 @@ def shipped_boxes(folder: Path) -> list[dict[str, Any]]:
     return [f.model_dump(mode="json", exclude_none=True) for f in form.fields]
 
 
-def save(client: TestClient, boxes: Any, token: str | None = None) -> httpx.Response:
+def save(
+    client: TestClient, boxes: Any, token: str | None = None, *, based_on: str | None = None
+) -> httpx.Response:
     headers = {"X-CSRF-Token": token if token is not None else csrf(client)}
-    response: httpx.Response = client.post(EDITOR, json={"boxes": boxes}, headers=headers)
+    body: dict[str, Any] = {"boxes": boxes}
+    if based_on is not None:
+        body["based_on"] = based_on
+    response: httpx.Response = client.post(EDITOR, json=body, headers=headers)
     return response
 
 
@@ -94,6 +99,7 @@ def test_the_editor_shows_each_page_of_the_blank_with_its_boxes(
 
 
 def test_a_valid_layout_is_written_as_form_yaml_and_audited(admin: TestClient, rules: Path) -> None:
+    before = (rules / "form.yaml").read_bytes()
     boxes = shipped_boxes(rules)
     boxes[2]["box_mm"] = [120, 86, 70, 11]  # phone moved right
     boxes[7] = {  # seating capacity made a comb of 4 cells
@@ -128,7 +134,26 @@ def test_a_valid_layout_is_written_as_form_yaml_and_audited(admin: TestClient, r
         "file": "form.yaml",
         "sha256": answer["sha256"],
         "boxes": len(boxes),
+        "replaced_sha256": hashlib.sha256(before).hexdigest(),
     }
+
+
+def test_a_save_over_another_admins_newer_save_is_refused(admin: TestClient, rules: Path) -> None:
+    loaded = editor_data(admin.get(EDITOR).text)["layout_sha256"]
+    assert loaded == hashlib.sha256((rules / "form.yaml").read_bytes()).hexdigest()
+    boxes = shipped_boxes(rules)
+    boxes[2]["box_mm"] = [120, 86, 70, 11]
+    first = save(admin, boxes, based_on=loaded)  # the other admin, who opened it at the same time
+    assert first.status_code == 200, first.text
+    theirs = (rules / "form.yaml").read_bytes()
+    boxes[2]["box_mm"] = [122, 86, 68, 11]
+    late = save(admin, boxes, based_on=loaded)
+    assert late.status_code == 409
+    assert late.json()["message"].startswith("Another admin saved this form after you opened it")
+    assert (rules / "form.yaml").read_bytes() == theirs  # their boxes are not undone
+    assert len(form_saved_events()) == 1
+    again = save(admin, boxes, based_on=first.json()["sha256"])  # after a reload
+    assert again.status_code == 200, again.text
 
 
 def test_every_problem_names_its_box_and_nothing_is_written(admin: TestClient, rules: Path) -> None:

@@ -18,7 +18,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from cases.authoring.blank_upload import MAX_BLANK_BYTES, blank_page_png, store_blank
 from cases.authoring.form_check import BoxProblem, layout_problems
-from cases.authoring.form_editor import LayoutRejected, save_form_layout
+from cases.authoring.form_editor import (
+    LayoutChanged,
+    LayoutRejected,
+    layout_file_sha256,
+    save_form_layout,
+)
 from cases.catalogue import PermitType, load_permit_type
 from cases.db import session_scope
 from cases.errors import InvalidInput, NotFound
@@ -67,6 +72,7 @@ def _editor_data(request: Request, permit_type: PermitType) -> dict[str, Any]:
     base = f"/admin/forms/{permit_type.id}"
     return {
         "save_url": base,
+        "layout_sha256": layout_file_sha256(permit_type),
         "csrf": csrf_token(request),
         "boxes": [f.model_dump(exclude_none=True) for f in form.fields],
         "pages": [
@@ -153,9 +159,24 @@ async def save_form(request: Request, admin: Admin, permit_type: str) -> JSONRes
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _json_error(gettext_("The layout sent is not JSON."), 400)
     boxes = posted.get("boxes") if isinstance(posted, dict) else None
+    based_on = posted.get("based_on") if isinstance(posted, dict) else None
     try:
         with session_scope() as session:
-            saved = save_form_layout(session, current, boxes, actor=admin.username)
+            saved = save_form_layout(
+                session,
+                current,
+                boxes,
+                actor=admin.username,
+                based_on=based_on if isinstance(based_on, str) else None,
+            )
+    except LayoutChanged:
+        return _json_error(
+            gettext_(
+                "Another admin saved this form after you opened it, so nothing was saved. "
+                "Reload the page to see their boxes, then make your changes again."
+            ),
+            409,
+        )
     except LayoutRejected as exc:
         return JSONResponse(
             {

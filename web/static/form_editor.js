@@ -343,7 +343,7 @@
       const response = await fetch(data.save_url, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf },
-        body: JSON.stringify({ boxes: state.boxes }),
+        body: JSON.stringify({ boxes: state.boxes, based_on: data.layout_sha256 }),
       });
       answer = await response.json();
     } catch (err) {
@@ -353,6 +353,7 @@
     $("fe-status").textContent = answer.message || answer.error || words.failed;
     if (answer.saved) {
       state.dirty = false;
+      data.layout_sha256 = answer.sha256;
       showProblems(answer.warnings || []);
     } else {
       showProblems(answer.problems || []);
