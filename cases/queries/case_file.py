@@ -27,7 +27,6 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
-from cases.queries.inbox import as_utc
 from cases.repository import get_case
 from cases.settings import get_settings
 
@@ -39,7 +38,6 @@ __all__ = [
     "case_document",
     "case_file",
     "case_letter",
-    "case_summary",
     "task_case_id",
 ]
 
@@ -221,32 +219,3 @@ def task_case_id(task_id: int, *, session: Session) -> int:
     if task is None:
         raise NotFound(f"no task with id {task_id}")
     return task.case_id
-
-
-def case_summary(case_id: int, *, session: Session) -> dict[str, Any]:
-    """A case's status in JSON-ready form, for the API and for status pages."""
-    case = get_case(session, case_id)
-    tasks = session.exec(
-        select(ApprovalTask).where(
-            ApprovalTask.case_id == case_id, ApprovalTask.status == TaskStatus.OPEN
-        )
-    )
-    return {
-        "id": case.id,
-        "reference": case.reference,
-        "permit_type": case.permit_type,
-        "status": str(case.status),
-        "submitted_at": as_utc(case.submitted_at).isoformat(),
-        "application_date": case.application_date.isoformat() if case.application_date else None,
-        "ruleset_version": case.ruleset_version,
-        "proposed_outcome": case.proposed_outcome,
-        "decided_outcome": case.decided_outcome,
-        "open_tasks": [
-            {
-                "id": t.id,
-                "kind": str(t.kind),
-                "due_at": as_utc(t.due_at).isoformat() if t.due_at else None,
-            }
-            for t in tasks
-        ],
-    }
