@@ -16,9 +16,18 @@ from sqlalchemy.types import TypeDecorator
 
 from cases.errors import UnknownStoredValue
 
-__all__ = ["EnumText"]
+__all__ = ["EnumText", "stored_word"]
 
 _Word = TypeVar("_Word", bound=StrEnum)
+
+
+def stored_word(enum: type[_Word], value: object) -> _Word:
+    """A word read back from storage (a column, or a JSON document such as a review's findings)
+    as its enum member; anything else is :class:`UnknownStoredValue`."""
+    for member in enum:
+        if member.value == value:
+            return member
+    raise UnknownStoredValue(enum.__name__, value, [m.value for m in enum])
 
 
 class EnumText(TypeDecorator[_Word], Generic[_Word]):
@@ -32,22 +41,13 @@ class EnumText(TypeDecorator[_Word], Generic[_Word]):
         self.enum = enum
         self.length = length
 
-    def _member(self, value: object) -> _Word | None:
-        return next((member for member in self.enum if member.value == value), None)
-
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        member = self._member(value)
-        if member is None:
+        if value not in {member.value for member in self.enum}:
             choices = ", ".join(self.enum)
             raise ValueError(f"{value!r} is not a {self.enum.__name__} ({choices}); not stored")
-        return member.value
+        return str(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _Word | None:
-        if value is None:
-            return None
-        member = self._member(value)
-        if member is None:
-            raise UnknownStoredValue(self.enum.__name__, value, [m.value for m in self.enum])
-        return member
+        return None if value is None else stored_word(self.enum, value)

@@ -13,7 +13,8 @@ from cases.db import get_engine, session_scope
 from cases.errors import InvalidInput, UnknownStoredValue
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, Case, Review, Role, TaskKind
-from cases.vocabulary import Decision, Outcome, Risk, parse_decision, parse_word
+from cases.review import Finding
+from cases.vocabulary import Decision, Outcome, Risk, Severity, parse_decision, parse_word
 from tests.factories import FOOD
 
 
@@ -106,3 +107,13 @@ def test_parse_word_names_what_it_parses() -> None:
     assert parse_word(Risk, "high", what="risk") is Risk.HIGH
     with pytest.raises(InvalidInput, match="risk must be one of low, medium, high, not 'bad'"):
         parse_word(Risk, "bad", what="risk")
+
+
+def test_a_stored_findings_severity_reads_back_as_the_enum() -> None:
+    """A review's findings are a JSON document; their severity is read back the same way."""
+    stored = {"fact": {"code": "name_mismatch"}, "severity": "warning", "evidence": ["hkid"]}
+    finding = Finding.from_json(stored)
+    assert finding.severity is Severity.WARNING
+    assert finding.as_json() == stored
+    with pytest.raises(UnknownStoredValue, match="'urgent' as a Severity"):
+        Finding.from_json({**stored, "severity": "urgent"})

@@ -6,7 +6,6 @@ Read-only: the caller's ``session``, never a write, so a page render cannot chan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -28,6 +27,7 @@ from cases.models import (
     TaskStatus,
 )
 from cases.repository import get_case
+from cases.review import Finding
 from cases.settings import get_settings
 
 __all__ = [
@@ -119,8 +119,9 @@ class CaseFile:
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
 
     @property
-    def findings(self) -> list[dict[str, Any]]:
-        return list(self.review.findings.get("findings", [])) if self.review else []
+    def findings(self) -> list[Finding]:
+        stored = self.review.findings.get("findings", []) if self.review else []
+        return [Finding.from_json(finding) for finding in stored]
 
 
 def _permit_type(case: Case) -> PermitType | None:
