@@ -102,6 +102,23 @@ class StoredPathOutsideDataFolder(PermitsError):
         )
 
 
+class UnknownStoredValue(PermitsError):
+    """A column that holds one of the product's words (``cases.vocabulary``) holds another: the
+    row was edited by hand or written by another version. Reading it as text would let the word
+    slip past every comparison, so the read stops and says which word and where."""
+
+    http_status = 500
+
+    def __init__(self, column: str, value: object, allowed: list[str]) -> None:
+        self.column = column
+        self.value = value
+        super().__init__(
+            f"the database holds {value!r} as a {column}, which is not one of "
+            f"{', '.join(allowed)}; ask an administrator to check the row (edited by hand, or "
+            "written by another version of the application?)"
+        )
+
+
 class ModelFileRejected(PermitsError):
     """A model's weights are not loaded: missing, without their card, or not the file the card
     describes. Reading forms with weights nobody measured would go unnoticed; this does not."""

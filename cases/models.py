@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from cases.columns import EnumText
 from cases.lifecycle import CaseStatus
+from cases.vocabulary import Decision, Outcome, Risk
 
 __all__ = [
     "Applicant",
@@ -78,8 +80,8 @@ class Case(SQLModel, table=True):
     submitted_at: dt.datetime = Field(default_factory=utcnow)
     application_date: dt.date | None = None
     ruleset_version: str | None = Field(default=None, max_length=64)
-    proposed_outcome: str | None = Field(default=None, max_length=32)
-    decided_outcome: str | None = Field(default=None, max_length=32)
+    proposed_outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome))
+    decided_outcome: Decision | None = Field(default=None, sa_type=EnumText(Decision))
     decision_reason: str | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow)
     # argon2 hash of the applicant's access code for the public status page (cases.access).
@@ -131,7 +133,7 @@ class EligibilityResult(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", unique=True)
     ruleset_version: str = Field(max_length=64)
-    outcome: str = Field(max_length=32)
+    outcome: Outcome = Field(sa_type=EnumText(Outcome))
     fee: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2)))
     trace: dict[str, Any] = _json_column()
     evaluated_at: dt.datetime = Field(default_factory=utcnow)
@@ -146,7 +148,7 @@ class Review(SQLModel, table=True):
     reviewer: str = Field(max_length=64)
     reviewer_version: str = Field(max_length=32)
     inputs_hash: str = Field(max_length=64)
-    risk: str = Field(max_length=16)
+    risk: Risk = Field(sa_type=EnumText(Risk, 16))
     findings: dict[str, Any] = _json_column()
     created_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -189,14 +191,14 @@ class ApprovalTask(SQLModel, table=True):
     due_at: dt.datetime | None = Field(default=None, index=True)
     completed_by: str | None = Field(default=None, max_length=64)
     completed_at: dt.datetime | None = None
-    decision: str | None = Field(default=None, max_length=32)
+    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision))
     decision_reason: str | None = None
     claimed_by: str | None = Field(default=None, max_length=64, index=True)
     claimed_at: dt.datetime | None = None
     # Four-eyes: step 2 confirms the decision ``first_decision`` made by ``first_decision_by``,
     # who may not complete it.
     step: int = 1
-    first_decision: str | None = Field(default=None, max_length=32)
+    first_decision: Decision | None = Field(default=None, sa_type=EnumText(Decision))
     first_decision_by: str | None = Field(default=None, max_length=64)
 
 
@@ -220,7 +222,7 @@ class Letter(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    outcome: str = Field(max_length=32)
+    outcome: Decision = Field(sa_type=EnumText(Decision))
     language: str = Field(max_length=8)
     template: str = Field(max_length=255)
     template_sha256: str = Field(max_length=64)

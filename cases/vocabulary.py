@@ -1,13 +1,20 @@
 """The words a case is decided in, one enum each, used end to end (catalogue, tables, API, pages).
 
-Stored as their string values, so a row written before these were enums reads the same.
+Stored as their string values, so a row written before these were enums reads the same
+(``cases.columns.EnumText`` turns them back into members). Text from a form or the API becomes a
+member through :func:`parse_word` (or ``parse_decision``), whose error says which words it takes.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
-__all__ = ["Decision", "Outcome", "Risk", "Severity"]
+from cases.errors import InvalidInput
+
+__all__ = ["Decision", "Outcome", "Risk", "Severity", "parse_decision", "parse_word"]
+
+_Word = TypeVar("_Word", bound=StrEnum)
 
 
 class Outcome(StrEnum):
@@ -40,3 +47,19 @@ class Risk(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+def parse_word(vocabulary: type[_Word], text: object, *, what: str) -> _Word:
+    """``text`` as a member of ``vocabulary``; anything else is :class:`InvalidInput` (a 4xx
+    answer on a page or the API) naming the words allowed."""
+    if isinstance(text, str):
+        for member in vocabulary:
+            if member.value == text:
+                return member
+    choices = ", ".join(vocabulary)
+    raise InvalidInput(f"{what} must be one of {choices}, not '{text}'")
+
+
+def parse_decision(text: object) -> Decision:
+    """A decision typed or posted by a person: ``approve`` or ``refuse``."""
+    return parse_word(Decision, text, what="decision")

@@ -17,6 +17,7 @@ from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
 from cases.repository import get_case
 from cases.stages import failures_since_last_move
+from cases.vocabulary import Decision, Outcome
 from flows.deployments import start_case_flow
 from tools.samples.applications import HANDS, generate_application
 
@@ -107,7 +108,7 @@ def approve_gates(case_ids: list[int]) -> list[int]:
         if verify is not None and verify.id is not None:
             verify_fields(verify.id, {}, actor=actor)
         elif decision is not None and decision.id is not None:
-            outcome = "refuse" if proposed == "refuse" else "approve"
+            outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
             decide(
                 decision.id,
                 outcome,

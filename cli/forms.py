@@ -69,10 +69,10 @@ def forms_import(
     from cases.authoring.form_import import (
         BLANK_NAME,
         import_form,
-        read_blank_form,
         read_mapping,
         suggest_mapping,
     )
+    from cases.authoring.widgets import read_blank_form
 
     permit = _permit(permit_type)
     if not blank.is_file():

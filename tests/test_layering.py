@@ -4,6 +4,7 @@ product (cases/, flows/, web/) never imports the workshop in tools/."""
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,62 @@ def test_a_wing_of_cases_does_not_reach_up_to_a_later_one(wing: str) -> None:
 def test_catalogue_folders_hold_no_python() -> None:
     for folder in ("rules", "templates"):
         assert list((ROOT / folder).rglob("*.py")) == [], f"{folder}/ is data, never code"
+
+
+# --- public surfaces -----------------------------------------------------------------------------
+
+WINGS = sorted(path.parent.name for path in (ROOT / "cases").glob("*/__init__.py"))
+PRODUCT = ("cases", "flows", "web", "cli")
+
+
+def _listed(tree: ast.Module) -> list[str] | None:
+    """The module's ``__all__`` if it is a literal list (or tuple) of names, else None."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        named = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+        if named and isinstance(value, ast.List | ast.Tuple):
+            return [ast.literal_eval(element) for element in value.elts]
+    return None
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("wing", WINGS)
+def test_each_wing_names_its_public_surface_and_every_name_exists(wing: str) -> None:
+    path = ROOT / "cases" / wing / "__init__.py"
+    listed = _listed(ast.parse(path.read_text(encoding="utf-8")))
+    assert listed, f"cases/{wing}/__init__.py has no literal __all__"
+    assert len(listed) == len(set(listed)), f"cases/{wing}: a name is listed twice"
+    package = importlib.import_module(f"cases.{wing}")
+    assert [name for name in listed if not hasattr(package, name)] == []
+
+
+def test_no_module_re_exports_names_it_imports() -> None:
+    """A wing's ``__init__.py`` gathers its surface; any other module lists in ``__all__`` only
+    what it defines itself, so a caller imports a name from the module that defines it (the old
+    ``approvals.py`` re-exported all of ``tasks.py``). ``import *`` is not used anywhere."""
+    offenders: dict[str, list[str]] = {}
+    for package in PRODUCT:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            name = str(path.relative_to(ROOT))
+            star = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+            if any(alias.name == "*" for node in star for alias in node.names):
+                offenders[name] = ["*"]
+            if path.name == "__init__.py":
+                continue
+            borrowed = sorted(set(_listed(tree) or []) & _imported_names(tree))
+            if borrowed:
+                offenders[name] = borrowed
+    assert offenders == {}

@@ -85,9 +85,9 @@ EXTRACT_KEYWORDS: dict[str, Any] = {
     "UnknownUser": None,
     "_Refused": None,
 }
-# Free strings shown through ``humanise``: the review's risk and severity levels (cases/review.py
-# keeps them as text, not an enum) and "none" for a case with no proposed outcome yet.
-_FREE_VALUES = ("low", "medium", "high", "unknown", "info", "warning", "none")
+# Free strings shown through ``humanise``: "unknown", and "none" for a case with no proposed
+# outcome yet (the review's risk and severity levels are enums, listed with the others).
+_FREE_VALUES = ("unknown", "none")
 # What the status page says the office waits for: message ids returned by cases/access.py's
 # ``_awaited`` (plain strings there, so listed here; tests/web/test_i18n.py shows one in Chinese).
 _AWAITED_TEXTS = (
@@ -185,9 +185,9 @@ def data_messages() -> list[str]:
     from cases.access.applicant_codes import _STATUS_TEXT
     from cases.lifecycle import CaseStatus
     from cases.models import FieldStatus, Role, TaskKind
-    from cases.vocabulary import Outcome
+    from cases.vocabulary import Outcome, Risk, Severity
 
-    enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus]
+    enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += [

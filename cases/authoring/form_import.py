@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from cases.authoring.widgets import BlankForm, Widget, read_blank_form
+from cases.authoring.widgets import BlankForm, Widget
 from cases.catalogue import (
     FieldSpec,
     FormField,
@@ -33,7 +33,6 @@ __all__ = [
     "BLANK_NAME",
     "FormImport",
     "import_form",
-    "read_blank_form",
     "read_mapping",
     "suggest_mapping",
 ]

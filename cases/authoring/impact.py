@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col
 from cases.catalogue import PermitType, Ruleset
 from cases.eligibility import Evaluation, evaluate_ruleset, typed_values
 from cases.models import Case, EligibilityResult
+from cases.vocabulary import Outcome
 
 __all__ = ["CaseChange", "ImpactReport", "impact_of_draft"]
 
@@ -33,8 +34,8 @@ _BATCH = 500
 class CaseChange:
     case_id: int
     reference: str
-    old_outcome: str
-    new_outcome: str
+    old_outcome: Outcome
+    new_outcome: Outcome
     old_fee: Decimal | None
     new_fee: Decimal | None
     newly_failing: list[str]
@@ -75,8 +76,8 @@ class ImpactReport:
                 {
                     "case_id": c.case_id,
                     "reference": c.reference,
-                    "old_outcome": c.old_outcome,
-                    "new_outcome": c.new_outcome,
+                    "old_outcome": c.old_outcome.value,
+                    "new_outcome": c.new_outcome.value,
                     "old_fee": None if c.old_fee is None else str(c.old_fee),
                     "new_fee": None if c.new_fee is None else str(c.new_fee),
                     "newly_failing": c.newly_failing,
@@ -140,7 +141,7 @@ def _money(value: Any) -> Decimal | None:
 
 def _record_changes(
     report: ImpactReport,
-    changed: list[tuple[int, str, str, Decimal | None, Evaluation]],
+    changed: list[tuple[int, str, Outcome, Decimal | None, Evaluation]],
     old_failing: dict[int, set[str]],
 ) -> None:
     for case_id, reference, old_outcome, old_fee, evaluation in changed:
@@ -149,13 +150,13 @@ def _record_changes(
         newly, no_longer = sorted(after - before), sorted(before - after)
         report.newly_failing.update(newly)
         report.no_longer_failing.update(no_longer)
-        report.outcome_moves[f"{old_outcome} -> {evaluation.outcome.value}"] += 1
+        report.outcome_moves[f"{old_outcome.value} -> {evaluation.outcome.value}"] += 1
         report.changes.append(
             CaseChange(
                 case_id,
                 reference,
                 old_outcome,
-                evaluation.outcome.value,
+                evaluation.outcome,
                 old_fee,
                 evaluation.fee,
                 newly,
@@ -177,7 +178,7 @@ def impact_of_draft(
             values = typed_values(permit_type, texts[case_id])
             evaluation = evaluate_ruleset(draft, values, explain=False)
             report.cases_evaluated += 1
-            if evaluation.outcome.value != old_outcome or _money(old_fee) != evaluation.fee:
+            if evaluation.outcome != old_outcome or _money(old_fee) != evaluation.fee:
                 changed.append((case_id, reference, old_outcome, _money(old_fee), evaluation))
         if changed:
             _record_changes(report, changed, _old_failing(session, [c[0] for c in changed]))

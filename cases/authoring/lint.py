@@ -36,6 +36,7 @@ from cases.eligibility import expression_names, run_inline_tests, table_decision
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import format_fee, render_letter_html, template_name
 from cases.settings import get_settings
+from cases.vocabulary import Decision
 
 __all__ = ["check_catalogue", "check_rules", "check_templates", "sample_context"]
 
@@ -326,7 +327,7 @@ def sample_context(permit_type: PermitType) -> dict[str, Any]:
         "issued_on": "1 January 2026",
         "submitted_on": "1 January 2026",
         "fields": {f.name: f"<{f.name}>" for f in permit_type.permit.all_fields},
-        "decision": "approve",
+        "decision": Decision.APPROVE.value,
         "decision_reason": "Sample reason.",
         "failed_rules": [
             {"rule_id": "X-1", "reason": "Sample reason.", "legal_reference": "Cap. 0"}
@@ -349,7 +350,7 @@ def _sample_tables(permit_type: PermitType) -> dict[str, Any]:
 
 def check_templates(permit_type: PermitType, root: Path | None = None) -> list[CatalogueProblem]:
     problems: list[CatalogueProblem] = []
-    for outcome in ("approve", "refuse"):
+    for outcome in Decision:
         try:
             render_letter_html(
                 template_name(permit_type.id, outcome), sample_context(permit_type), root

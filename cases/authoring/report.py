@@ -28,7 +28,7 @@ from cases.errors import CatalogueError, CatalogueProblem, NotFound
 from cases.letters import print_pdf, render_letter_html, template_name
 from cases.models import utcnow
 from cases.settings import get_settings
-from cases.vocabulary import Outcome
+from cases.vocabulary import Decision
 
 __all__ = [
     "LETTER_LANGUAGES",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 # The letters an admin authors per permit type (the ones ``check_templates`` renders).
-LETTER_OUTCOMES = (Outcome.APPROVE.value, Outcome.REFUSE.value)
+LETTER_OUTCOMES = tuple(Decision)
 LETTER_LANGUAGES = ("en", "zh-Hant")
 
 

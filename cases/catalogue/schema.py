@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.errors import CatalogueError, CatalogueProblem
-from cases.vocabulary import Outcome
+from cases.vocabulary import Decision, Outcome
 
 __all__ = [
     "ApprovalRule",
@@ -173,7 +173,7 @@ class Permit(_Strict):
     retention_years: Annotated[int, Field(gt=0)]
     required_documents: list[DocumentRequirement]
     fields: list[FieldSpec]
-    approval_policy: dict[Literal["approve", "refuse"], ApprovalRule]
+    approval_policy: dict[Decision, ApprovalRule]
     quality_sample_percent: Annotated[float, Field(ge=0, le=100)] = Field(
         0.0,
         description="Share of cases whose fields a person checks at random for a quality audit.",

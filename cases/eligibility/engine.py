@@ -47,7 +47,7 @@ class RuleResult:
     title: str
     legal_reference: str
     passed: bool
-    outcome_if_failed: str
+    outcome_if_failed: Outcome
     reason: str | None
     values_read: dict[str, Any]
     error: str | None = None
@@ -159,7 +159,7 @@ def _not_applicable(rule: Rule, values: dict[str, Any]) -> RuleResult | None:
         title=rule.title.en,
         legal_reference=rule.legal_reference,
         passed=error is None,
-        outcome_if_failed=(Outcome.REFER if error else rule.outcome_if_failed).value,
+        outcome_if_failed=Outcome.REFER if error else rule.outcome_if_failed,
         reason=None,
         values_read=read,
         error=error,
@@ -182,7 +182,7 @@ def _evaluate_rule(rule: Rule, values: dict[str, Any], explain: bool = True) -> 
         title=rule.title.en,
         legal_reference=rule.legal_reference,
         passed=passed,
-        outcome_if_failed=(Outcome.REFER if error else rule.outcome_if_failed).value,
+        outcome_if_failed=Outcome.REFER if error else rule.outcome_if_failed,
         reason=None if passed or not explain else _render_reason(rule.reason.en, values),
         values_read=read,
         error=error,
@@ -228,7 +228,7 @@ def evaluate_ruleset(
     fee, fee_error = _evaluate_fee(ruleset, context)
     results = [_evaluate_rule(rule, context, explain) for rule in ruleset.rules]
     outcome = max(
-        (Outcome(r.outcome_if_failed) for r in results if not r.passed),
+        (r.outcome_if_failed for r in results if not r.passed),
         key=SEVERITY.index,
         default=Outcome.APPROVE,
     )

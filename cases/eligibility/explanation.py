@@ -24,6 +24,7 @@ import zen
 from cases.catalogue import DecisionTable, PermitType, Rule, Ruleset, Text
 from cases.facts import Fact, Message
 from cases.models import EligibilityResult
+from cases.vocabulary import Outcome
 
 __all__ = [
     "RULE_STATUSES",
@@ -47,7 +48,7 @@ class RuleLine:
     rule_id: str
     title: Text
     status: str  # one of RULE_STATUSES
-    outcome_if_failed: str
+    outcome_if_failed: Outcome
     reason: Text | None  # why it failed, in both languages
     error: str | None  # why it could not be evaluated
     legal_reference: str
@@ -94,7 +95,7 @@ class Explanation:
     ruleset_version: str
     effective_from: dt.date | None
     effective_to: dt.date | None
-    outcome: str
+    outcome: Outcome
     fee: Decimal | None
     fee_expression: str | None
     fee_error: str | None
@@ -191,7 +192,7 @@ def _rule_line(traced: Mapping[str, Any], rule: Rule | None, values: Mapping[str
         rule_id=traced["rule_id"],
         title=rule.title if rule else Text(en=title_en, zh_hant=title_en),
         status=status,
-        outcome_if_failed=str(traced.get("outcome_if_failed", "")),
+        outcome_if_failed=Outcome(traced.get("outcome_if_failed") or Outcome.REFER),
         reason=reason,
         error=traced.get("error"),
         legal_reference=str(
@@ -252,7 +253,7 @@ def explain(result: EligibilityResult, permit_type: PermitType | None) -> Explan
         ruleset_version=version,
         effective_from=ruleset.effective_from if ruleset else None,
         effective_to=ruleset.effective_to if ruleset else None,
-        outcome=str(trace.get("outcome") or result.outcome),
+        outcome=Outcome(trace.get("outcome") or result.outcome),
         fee=None if fee is None else Decimal(str(fee)).quantize(Decimal("0.01")),
         fee_expression=ruleset.fee if ruleset else None,
         fee_error=trace.get("fee_error"),

@@ -62,9 +62,7 @@ def check_case_eligibility(case_id: int) -> Outcome:
             select(EligibilityResult).where(EligibilityResult.case_id == case_id)
         ).first()
         if existing is not None or case.status not in runs_in(Stage.ELIGIBILITY):
-            return (
-                Outcome(existing.outcome) if existing else Outcome(case.proposed_outcome or "refer")
-            )
+            return existing.outcome if existing else (case.proposed_outcome or Outcome.REFER)
         permit_type = get_permit_type(case.permit_type)
         application_date = case.application_date or case.submitted_at.date()
         ruleset = permit_type.ruleset_for(application_date)
@@ -73,13 +71,13 @@ def check_case_eligibility(case_id: int) -> Outcome:
             EligibilityResult(
                 case_id=case_id,
                 ruleset_version=ruleset.version,
-                outcome=evaluation.outcome.value,
+                outcome=evaluation.outcome,
                 fee=evaluation.fee,
                 trace=evaluation.as_trace(),
             )
         )
         case.ruleset_version = ruleset.version
-        case.proposed_outcome = evaluation.outcome.value
+        case.proposed_outcome = evaluation.outcome
         append_event(
             session,
             actor=ACTOR,

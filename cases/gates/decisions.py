@@ -26,7 +26,7 @@ from cases.gates.tasks import close_task, create_task, get_task, open_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ApprovalTask, Case, EligibilityResult, Review, Role, TaskKind
 from cases.repository import get_case, transition
-from cases.vocabulary import Decision
+from cases.vocabulary import Decision, Outcome, parse_decision
 
 __all__ = ["decide", "propose_decision"]
 
@@ -42,7 +42,9 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
         ).one()
         review = session.exec(select(Review).where(Review.case_id == case_id)).first()
         policy = get_permit_type(case.permit_type).permit.approval_policy
-        rule = policy.get("refuse" if eligibility.outcome == "refuse" else "approve")
+        rule = policy.get(
+            Decision.REFUSE if eligibility.outcome == Outcome.REFUSE else Decision.APPROVE
+        )
         role = Role(rule.role) if rule else Role.CASEWORKER
         task = create_task(
             session,
@@ -66,7 +68,7 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
         return task
 
 
-def decide(task_id: int, decision: Decision | str, reason: str, *, actor: Actor) -> Case:
+def decide(task_id: int, decision: Decision, reason: str, *, actor: Actor) -> Case:
     """Record a caseworker's decision. Refusal needs a reason; a second submission is refused.
 
     A second person confirming a refusal may leave the reason empty: the first one's stands.
@@ -75,10 +77,7 @@ def decide(task_id: int, decision: Decision | str, reason: str, *, actor: Actor)
     second person confirming it: then a step-2 task opens and the case keeps waiting.
     """
     reason = reason.strip()
-    if decision not in set(Decision):
-        choices = ", ".join(Decision)
-        raise InvalidInput(f"decision must be one of {choices}, not '{decision}'")
-    decision = Decision(decision)
+    decision = parse_decision(decision)  # a caller that skipped parsing still gets a clear error
     with session_scope() as session:
         task = get_task(session, task_id, TaskKind.DECIDE)
         confirms = task.step == 2 and decision == task.first_decision
@@ -88,11 +87,11 @@ def decide(task_id: int, decision: Decision | str, reason: str, *, actor: Actor)
         task = close_task(session, task_id, TaskKind.DECIDE, actor)
         task.decision, task.decision_reason = decision, reason or None
         session.add(task)
-        rule = get_permit_type(case.permit_type).permit.approval_policy.get(decision)  # type: ignore[call-overload]
+        rule = get_permit_type(case.permit_type).permit.approval_policy.get(decision)
         if rule is not None and rule.four_eyes and not confirms:
-            _record_first_decision(session, case, task, Role(rule.role), actor)
+            _record_first_decision(session, case, task, decision, Role(rule.role), actor)
             return case
-        _record_final_decision(session, case, task, actor, confirms=confirms)
+        _record_final_decision(session, case, task, decision, actor, confirms=confirms)
         return case
 
 
@@ -107,9 +106,8 @@ def _decision_payload(task: ApprovalTask, case: Case, actor: Actor) -> dict[str,
 
 
 def _record_first_decision(
-    session: Session, case: Case, task: ApprovalTask, role: Role, actor: Actor
+    session: Session, case: Case, task: ApprovalTask, decision: Decision, role: Role, actor: Actor
 ) -> None:
-    decision = task.decision or ""
     append_event(
         session,
         actor=actor.username,
@@ -129,9 +127,14 @@ def _record_first_decision(
 
 
 def _record_final_decision(
-    session: Session, case: Case, task: ApprovalTask, actor: Actor, *, confirms: bool
+    session: Session,
+    case: Case,
+    task: ApprovalTask,
+    decision: Decision,
+    actor: Actor,
+    *,
+    confirms: bool,
 ) -> None:
-    decision = task.decision or ""
     case.decided_outcome, case.decision_reason = decision, task.decision_reason
     if confirms and not task.decision_reason:
         # The letter quotes the reason: keep the first person's when the second adds none.

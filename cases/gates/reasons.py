@@ -7,6 +7,7 @@ from typing import Any
 
 from cases.eligibility import summarise_rules
 from cases.facts import Fact, Message
+from cases.vocabulary import Decision, Risk
 
 __all__ = [
     "FOUR_EYES",
@@ -39,7 +40,7 @@ FOUR_EYES_NOTE = Message(
 )
 
 
-def proposal(ruleset: str, rules: Iterable[Mapping[str, Any]], risk: str | None) -> Fact:
+def proposal(ruleset: str, rules: Iterable[Mapping[str, Any]], risk: Risk | None) -> Fact:
     """The decision task's reason, e.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed
     (FBL-7 refer); review risk low.`` A rule that did not apply is counted apart, not as passed.
     ``rules`` are the traced rules; ``risk`` is None when the case had no review."""
@@ -50,8 +51,8 @@ def proposal(ruleset: str, rules: Iterable[Mapping[str, Any]], risk: str | None)
     )
 
 
-def four_eyes(first_by: str, decision: str, role: str, note: str | None) -> Fact:
+def four_eyes(first_by: str, decision: Decision, role: str, note: str | None) -> Fact:
     """The second decision task's reason: who decided what first, and who may confirm it."""
     if note:
-        return FOUR_EYES_NOTE(first_by=first_by, decision=decision, role=role, note=note)
-    return FOUR_EYES(first_by=first_by, decision=decision, role=role)
+        return FOUR_EYES_NOTE(first_by=first_by, decision=decision.value, role=role, note=note)
+    return FOUR_EYES(first_by=first_by, decision=decision.value, role=role)

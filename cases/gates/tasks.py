@@ -25,6 +25,7 @@ from cases.db import session_scope
 from cases.errors import AlreadyDecided, NotFound, PermissionDenied
 from cases.facts import Fact
 from cases.models import ApprovalTask, Case, Role, TaskKind, TaskStatus, utcnow
+from cases.vocabulary import Decision
 
 __all__ = [
     "check_may_work",
@@ -55,7 +56,7 @@ def create_task(
     reason: Fact,
     role: Role,
     actor: str,
-    first_decision: tuple[str, str] | None = None,
+    first_decision: tuple[Decision, str] | None = None,
 ) -> ApprovalTask:
     """Open a gate task; ``first_decision`` (decision, username) makes it a four-eyes step 2."""
     permit = get_permit_type(case.permit_type).permit

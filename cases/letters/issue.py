@@ -17,11 +17,13 @@ from cases.audit import append_event
 from cases.catalogue import PermitType, get_permit_type
 from cases.db import session_scope
 from cases.documents import store_bytes, stored_path
+from cases.errors import TransitionNotAllowed
 from cases.letters.rendering import format_fee, print_pdf, render_letter_html, template_name
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Case, EligibilityResult, ExtractedField, Letter
 from cases.repository import get_case, transition
 from cases.settings import get_settings
+from cases.vocabulary import Decision
 
 __all__ = ["issue_letter", "letter_context"]
 
@@ -48,7 +50,8 @@ def letter_context(session: Session, case: Case) -> dict[str, Any]:
         "issued_on": dt.date.today().strftime("%d %B %Y"),
         "submitted_on": case.submitted_at.strftime("%d %B %Y"),
         "fields": fields,
-        "decision": case.decided_outcome,
+        # templates are admins' data: they see the word as plain text, not a Python enum
+        "decision": case.decided_outcome.value if case.decided_outcome else None,
         "decision_reason": case.decision_reason or "",
         "failed_rules": failed,
         "ruleset_version": case.ruleset_version or "",
@@ -77,15 +80,15 @@ class _Draft:
     """A letter rendered from the case as it was read (``seen``), before anything is locked."""
 
     case_id: int
-    seen: tuple[CaseStatus, str | None, dt.datetime]
-    outcome: str
+    seen: tuple[CaseStatus, Decision | None, dt.datetime]
+    outcome: Decision
     language: str
     template: str
     template_sha256: str
     html: str
 
 
-def _seen(case: Case) -> tuple[CaseStatus, str | None, dt.datetime]:
+def _seen(case: Case) -> tuple[CaseStatus, Decision | None, dt.datetime]:
     """What must still hold when the letter is recorded: every move of a case stamps it."""
     return case.status, case.decided_outcome, case.updated_at
 
@@ -97,7 +100,9 @@ def _issued(session: Session, case: Case) -> tuple[bool, Letter | None]:
 
 
 def _draft(session: Session, case_id: int, case: Case, language: str) -> _Draft:
-    outcome = case.decided_outcome or ""
+    outcome = case.decided_outcome
+    if outcome is None:  # the lifecycle decides a case only with a decision
+        raise TransitionNotAllowed(f"case {case.reference} has no decision to write a letter for")
     name = template_name(case.permit_type, outcome, language)
     root = get_settings().letter_templates_dir
     return _Draft(

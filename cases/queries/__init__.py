@@ -1,4 +1,5 @@
-"""Read-only queries behind the caseworker console: the inbox and the case file.
+"""Read-only queries behind the caseworker console and the JSON API: the inbox, the case file and
+a case's summary.
 
 They take the caller's ``session`` and never write, so a page render cannot change a case.
 """
@@ -13,7 +14,6 @@ from cases.queries.case_file import (
     case_document,
     case_file,
     case_letter,
-    case_summary,
     task_case_id,
 )
 from cases.queries.inbox import (
@@ -26,15 +26,18 @@ from cases.queries.inbox import (
     open_tasks,
     recent_cases,
 )
+from cases.queries.summary import CaseSummary, OpenTaskSummary, case_summary
 
 __all__ = [
     "CaseFile",
+    "CaseSummary",
     "DueFilter",
     "FieldBox",
     "FieldRow",
     "InboxFilters",
     "InboxItem",
     "InboxPage",
+    "OpenTaskSummary",
     "PageView",
     "Queue",
     "case_document",

@@ -6,7 +6,6 @@ Read-only: the caller's ``session``, never a write, so a page render cannot chan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -27,8 +26,8 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
-from cases.queries.inbox import as_utc
 from cases.repository import get_case
+from cases.review import Finding
 from cases.settings import get_settings
 
 __all__ = [
@@ -39,7 +38,6 @@ __all__ = [
     "case_document",
     "case_file",
     "case_letter",
-    "case_summary",
     "task_case_id",
 ]
 
@@ -121,8 +119,9 @@ class CaseFile:
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
 
     @property
-    def findings(self) -> list[dict[str, Any]]:
-        return list(self.review.findings.get("findings", [])) if self.review else []
+    def findings(self) -> list[Finding]:
+        stored = self.review.findings.get("findings", []) if self.review else []
+        return [Finding.from_json(finding) for finding in stored]
 
 
 def _permit_type(case: Case) -> PermitType | None:
@@ -221,32 +220,3 @@ def task_case_id(task_id: int, *, session: Session) -> int:
     if task is None:
         raise NotFound(f"no task with id {task_id}")
     return task.case_id
-
-
-def case_summary(case_id: int, *, session: Session) -> dict[str, Any]:
-    """A case's status in JSON-ready form, for the API and for status pages."""
-    case = get_case(session, case_id)
-    tasks = session.exec(
-        select(ApprovalTask).where(
-            ApprovalTask.case_id == case_id, ApprovalTask.status == TaskStatus.OPEN
-        )
-    )
-    return {
-        "id": case.id,
-        "reference": case.reference,
-        "permit_type": case.permit_type,
-        "status": str(case.status),
-        "submitted_at": as_utc(case.submitted_at).isoformat(),
-        "application_date": case.application_date.isoformat() if case.application_date else None,
-        "ruleset_version": case.ruleset_version,
-        "proposed_outcome": case.proposed_outcome,
-        "decided_outcome": case.decided_outcome,
-        "open_tasks": [
-            {
-                "id": t.id,
-                "kind": str(t.kind),
-                "due_at": as_utc(t.due_at).isoformat() if t.due_at else None,
-            }
-            for t in tasks
-        ],
-    }

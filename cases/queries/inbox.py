@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from cases.access import Actor, workable_roles
 from cases.models import ApprovalTask, Case, Review, TaskKind, TaskStatus, utcnow
+from cases.vocabulary import Risk
 
 __all__ = [
     "DueFilter",
@@ -52,7 +53,7 @@ class InboxFilters:
     queue: Queue = Queue.TEAM
     permit_type: str | None = None
     kind: TaskKind | None = None
-    risk: str | None = None
+    risk: Risk | None = None
     due: DueFilter | None = None
 
 
@@ -61,7 +62,7 @@ class InboxItem:
     task: ApprovalTask
     case: Case
     overdue: bool
-    risk: str | None = None
+    risk: Risk | None = None
 
 
 @dataclass(frozen=True)

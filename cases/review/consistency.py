@@ -6,11 +6,13 @@ of the identity card, and says which evidence is missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from cases.columns import stored_word
 from cases.facts import Fact, Message
 from cases.values import normalise_hkid
 from cases.vocabulary import Severity
@@ -51,6 +53,12 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         return {"fact": self.fact, "severity": self.severity.value, "evidence": self.evidence}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any]) -> Finding:
+        """A finding as a review stored it (``as_json``)."""
+        severity = stored_word(Severity, stored["severity"])
+        return cls(dict(stored["fact"]), severity, list(stored.get("evidence") or []))
 
 
 def _name_key(name: str) -> str:

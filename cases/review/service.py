@@ -19,26 +19,26 @@ from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ExtractedField, Review
 from cases.repository import get_case, transition
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, Finding, cross_check
-from cases.vocabulary import Severity
+from cases.vocabulary import Risk, Severity
 
 __all__ = ["review_case", "risk_of"]
 
 
-def risk_of(findings: list[Finding]) -> str:
+def risk_of(findings: list[Finding]) -> Risk:
     """The review's risk: that of its most severe finding (low when there is none)."""
     severities = {f.severity for f in findings}
     if Severity.HIGH in severities:
-        return "high"
-    return "medium" if Severity.WARNING in severities else "low"
+        return Risk.HIGH
+    return Risk.MEDIUM if Severity.WARNING in severities else Risk.LOW
 
 
-def review_case(case_id: int) -> str:
-    """Review the case once (idempotent); return the risk level."""
+def review_case(case_id: int) -> Risk | None:
+    """Review the case once (idempotent); return the risk level (None: not reviewed yet)."""
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         existing = session.exec(select(Review).where(Review.case_id == case_id)).first()
         if existing is not None or case.status not in runs_in(Stage.REVIEW):
-            return existing.risk if existing else "unknown"
+            return existing.risk if existing else None
         values = {
             f.name: f.value
             for f in session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
@@ -70,7 +70,7 @@ def review_case(case_id: int) -> str:
                 "reviewer": REVIEWER,
                 "version": REVIEWER_VERSION,
                 "inputs_hash": inputs_hash,
-                "risk": risk,
+                "risk": risk.value,
                 "findings": [f.code for f in findings],
             },
         )

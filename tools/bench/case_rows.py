@@ -9,7 +9,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from cases.catalogue import FieldType, PermitType
 from cases.documents import stored_path
@@ -19,7 +19,7 @@ from cases.gates import reasons as gate_reasons
 from cases.lifecycle import CaseStatus
 from cases.models import FieldStatus, Role, TaskKind, TaskStatus
 from cases.review import REVIEWER, REVIEWER_VERSION
-from cases.vocabulary import Outcome
+from cases.vocabulary import Decision, Outcome, Risk
 from tools.bench.bulk import Chain, Rows
 
 __all__ = ["BENCH_USERNAME", "CaseBuilder", "Ids", "Variant"]
@@ -39,11 +39,11 @@ class Variant:
 
     permit_type: PermitType
     texts: dict[str, str]
-    outcome: str
+    outcome: Outcome
     fee: Decimal | None
     trace: dict[str, Any]
     failed: list[dict[str, Any]]
-    risk: str
+    risk: Risk
     findings: dict[str, Any]
 
 
@@ -86,9 +86,7 @@ class CaseBuilder:
         permit = variant.permit_type.permit
         self.reference = f"{permit.reference_prefix}-{submitted.year}-{case_id:06d}"
         self.due = submitted + dt.timedelta(days=permit.service_level_days)
-        self.proposal: Literal["approve", "refuse"] = (
-            "refuse" if variant.outcome == Outcome.REFUSE else "approve"
-        )
+        self.proposal = Decision.REFUSE if variant.outcome == Outcome.REFUSE else Decision.APPROVE
 
     def build(self) -> int:
         """Write the case's rows; return how many of its tasks are left open."""
@@ -341,7 +339,7 @@ class CaseBuilder:
         else:
             self._decided(task_id, proposal, decider)
 
-    def _first_approval(self, task_id: int, decision: str, first: str, role: Role) -> int:
+    def _first_approval(self, task_id: int, decision: Decision, first: str, role: Role) -> int:
         self._close(task_id, first, decision=decision, decision_reason="See the failed rules.")
         self._event(first, "decision.first_approval", {"task_id": task_id, "decision": decision})
         reason = gate_reasons.four_eyes(first, decision, role, None)
@@ -368,7 +366,7 @@ class CaseBuilder:
         self._event(who, "information.requested", payload)
         self._moved(S.AWAITING_DECISION, S.AWAITING_APPLICANT, who, "information requested")
 
-    def _decided(self, task_id: int, decision: str, who: str) -> None:
+    def _decided(self, task_id: int, decision: Decision, who: str) -> None:
         self._close(task_id, who, decision=decision)
         self._event(who, "decision.recorded", {"task_id": task_id, "decision": decision})
         self._moved(S.AWAITING_DECISION, S.DECIDED, who, f"decision: {decision}")

@@ -100,7 +100,7 @@ def _variants(permit_type: PermitType, seed: int) -> list[Variant]:
             Variant(
                 permit_type=permit_type,
                 texts=texts,
-                outcome=evaluation.outcome.value,
+                outcome=evaluation.outcome,
                 fee=evaluation.fee,
                 trace=trace,
                 failed=[r for r in trace["rules"] if not r["passed"]],

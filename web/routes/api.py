@@ -1,59 +1,106 @@
-"""JSON API for other systems and scripts: same session login and CSRF rules as the pages."""
+"""JSON API for other systems and scripts: same session login and CSRF rules as the pages.
+
+Every route answers a Pydantic model (``web.schemas``, ``cases.queries``), so the OpenAPI
+document served at ``/api/openapi.json`` (to logged-in staff) describes each answer in full.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.openapi.utils import get_openapi
 
 from cases.db import session_scope
 from cases.intake import Upload, submit
-from cases.queries import case_summary
-from web.auth import StaffUser, csrf_token, require_user
+from cases.queries import CaseSummary, case_summary
+from web.auth import CSRF_HEADER, StaffUser, csrf_token, require_user
+from web.schemas import ApiError, CreatedCase, Health, SessionInfo
 from web.trigger import resume_case
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require_user)])
+__all__ = ["health", "router"]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ApiError, "description": description}
+    for status, description in (
+        (401, "Not logged in: log in at /login first."),
+        (403, f"No (or a stale) {CSRF_HEADER} header on a POST, or the role may not do this."),
+        (404, "No such case."),
+        (422, "The request cannot be used (a missing field, a file that is not accepted)."),
+    )
+}
+router = APIRouter(prefix="/api", dependencies=[Depends(require_user)], responses=_ERRORS)
 health = APIRouter()
 
+_DESCRIPTION = (
+    "Log in through the login form at `/login` (the session cookie); read the CSRF token from "
+    f"`GET /api/session` and send it as the `{CSRF_HEADER}` header of every POST."
+)
 
-@health.get("/healthz")
-def healthz() -> dict[str, str]:
+
+@health.get("/healthz", response_model=Health)
+def healthz() -> Health:
     """Liveness for load balancers; answers 503 (by the app's gate) if the schema is outdated."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
-@router.get("/session")
+@router.get("/session", response_model=SessionInfo)
 def session_info(
     request: Request, user: Annotated[StaffUser, Depends(require_user)]
-) -> dict[str, str]:
+) -> SessionInfo:
     """Who is logged in, and the CSRF token a script sends as the X-CSRF-Token header."""
-    return {"username": user.username, "role": str(user.role), "csrf_token": csrf_token(request)}
+    return SessionInfo(username=user.username, role=user.role, csrf_token=csrf_token(request))
 
 
-@router.post("/cases", status_code=201)
+@router.post(
+    "/cases", status_code=201, response_model=CreatedCase, response_model_exclude_none=True
+)
 def create_case(
     request: Request,
     user: Annotated[StaffUser, Depends(require_user)],
     permit_type: Annotated[str, Form()],
     files: Annotated[list[UploadFile], File()],
-) -> JSONResponse:
+) -> CreatedCase:
+    """A new case from the application's files; its processing starts at once."""
     uploads = [Upload(f.filename or "(unnamed file)", f.file.read()) for f in files]
     submission = submit(uploads, permit_type_id=permit_type, actor=user.username, channel="api")
     case = submission.case
-    body: dict[str, Any] = {
-        "id": case.id,
-        "reference": case.reference,
-        "status": case.status,
-        "access_code": submission.access_code,  # for the applicant; shown only here
-    }
-    warning = resume_case(request, case.id or 0, "uploaded")
-    if warning:
-        body["warning"] = warning
-    return JSONResponse(body, status_code=201)
+    return CreatedCase(
+        id=case.id or 0,
+        reference=case.reference,
+        status=case.status,
+        access_code=submission.access_code,  # for the applicant; shown only here
+        warning=resume_case(request, case.id or 0, "uploaded"),
+    )
 
 
-@router.get("/cases/{case_id}")
-def get_case_status(case_id: int) -> dict[str, Any]:
+@router.get("/cases/{case_id}", response_model=CaseSummary)
+def get_case_status(case_id: int) -> CaseSummary:
+    """Where the case stands: status, proposed and decided outcome, open gate tasks."""
     with session_scope() as session:
         return case_summary(case_id, session=session)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the JSON API (the /api routes and /healthz), for staff only."""
+    return _openapi()
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    return get_openapi(
+        title="Permits JSON API",
+        version=_version(),
+        description=_DESCRIPTION,
+        routes=[*router.routes, *health.routes],
+    )
+
+
+def _version() -> str:
+    try:
+        return version("permits")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "0"

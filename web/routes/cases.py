@@ -23,6 +23,7 @@ from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, task_case_id
 from cases.settings import get_settings
+from cases.vocabulary import parse_decision
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, humanised, use_language
 from web.rendering import flash, render
@@ -185,7 +186,8 @@ def decide_task(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        case = decide(task_id, decision, reason, actor=user.actor)
+        decided = parse_decision(decision)
+        case = decide(task_id, decided, reason, actor=user.actor)
     except PermitsError as exc:
         return _refused(request, task_id, exc)
     if case.status != CaseStatus.DECIDED:  # four-eyes: the case waits for a second person
@@ -193,10 +195,10 @@ def decide_task(
             "First approval recorded: %(decision)s. The policy needs a second person's "
             "approval (four-eyes); the task is in the team's inbox."
         )
-        flash(request, message % {"decision": gettext_(humanised(decision))})
+        flash(request, message % {"decision": gettext_(humanised(decided))})
         return RedirectResponse(f"/cases/{case.id}", status_code=303)
     message = gettext_("Decision recorded: %(decision)s. The letter is prepared next.")
-    return _done(request, case, message % {"decision": gettext_(humanised(decision))})
+    return _done(request, case, message % {"decision": gettext_(humanised(decided))})
 
 
 @router.post("/tasks/{task_id}/request-info")

@@ -15,6 +15,7 @@ from cases.db import session_scope
 from cases.gates import claim_task, release_task
 from cases.models import TaskKind
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
+from cases.vocabulary import Risk
 from web.auth import StaffUser, require_user, safe_next
 from web.i18n import gettext_, use_language
 from web.rendering import flash, render
@@ -22,7 +23,7 @@ from web.rendering import flash, render
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
 PAGE_SIZE = 25
-RISKS = ("low", "medium", "high")
+RISKS = tuple(Risk)
 Staff = Annotated[StaffUser, Depends(require_user)]
 
 
@@ -58,7 +59,7 @@ def inbox_page(
         queue=_choice(Queue, queue) or default_queue,
         permit_type=permit_type or None,
         kind=_choice(TaskKind, kind),
-        risk=risk if risk in RISKS else None,
+        risk=_choice(Risk, risk),
         due=_choice(DueFilter, due),
     )
     with session_scope() as session:

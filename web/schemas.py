@@ -1,0 +1,49 @@
+"""What the JSON API answers, as Pydantic models: FastAPI validates each answer against its model
+and the OpenAPI document (``/api/openapi.json``) describes every route from them.
+
+A query's own shape (``cases.queries.CaseSummary``) is answered as it is; these are the API's own.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from cases.lifecycle import CaseStatus
+from cases.models import Role
+
+__all__ = ["ApiError", "CreatedCase", "Health", "SessionInfo"]
+
+
+class ApiError(BaseModel):
+    """Every refusal (not logged in, no CSRF token, a bad file, an unknown case) says why."""
+
+    error: str = Field(description="What went wrong, in a sentence a person can act on.")
+
+
+class Health(BaseModel):
+    status: str = Field(description='"ok" (a database needing an upgrade answers 503).')
+
+
+class SessionInfo(BaseModel):
+    """Who is logged in, and the token to send as the X-CSRF-Token header of every POST."""
+
+    username: str
+    role: Role
+    csrf_token: str
+
+
+class CreatedCase(BaseModel):
+    """The case just created from the uploaded files."""
+
+    id: int
+    reference: str
+    status: CaseStatus
+    access_code: str = Field(
+        description="The applicant's code for the public status page; shown only here, never "
+        "stored in clear."
+    )
+    warning: str | None = Field(
+        None,
+        description="Present when the case was stored but its processing could not be started "
+        "yet (it starts by itself later).",
+    )
