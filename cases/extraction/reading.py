@@ -4,6 +4,7 @@ documents by label and value (classified from their text). OCR only, no database
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -12,11 +13,12 @@ from PIL import Image
 from cases import ocr
 from cases.catalogue import DocumentRequirement, FormLayout, Permit, PermitType
 from cases.documents import document_pages, read_document
+from cases.errors import NotFound
 from cases.extraction import reasons
 from cases.facts import Fact
 from cases.models import Document
 from cases.ocr.forms import read_form_pages
-from cases.ocr.pages import PageAssignment
+from cases.ocr.pages import PageAssignment, turned
 from cases.ocr.supporting import SupportingDocument, read_supporting_document
 from cases.settings import get_settings
 
@@ -42,12 +44,17 @@ class DocumentsRead:
     page_flags: dict[tuple[int, int], Fact] = field(default_factory=dict)  # (document, page)
 
 
-def page_image(document: Document) -> Image.Image | None:
-    """The first scanned page of a stored document as an RGB image; None for a typed PDF."""
+def page_image(document: Document, number: int = 1, turn: int = 0) -> Image.Image | None:
+    """Page ``number`` of a stored document as the RGB image extraction read, turned ``turn``
+    degrees clockwise (as identification stood it upright); None for a page with a text layer
+    (a typed PDF's). Raises NotFound for a page the document does not have."""
     data = read_document(document.sha256)
     dpi = get_settings().pdf_render_dpi
-    first = next(iter(document_pages(data, document.media_type, dpi=dpi)))
-    return first.image
+    pages = document_pages(data, document.media_type, dpi=dpi)
+    page = next(itertools.islice(pages, number - 1, None), None) if number >= 1 else None
+    if page is None:
+        raise NotFound(f"{document.filename} has no page {number}")
+    return turned(page.image, turn) if page.image is not None else None
 
 
 def _supporting_definition(permit: Permit, kind: str) -> DocumentRequirement | None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from cases.queries.case_file import (
     CaseFile,
-    FieldBox,
     FieldRow,
-    PageView,
     case_document,
     case_file,
     case_letter,
@@ -26,12 +24,14 @@ from cases.queries.inbox import (
     open_tasks,
     recent_cases,
 )
+from cases.queries.pages import FieldBox, IdentifiedPage, PageView, page_anchor, page_turn
 
 __all__ = [
     "CaseFile",
     "DueFilter",
     "FieldBox",
     "FieldRow",
+    "IdentifiedPage",
     "InboxFilters",
     "InboxItem",
     "InboxPage",
@@ -43,6 +43,8 @@ __all__ = [
     "case_summary",
     "inbox",
     "open_tasks",
+    "page_anchor",
+    "page_turn",
     "recent_cases",
     "task_case_id",
 ]
