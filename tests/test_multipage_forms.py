@@ -180,3 +180,18 @@ def test_the_blank_back_of_a_sheet_is_not_a_stray_page(layout: FormLayout) -> No
     blank_back = read.assignment.for_scan_page(2)
     assert blank_back is not None
     assert blank_back.why == "blank"
+
+
+def test_a_page_copied_shrunk_to_fit_is_placed_by_registration(layout: FormLayout) -> None:
+    """At 90% the thumbnails no longer agree (score ~0.67), but registration finds the scale."""
+    second = layout.fields_on(2)[0]
+    scan = _scan(2, tick=second)
+    shrunk = Image.new("RGB", scan.size, "white")
+    shrunk.paste(scan.resize((round(scan.width * 0.9), round(scan.height * 0.9))), (0, 0))
+    read = read_form_pages(_pages(_scan(1), shrunk), layout, {}, BLANK)
+    assert read.assignment is not None
+    placed = read.assignment.for_scan_page(2)
+    assert placed is not None
+    assert (placed.form_page, placed.why) == (2, "registered")
+    assert read.assignment.strays == read.assignment.missing == []
+    assert {r.name: r.text for r in read.readings} == {"tick_1": "no", "tick_2": "yes"}

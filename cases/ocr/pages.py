@@ -9,12 +9,14 @@ of where ink lies (downscaled by area, binarised, blurred so a few millimetres o
 overlap), and every scanned page, at each quarter turn that gives it the blank's orientation
 (0/180 for the same orientation, 90/270 for portrait against landscape), is scored against every
 blank page by correlation. Pages are then paired best score first; a scanned page whose best
-score is under ``MIN_SCORE`` is no page of the form. What is written in the boxes barely moves
-the score: the printed form is most of a page's ink.
+score is under ``MIN_SCORE`` is no page of the form, unless registration still aligns it to a
+form page nobody was found to be. What is written in the boxes barely moves the score: the
+printed form is most of a page's ink.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from cases.ocr.register import blank_page_count, blank_page_image
+from cases.ocr.register import blank_page_count, blank_page_image, register_page
 
 __all__ = ["MIN_SCORE", "PageAssignment", "PageMatch", "identify_pages", "turned"]
 
@@ -49,7 +51,9 @@ class PageMatch:
     form_page: int | None
     turn: int  # degrees clockwise to stand the scan upright
     score: float
-    why: str  # "matched", "blank", "below_threshold", "form_page_taken"
+    # "matched" (thumbnails), "registered" (registration placed what thumbnails did not; the
+    # score is then its correlation), "blank", "below_threshold", "form_page_taken"
+    why: str
 
     def as_record(self) -> dict[str, object]:
         return {
@@ -115,7 +119,35 @@ def identify_pages(
                 score = _correlation(_spread(_fitted(ink, turn, reference.shape)), reference)
                 candidates.append((score, s, f, turn))
     numbered = list(numbers) if numbers is not None else list(range(1, len(scans) + 1))
-    return _assign(candidates, numbered, len(blanks), empty)
+    assignment = _assign(candidates, numbered, len(blanks), empty)
+    if not assignment.any_matched:
+        return assignment  # not this form, or nothing thumbnails can place: the caller decides
+    return _registered_leftovers(assignment, dict(zip(numbered, scans, strict=True)), blank)
+
+
+def _registered_leftovers(
+    assignment: PageAssignment, scans: dict[int, Image.Image], blank: Path
+) -> PageAssignment:
+    """Pages left out tried by registration against the form pages nobody was found to be.
+
+    A copy shrunk to fit the paper (90%) or badly skewed scores under ``MIN_SCORE`` on
+    thumbnails, yet registration, which searches for scale and rotation, still aligns it. It is
+    slower (~0.1 s a try), so only these few pairs are tried, at the page's best turn and the
+    opposite one.
+    """
+    matches = {m.scan_page: m for m in assignment.matches}
+    for number in assignment.strays:
+        taken = {m.form_page for m in matches.values()}
+        missing = [p for p in range(1, assignment.form_pages + 1) if p not in taken]
+        stray = matches[number]
+        for form_page, turn in itertools.product(missing, (stray.turn, (stray.turn + 180) % 360)):
+            registration = register_page(turned(scans[number], turn), blank, page=form_page - 1)
+            if registration is not None:
+                matches[number] = PageMatch(
+                    number, form_page, turn, registration.correlation, "registered"
+                )
+                break
+    return PageAssignment(tuple(matches[n] for n in scans), assignment.form_pages)
 
 
 def _assign(
