@@ -89,7 +89,9 @@ def _read_pages(
     labels = {spec.name: spec.label.en for spec in permit_type.permit.fields}
     form = read_form_pages(pages, permit_type.form, labels, permit_type.blank_form)
     if form.assignment is not None and permit_type.form is not None:
-        _note_pages(document, form.assignment, permit_type.form, read)
+        read.identified.append((document, form.assignment))
+        if form.assignment.any_matched:  # else read as before identification: nothing to flag
+            _note_pages(document, form.assignment, permit_type.form, read)
     return form.readings
 
 
@@ -99,7 +101,6 @@ def _note_pages(
     """Flag the fields of form pages that were not scanned, and the scanned pages that are no
     page of the form (kept with the document, for a person to look at)."""
     assert document.id is not None
-    read.identified.append((document, assignment))
     for page in assignment.missing:
         for placed in layout.fields_on(page):
             read.missing.setdefault(placed.field, reasons.MISSING_PAGE(page=page))

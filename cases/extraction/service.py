@@ -213,8 +213,11 @@ def _record_pages(session: Session, case_id: int, read: DocumentsRead) -> None:
                 "document": document.id,
                 "file": document.filename,
                 "method": f"ink map correlation, best first, min score {MIN_SCORE}",
+                # none_identified: each page was read as before identification (registered to
+                # the best fitting form page, or read whole), so nothing is missing or stray
+                "outcome": "identified" if assignment.any_matched else "none_identified",
                 "pages": [match.as_record() for match in assignment.matches],
-                "missing_form_pages": assignment.missing,
+                "missing_form_pages": assignment.missing if assignment.any_matched else [],
                 "flags": {
                     str(page): fact
                     for (doc, page), fact in read.page_flags.items()

@@ -44,7 +44,8 @@ def _is_blank(image: Image.Image) -> bool:
 @dataclass(frozen=True)
 class FormRead:
     """The readings of a form document's pages, and which form page each scanned page was found
-    to be (None when no scanned page was identified: the pages were read as before)."""
+    to be (None when identification did not run: no layout, no blank or no scanned page; when it
+    placed no page, each page was read as before identification existed)."""
 
     readings: list[FieldReading]
     assignment: PageAssignment | None
@@ -66,13 +67,13 @@ def read_form_pages(
     scans = [p for p in pages if p.lines is None and p.image is not None]
     assignment = None
     if layout is not None and blank is not None and scans:
-        found = identify_pages(
+        assignment = identify_pages(
             [p.image for p in scans if p.image], blank, numbers=[p.number for p in scans]
         )
-        assignment = found if found.any_matched else None
+    placed = assignment if assignment is not None and assignment.any_matched else None
     readings: list[FieldReading] = []
     for page in pages:
-        match = assignment.for_scan_page(page.number) if assignment else None
+        match = placed.for_scan_page(page.number) if placed else None
         if match is None or page.image is None or layout is None or blank is None:
             readings += _read_unplaced(page, layout, labels, blank)
         elif match.form_page is not None:

@@ -80,8 +80,12 @@ def _identified(events: Iterable[AuditEvent]) -> dict[tuple[int, int], Identifie
         for record in payload.get("pages", []):
             page = int(record["scan_page"])
             flag = flags.get(str(page))
+            form_page = record.get("form_page")
+            # a page was turned to be read only when it was placed; a left-out page's "turn" is
+            # only the best guess recorded with its score
+            turn = int(record.get("turn", 0)) if form_page is not None else 0
             found[(int(payload["document"]), page)] = IdentifiedPage(
-                record.get("form_page"), int(record.get("turn", 0)), flag if is_fact(flag) else None
+                form_page, turn, flag if is_fact(flag) else None
             )
     return found
 

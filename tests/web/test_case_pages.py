@@ -75,7 +75,7 @@ def _three_page_case() -> tuple[int, int]:
                 "pages": [
                     {"scan_page": 1, "form_page": 1, "turn": 0, "score": 0.9, "why": "matched"},
                     {"scan_page": 2, "form_page": 2, "turn": 180, "score": 0.8, "why": "matched"},
-                    {"scan_page": 3, "form_page": None, "turn": 0, "score": 0.3, "why": "x"},
+                    {"scan_page": 3, "form_page": None, "turn": 180, "score": 0.3, "why": "x"},
                 ],
                 "flags": {"3": stray},
             },
@@ -114,10 +114,11 @@ def test_each_page_is_served_upright_as_it_was_read(caseworker: TestClient) -> N
                 caseworker.get(f"/cases/{case_id}/documents/{form_id}/pages/{number}.png").content
             )
         ).convert("L")
-        for number in (1, 2)
+        for number in (1, 2, 3)
     }
     assert pages[1].size == pages[2].size == SIZE
     assert pages[1].getpixel((5, 5)) == 0  # as scanned
     assert pages[2].getpixel((SIZE[0] - 5, SIZE[1] - 5)) == 0  # turned upright
+    assert pages[3].getpixel((5, 5)) == 0  # not placed, so not turned: shown as scanned
     assert caseworker.get(f"/cases/{case_id}/documents/{form_id}/pages/4.png").status_code == 404
     assert caseworker.get(f"/cases/{case_id}/documents/{form_id}/pages/0.png").status_code == 404
