@@ -1,17 +1,19 @@
-"""A multi-page office form is read page by page: scan page N against blank page N, and only the
-fields placed on page N; a page scanned out of its place is read as the page it is (a real
-two-page form, the IRS 1040, with its checkboxes)."""
+"""A multi-page office form is read page by page: each scanned page is identified among the form's
+pages (out of order, upside down, sideways), read against its own blank page, and only for the
+fields placed on it; a missing page is named, a page of another document is kept apart (a real
+two-page form, the IRS 1040, with its checkboxes, and the six-page CDC form)."""
 
 from __future__ import annotations
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from cases.authoring.widgets import read_blank_form
 from cases.catalogue import FormField, FormLayout, FormPage
 from cases.documents import PageContent
-from cases.ocr.forms import read_form_page
+from cases.ocr.forms import read_form_page, read_form_pages
+from cases.ocr.pages import MIN_SCORE, identify_pages
 from tests.forms_pdf import FORMS
 
 BLANK = FORMS / "irs_1040_2024.pdf"
@@ -85,3 +87,111 @@ def test_pages_scanned_in_the_wrong_order_are_each_read_as_the_page_they_are(
     first, second = layout.fields_on(1)[0], layout.fields_on(2)[0]
     assert _read(1, _scan(2, tick=second), layout) == {"tick_2": ("yes", 1)}
     assert _read(2, _scan(1, tick=first), layout) == {"tick_1": ("yes", 2)}
+
+
+# --- identifying the scanned pages ------------------------------------------------------------
+
+
+def _letter(size: tuple[int, int]) -> Image.Image:
+    """A page of another document scanned with the form: a typed covering letter."""
+    page = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=round(DPI / 6))  # 12 pt
+    for y in range(size[1] // 10, size[1] * 9 // 10, size[1] // 40):
+        draw.text(
+            (size[0] // 10, y),
+            "Dear Sir or Madam, please find my application.",
+            fill="black",
+            font=font,
+        )
+    return page
+
+
+def _pages(*images: Image.Image) -> list[PageContent]:
+    return [PageContent(number=i, image=image) for i, image in enumerate(images, start=1)]
+
+
+def test_shuffled_pages_of_a_six_page_form_are_each_identified() -> None:
+    blank = FORMS / "cdc_icar_section1.pdf"
+    document = pdfium.PdfDocument(blank)
+    try:
+        scans = [document[i].render(scale=DPI / 72).to_pil().convert("RGB") for i in range(6)]
+    finally:
+        document.close()
+    order = [4, 1, 6, 3, 5, 2]  # form page of each scanned page
+    assignment = identify_pages([scans[page - 1] for page in order], blank)
+    assert [(m.scan_page, m.form_page, m.turn) for m in assignment.matches] == [
+        (i, page, 0) for i, page in enumerate(order, start=1)
+    ]
+    assert all(m.score > MIN_SCORE for m in assignment.matches)
+    assert assignment.missing == []
+    assert assignment.strays == []
+
+
+def test_a_page_turned_upside_down_is_read_upright(layout: FormLayout) -> None:
+    second = layout.fields_on(2)[0]
+    upside_down = _scan(2, tick=second).rotate(180)
+    read = read_form_pages(_pages(_scan(1), upside_down), layout, {}, BLANK)
+    assert read.assignment is not None
+    assert [(m.form_page, m.turn) for m in read.assignment.matches] == [(1, 0), (2, 180)]
+    readings = {r.name: r for r in read.readings}
+    assert (readings["tick_2"].text, readings["tick_2"].page) == ("yes", 2)
+    # the box is where the field is on the page stood upright (as the case page shows it)
+    x, y, w, h = (v * DPI / 25.4 for v in second.box_mm)
+    x0, y0, x1, y1 = readings["tick_2"].bbox
+    assert abs((x0 + x1) / 2 - (x + w / 2)) < 8
+    assert abs((y0 + y1) / 2 - (y + h / 2)) < 8
+
+
+def test_a_page_scanned_sideways_is_turned_upright(layout: FormLayout) -> None:
+    first = layout.fields_on(1)[0]
+    sideways = _scan(1, tick=first).rotate(90, expand=True)  # landscape, a quarter turn left
+    read = read_form_pages(_pages(sideways), layout, {}, BLANK)
+    assert read.assignment is not None
+    assert [(m.form_page, m.turn) for m in read.assignment.matches] == [(1, 90)]
+    assert {r.name: r.text for r in read.readings} == {"tick_1": "yes"}
+
+
+def test_a_missing_page_is_named_and_its_fields_are_not_read(layout: FormLayout) -> None:
+    second = layout.fields_on(2)[0]
+    read = read_form_pages(_pages(_scan(2, tick=second)), layout, {}, BLANK)
+    assert read.assignment is not None
+    assert read.assignment.missing == [1]
+    assert {r.name: (r.text, r.page) for r in read.readings} == {"tick_2": ("yes", 1)}
+
+
+def test_a_page_that_is_no_form_page_is_kept_apart_not_read(layout: FormLayout) -> None:
+    first = _scan(1)
+    read = read_form_pages(_pages(first, _letter(first.size), _scan(2)), layout, {}, BLANK)
+    assert read.assignment is not None
+    assert read.assignment.strays == [2]
+    assert read.assignment.missing == []
+    stray = read.assignment.for_scan_page(2)
+    assert stray is not None
+    assert stray.why == "below_threshold"
+    assert {r.name: r.page for r in read.readings} == {"tick_1": 1, "tick_2": 3}
+
+
+def test_the_blank_back_of_a_sheet_is_not_a_stray_page(layout: FormLayout) -> None:
+    back = Image.new("RGB", _scan(1).size, "white")
+    read = read_form_pages(_pages(_scan(1), back, _scan(2)), layout, {}, BLANK)
+    assert read.assignment is not None
+    assert read.assignment.strays == []
+    blank_back = read.assignment.for_scan_page(2)
+    assert blank_back is not None
+    assert blank_back.why == "blank"
+
+
+def test_a_page_copied_shrunk_to_fit_is_placed_by_registration(layout: FormLayout) -> None:
+    """At 90% the thumbnails no longer agree (score ~0.67), but registration finds the scale."""
+    second = layout.fields_on(2)[0]
+    scan = _scan(2, tick=second)
+    shrunk = Image.new("RGB", scan.size, "white")
+    shrunk.paste(scan.resize((round(scan.width * 0.9), round(scan.height * 0.9))), (0, 0))
+    read = read_form_pages(_pages(_scan(1), shrunk), layout, {}, BLANK)
+    assert read.assignment is not None
+    placed = read.assignment.for_scan_page(2)
+    assert placed is not None
+    assert (placed.form_page, placed.why) == (2, "registered")
+    assert read.assignment.strays == read.assignment.missing == []
+    assert {r.name: r.text for r in read.readings} == {"tick_1": "no", "tick_2": "yes"}

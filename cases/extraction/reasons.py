@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from cases.facts import Fact, Message
 
 __all__ = [
+    "CHECK_PAGES",
     "DOCUMENT_UNREADABLE",
     "KIND_OTHER",
     "KIND_UNCERTAIN",
     "LOW_CONFIDENCE",
+    "MISSING_PAGE",
+    "NOT_A_FORM_PAGE",
     "NOT_VALID",
     "QUALITY_SAMPLE",
     "READS_TWO_WAYS",
@@ -23,6 +26,7 @@ __all__ = [
     "UNREADABLE_PAGE",
     "UNUSUAL_NUMBER",
     "VERIFY_FIELDS",
+    "VERIFY_FIELDS_AND_PAGES",
     "summarise_checks",
     "verification_reason",
 ]
@@ -66,6 +70,15 @@ KIND_UNCERTAIN = Message(
     "%(threshold).2f (keywords found: %(keywords)s)",
     lists=frozenset({"keywords"}),
 )
+MISSING_PAGE = Message(
+    "missing_page",
+    "page %(page)d of the form is not in the scan; ask the applicant for it or type the value in",
+)
+#: Not a field's reason but a scanned page's: kept with the document and shown on the case page.
+NOT_A_FORM_PAGE = Message(
+    "not_a_form_page",
+    "page %(page)d of '%(file)s' is no page of the form; it is kept: look at it on the case page",
+)
 
 #: The verification task's reason: every flagged field with why.
 VERIFY_FIELDS = Message(
@@ -73,6 +86,14 @@ VERIFY_FIELDS = Message(
     "%(flagged)d of %(total)d fields to check: %(checks)s",
     checks=frozenset({"checks"}),
 )
+#: ...and, when the scan also holds pages that are no page of the form, those pages.
+VERIFY_FIELDS_AND_PAGES = Message(
+    "verify_fields_and_pages",
+    "%(fields)s; %(pages)s",
+    facts=frozenset({"fields", "pages"}),
+)
+#: ...or those pages alone, when every field read well.
+CHECK_PAGES = Message("check_pages", "%(pages)s", facts=frozenset({"pages"}))
 #: What the inbox says instead of a long list when most of a form could not be read.
 UNREADABLE_PAGE = Message(
     "unreadable_page",
@@ -91,15 +112,25 @@ _UNREADABLE_CODES = frozenset({REQUIRED_EMPTY.code, DOCUMENT_UNREADABLE.code})
 _INBOX_CHECKS = 3
 
 
-def verification_reason(checks: Sequence[tuple[str, Fact]], total: int) -> Fact:
-    """The verification task's reason: ``checks`` is (field name, why) for each flagged field."""
+def verification_reason(
+    checks: Sequence[tuple[str, Fact]], total: int, pages: Sequence[Fact] = ()
+) -> Fact:
+    """The verification task's reason: ``checks`` is (field name, why) for each flagged field,
+    ``pages`` the scanned pages a person must look at (``NOT_A_FORM_PAGE``)."""
     listed = [{"field": name, "why": why} for name, why in checks]
-    return VERIFY_FIELDS(flagged=len(listed), total=total, checks=listed)
+    fields = VERIFY_FIELDS(flagged=len(listed), total=total, checks=listed)
+    if not pages:
+        return fields
+    if not listed:
+        return CHECK_PAGES(pages=list(pages))
+    return VERIFY_FIELDS_AND_PAGES(fields=fields, pages=list(pages))
 
 
 def summarise_checks(reason: Fact) -> Fact:
     """The verification reason as the inbox's one-line "why": most of the form unreadable is
     said once, and a long list is cut short (the case page shows every field)."""
+    if reason.get("code") == VERIFY_FIELDS_AND_PAGES.code:
+        return {**reason, "fields": summarise_checks(reason["fields"])}
     if reason.get("code") != VERIFY_FIELDS.code:
         return reason
     checks, total = reason["checks"], int(reason["total"])

@@ -24,19 +24,21 @@ from cases.catalogue import FieldSpec, Permit, PermitType, document_type_field, 
 from cases.db import session_scope
 from cases.extraction import reasons
 from cases.extraction.quality import in_quality_sample
-from cases.extraction.reading import Classified, Readings, read_documents
+from cases.extraction.reading import Classified, DocumentsRead, read_documents
 from cases.extraction.verdicts import field_verdicts, kind_flag_reason
 from cases.facts import Fact
 from cases.gates import create_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.ocr.pages import MIN_SCORE
 from cases.ocr.supporting import CLASSIFIER
 from cases.repository import get_case, transition
 from cases.values import parse_date
 
-__all__ = ["ExtractionSummary", "extract_case"]
+__all__ = ["PAGES_IDENTIFIED", "ExtractionSummary", "extract_case"]
 
 ACTOR = "system:extraction"
+PAGES_IDENTIFIED = "form.pages_identified"
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ExtractionSummary:
     case_id: int
     fields: int = 0
     flagged: dict[str, Fact] = field(default_factory=dict)  # field name -> why
+    pages: list[Fact] = field(default_factory=list)  # scanned pages a person must look at
     skipped: bool = False
 
 
@@ -89,11 +92,11 @@ def _store_fields(
     session: Session,
     case_id: int,
     permit_type: PermitType,
-    read: tuple[Readings, dict[str, Fact], Classified],
+    read: DocumentsRead,
     documents: list[Document],
 ) -> ExtractionSummary:
-    readings, unreadable, classified = read
-    summary = ExtractionSummary(case_id)
+    readings, unreadable, classified = read.readings, read.unreadable, read.classified
+    summary = ExtractionSummary(case_id, pages=list(read.page_flags.values()))
     sample = (
         reasons.QUALITY_SAMPLE(percent=permit_type.permit.quality_sample_percent)
         if in_quality_sample(permit_type, case_id)
@@ -107,6 +110,8 @@ def _store_fields(
         reason = verdict.reason
         if reading is None and spec.source in unreadable:
             reason = unreadable[spec.source]
+        elif reading is None and spec.name in read.missing:
+            reason = read.missing[spec.name]
         reason = reason or sample
         session.add(
             ExtractedField(
@@ -158,7 +163,7 @@ def extract_case(case_id: int) -> ExtractionSummary:
     documents, permit_type_id = started
     permit_type = get_permit_type(permit_type_id)
     read = read_documents(documents, permit_type)
-    readings, _, classified = read
+    readings, classified = read.readings, read.classified
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         if case.status not in runs_in(Stage.EXTRACT) or _has_fields(session, case_id):
@@ -189,13 +194,44 @@ def extract_case(case_id: int) -> ExtractionSummary:
                 },
             },
         )
+        _record_pages(session, case_id, read)
         _after_extraction(session, case, summary)
         return summary
 
 
+def _record_pages(session: Session, case_id: int, read: DocumentsRead) -> None:
+    """One audit event per form document: which form page each scanned page was found to be,
+    how it was turned upright, its score, and why a page was left out (the case page shows the
+    pages turned and flagged from this record)."""
+    for document, assignment in read.identified:
+        append_event(
+            session,
+            actor=ACTOR,
+            action=PAGES_IDENTIFIED,
+            case_id=case_id,
+            payload={
+                "document": document.id,
+                "file": document.filename,
+                "method": f"ink map correlation, best first, min score {MIN_SCORE}",
+                # none_identified: each page was read as before identification (registered to
+                # the best fitting form page, or read whole), so nothing is missing or stray
+                "outcome": "identified" if assignment.any_matched else "none_identified",
+                "pages": [match.as_record() for match in assignment.matches],
+                "missing_form_pages": assignment.missing if assignment.any_matched else [],
+                "flags": {
+                    str(page): fact
+                    for (doc, page), fact in read.page_flags.items()
+                    if doc == document.id
+                },
+            },
+        )
+
+
 def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) -> None:
-    if summary.flagged:
-        reason = reasons.verification_reason(list(summary.flagged.items()), total=summary.fields)
+    if summary.flagged or summary.pages:
+        reason = reasons.verification_reason(
+            list(summary.flagged.items()), total=summary.fields, pages=summary.pages
+        )
         create_task(
             session, case, TaskKind.VERIFY_FIELDS, reason=reason, role=Role.CASEWORKER, actor=ACTOR
         )
@@ -204,7 +240,8 @@ def _after_extraction(session: Session, case: Case, summary: ExtractionSummary) 
             case,
             CaseStatus.AWAITING_VERIFICATION,
             actor=ACTOR,
-            why=f"{len(summary.flagged)} field(s) need a person's check",
+            why=f"{len(summary.flagged)} field(s), {len(summary.pages)} page(s) need a person's "
+            "check",
         )
     else:
         transition(

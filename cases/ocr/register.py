@@ -23,7 +23,7 @@ import pypdfium2 as pdfium
 from numpy.typing import NDArray
 from PIL import Image
 
-__all__ = ["Registration", "register_page"]
+__all__ = ["Registration", "blank_page_count", "blank_page_image", "register_page"]
 
 _WORK_WIDTH = 420  # pixels across the page while aligning: ~50 dpi on A4
 _REFERENCE_DPI = 150  # the blank is rendered at this, then reduced like the scan
@@ -58,7 +58,19 @@ class Registration:
 
 
 @lru_cache(maxsize=8)
-def _blank_image(blank: Path, modified_ns: int, page: int) -> Image.Image:
+def blank_page_count(blank: Path, modified_ns: int) -> int:
+    """How many pages the blank form has (``modified_ns``: see ``blank_page_image``)."""
+    del modified_ns
+    document = pdfium.PdfDocument(str(blank))
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+@lru_cache(maxsize=8)
+def blank_page_image(blank: Path, modified_ns: int, page: int) -> Image.Image:
+    """Page ``page`` (0-based) of the blank form in grey, as registration compares with it."""
     del modified_ns  # part of the cache key: a replaced blank is rendered afresh
     document = pdfium.PdfDocument(str(blank))
     try:
@@ -69,7 +81,7 @@ def _blank_image(blank: Path, modified_ns: int, page: int) -> Image.Image:
 
 @lru_cache(maxsize=16)
 def _reference(blank: Path, modified_ns: int, page: int, height: int) -> Affine:
-    image = _blank_image(blank, modified_ns, page)
+    image = blank_page_image(blank, modified_ns, page)
     reduced = image.resize((_WORK_WIDTH, height), Image.Resampling.BILINEAR)
     return _prepare(np.asarray(reduced, dtype=np.uint8))
 
@@ -149,7 +161,7 @@ def register_page(image: Image.Image, blank: Path, *, page: int = 0) -> Registra
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    printed = _blank_image(blank, blank.stat().st_mtime_ns, page).resize(
+    printed = blank_page_image(blank, blank.stat().st_mtime_ns, page).resize(
         (gray.shape[1], gray.shape[0]), Image.Resampling.BILINEAR
     )
     return Registration(Image.fromarray(aligned), printed, float(correlation), rotation, to_scan)

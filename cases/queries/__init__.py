@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from cases.queries.case_file import (
     CaseFile,
-    FieldBox,
     FieldRow,
-    PageView,
     case_document,
     case_file,
     case_letter,
@@ -26,6 +24,7 @@ from cases.queries.inbox import (
     open_tasks,
     recent_cases,
 )
+from cases.queries.pages import FieldBox, IdentifiedPage, PageView, page_anchor, page_turn
 from cases.queries.summary import CaseSummary, OpenTaskSummary, case_summary
 
 __all__ = [
@@ -34,6 +33,7 @@ __all__ = [
     "DueFilter",
     "FieldBox",
     "FieldRow",
+    "IdentifiedPage",
     "InboxFilters",
     "InboxItem",
     "InboxPage",
@@ -46,6 +46,8 @@ __all__ = [
     "case_summary",
     "inbox",
     "open_tasks",
+    "page_anchor",
+    "page_turn",
     "recent_cases",
     "task_case_id",
 ]

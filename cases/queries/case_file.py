@@ -19,16 +19,15 @@ from cases.models import (
     Document,
     EligibilityResult,
     ExtractedField,
-    FieldStatus,
     InformationRequest,
     Letter,
     Review,
     TaskKind,
     TaskStatus,
 )
+from cases.queries.pages import FieldBox, PageView, page_anchor, page_views
 from cases.repository import get_case
 from cases.review import Finding
-from cases.settings import get_settings
 
 __all__ = [
     "CaseFile",
@@ -49,53 +48,12 @@ class FieldRow:
     field: ExtractedField
     label: Text
 
-
-@dataclass(frozen=True)
-class FieldBox:
-    """Where OCR read a field, in the page image's pixels: [x0, y0, x1, y1]."""
-
-    name: str
-    label: Text
-    bbox: tuple[int, int, int, int]
-    flagged: bool
-
-
-@dataclass(frozen=True)
-class PageView:
-    """A document's first page (what OCR read) with the boxes of the fields read from it.
-
-    The size is worked out from the upload's; the page's script corrects it from the image itself
-    (an EXIF-rotated photo swaps the two).
-    """
-
-    document: Document
-    width: int
-    height: int
-    boxes: list[FieldBox]
-
-
-def _page_views(documents: list[Document], rows: list[FieldRow]) -> list[PageView]:
-    views: list[PageView] = []
-    for document in documents:
-        boxes = [
-            FieldBox(
-                row.field.name,
-                row.label,
-                (row.field.bbox[0], row.field.bbox[1], row.field.bbox[2], row.field.bbox[3]),
-                row.field.status == FieldStatus.FLAGGED,
-            )
-            for row in rows
-            if row.field.document_id == document.id
-            and row.field.page == 1
-            and len(row.field.bbox) == 4
-        ]
-        # Boxes are in the pixels of the page as extraction rasterised it (PDFs at this dpi).
-        dpi = get_settings().pdf_render_dpi
-        scale = dpi / 72 if document.media_type == "application/pdf" else 1
-        width = round((document.width_px or 1000) * scale)
-        height = round((document.height_px or 1400) * scale)
-        views.append(PageView(document, width, height, boxes))
-    return views
+    @property
+    def box_anchor(self) -> str | None:
+        """Where on the case page the field's box is drawn (its page's figure), if it has one."""
+        if self.field.document_id is None or len(self.field.bbox) != 4:
+            return None
+        return page_anchor(self.field.document_id, self.field.page)
 
 
 @dataclass(frozen=True)
@@ -165,6 +123,11 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
     eligibility = session.exec(
         select(EligibilityResult).where(EligibilityResult.case_id == case_id)
     ).first()
+    events = list(
+        session.exec(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.seq))
+        )
+    )
     return CaseFile(
         case=case,
         permit_name=permit.name if permit else Text(en=case.permit_type, zh_hant=case.permit_type),
@@ -178,14 +141,8 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         letters=list(
             session.exec(select(Letter).where(Letter.case_id == case_id).order_by(col(Letter.id)))
         ),
-        events=list(
-            session.exec(
-                select(AuditEvent)
-                .where(AuditEvent.case_id == case_id)
-                .order_by(col(AuditEvent.seq))
-            )
-        ),
-        pages=_page_views(documents, fields),
+        events=events,
+        pages=page_views(documents, [(row.field, row.label) for row in fields], events),
         information_requests=list(
             session.exec(
                 select(InformationRequest)

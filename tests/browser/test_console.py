@@ -3,25 +3,31 @@ scan, approve with a second person (four-eyes), refused forgeries, the applicant
 
 from __future__ import annotations
 
+import io
 import re
 from functools import cache
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from cases.access import issue_access_code
+from cases.authoring.widgets import read_blank_form
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
+from cases.intake import Upload, submit_application
 from cases.letters import issue_letter
 from cases.lifecycle import CaseStatus
 from cases.models import Document, ExtractedField, FieldStatus, Role, TaskKind
 from cases.repository import get_case, transition
 from tests.browser.conftest import LiveServer
 from tests.factories import FOOD, propose_from_checking, sample_application, submit_sample
+from tests.forms_pdf import FORMS
 from tests.web.test_web import PASSWORD
 from tools.samples.applications import SampleApplication
 
@@ -123,7 +129,7 @@ def test_verify_a_flagged_field_then_two_people_approve(
     row.get_by_role("link", name=reference).click()
 
     expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
-    scan = page.get_by_role("img", name=re.compile("First page of form.png"))
+    scan = page.get_by_role("img", name="form.png, page 1 of 1")
     expect(scan).to_be_visible()
     assert page.evaluate("document.querySelector('.page-frame img').naturalWidth") > 0
     field = page.get_by_label("Name of the food business")
@@ -162,6 +168,93 @@ def test_verify_a_flagged_field_then_two_people_approve(
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF-")
     page.screenshot(path=artifacts / "case-letter.png", full_page=False)
+
+
+def _two_page_scan() -> tuple[bytes, list[tuple[float, float, float, float]]]:
+    """The sample's form, then the 1040's second page (as a form's page 2), as one TIFF; and
+    the boxes (pixels) of that page's first two checkboxes."""
+    document = pdfium.PdfDocument(FORMS / "irs_1040_2024.pdf")
+    try:
+        second = document[1].render(scale=150 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    widgets = read_blank_form((FORMS / "irs_1040_2024.pdf").read_bytes(), "1040.pdf").widgets
+    ticks = [w.box_mm for w in widgets if w.page == 2 and w.kind == "checkbox"][:2]
+    with Image.open(io.BytesIO(_sample().form_png)) as first:
+        buffer = io.BytesIO()
+        first.convert("L").save(buffer, format="TIFF", save_all=True, append_images=[second])
+    k = 150 / 25.4
+    return buffer.getvalue(), [(x * k, y * k, w * k, h * k) for x, y, w, h in ticks]
+
+
+def case_with_a_two_page_form() -> int:
+    """A case whose form scan has two pages, each with fields read on it; one flagged on page 2."""
+    data, ticks = _two_page_scan()
+    case = submit_application(
+        [Upload("form.tif", data)], permit_type_id=FOOD, actor="test", channel="test"
+    )
+    assert case.id is not None
+    with session_scope() as session:
+        form = session.exec(select(Document).where(Document.case_id == case.id)).one()
+        boxes = {**_boxes(form), "has_fire_certificate": [], "agrees_to_inspection": []}
+        for name, page, bbox in (
+            ("business_name", 1, boxes["business_name"]),
+            ("applicant_name", 1, boxes["applicant_name"]),
+            *(
+                (name, 2, [round(x), round(y), round(x + w), round(y + h)])
+                for name, (x, y, w, h) in zip(
+                    ("has_fire_certificate", "agrees_to_inspection"), ticks, strict=True
+                )
+            ),
+        ):
+            doubtful = name == "agrees_to_inspection"
+            session.add(
+                ExtractedField(
+                    case_id=case.id,
+                    document_id=form.id,
+                    name=name,
+                    value="no" if page == 2 else _sample().truth[name],
+                    confidence=0.41 if doubtful else 0.97,
+                    page=page,
+                    bbox=bbox,
+                    status=FieldStatus.FLAGGED if doubtful else FieldStatus.ACCEPTED,
+                    flag=LOW_CONFIDENCE(confidence=0.41, threshold=0.6) if doubtful else None,
+                )
+            )
+        stored = get_case(session, case.id, for_update=True)
+        transition(session, stored, CaseStatus.EXTRACTING, actor="test", why="test")
+        transition(session, stored, CaseStatus.AWAITING_VERIFICATION, actor="test", why="test")
+        create_task(
+            session,
+            stored,
+            TaskKind.VERIFY_FIELDS,
+            reason=verification_reason(
+                [("agrees_to_inspection", LOW_CONFIDENCE(confidence=0.41, threshold=0.6))],
+                total=4,
+            ),
+            role=Role.CASEWORKER,
+            actor="system:extraction",
+        )
+        return case.id
+
+
+def test_the_verification_screen_shows_both_pages_of_a_two_page_form(
+    page: Page, server: LiveServer, artifacts: Path
+) -> None:
+    case_id = case_with_a_two_page_form()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    log_in(page, server, "casey")
+    page.goto(f"{server.url}/cases/{case_id}")
+    for number in (1, 2):
+        scan = page.get_by_role("img", name=f"form.tif, page {number} of 2")
+        scan.scroll_into_view_if_needed()
+        expect(scan).to_be_visible()
+        assert scan.evaluate("img => img.naturalWidth") > 0
+    page.get_by_role("link", name="see it on page 2").click()
+    box = page.locator('svg.boxes rect[data-field="agrees_to_inspection"]')
+    expect(box).to_have_class(re.compile("selected"))
+    expect(box).to_be_in_viewport()
+    page.screenshot(path=artifacts / "case-two-pages.png", full_page=False)
 
 
 def test_a_post_without_the_csrf_token_is_refused(page: Page, server: LiveServer) -> None:

@@ -187,12 +187,12 @@ def test_case_page_draws_ocr_boxes_over_the_served_page(caseworker: TestClient) 
         field.document_id, field.bbox = form.id, [10, 20, 110, 60]
         session.add(field)
     page = caseworker.get(f"/cases/{case_id}")
-    assert f'src="/cases/{case_id}/documents/{form.id}/page.png"' in page.text
+    assert f'src="/cases/{case_id}/documents/{form.id}/pages/1.png"' in page.text
     assert 'viewBox="0 0 320 200"' in page.text
     assert '<rect data-field="business_name" x="10" y="20" width="100" height="40"' in page.text
     assert 'tr data-field="business_name" class="flagged"' in page.text
     assert '<script src="/static/case.js" defer>' in page.text
-    image = caseworker.get(f"/cases/{case_id}/documents/{form.id}/page.png")
+    image = caseworker.get(f"/cases/{case_id}/documents/{form.id}/pages/1.png")
     assert image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).size == (320, 200)
     assert caseworker.get("/static/case.js").status_code == 200
@@ -465,7 +465,7 @@ def test_a_typed_pdfs_page_is_shown_too(caseworker: TestClient) -> None:
                 Document.case_id == case_id, Document.media_type == "application/pdf"
             )
         ).one()
-    image = caseworker.get(f"/cases/{case_id}/documents/{pdf.id}/page.png")
+    image = caseworker.get(f"/cases/{case_id}/documents/{pdf.id}/pages/1.png")
     assert image.status_code == 200
     assert Image.open(io.BytesIO(image.content)).width > 595  # rendered above 72 dpi
 

@@ -21,7 +21,7 @@ from cases.extraction import page_image
 from cases.gates import decide, request_information, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
-from cases.queries import case_document, case_file, case_letter, task_case_id
+from cases.queries import case_document, case_file, case_letter, page_turn, task_case_id
 from cases.settings import get_settings
 from cases.vocabulary import parse_decision
 from web.auth import StaffUser, require_user
@@ -82,13 +82,15 @@ def document(case_id: int, document_id: int) -> FileResponse:
     )
 
 
-@router.get("/cases/{case_id}/documents/{document_id}/page.png")
-def document_page(case_id: int, document_id: int) -> Response:
-    """The first page as the PNG extraction read (PDFs rendered), so OCR boxes line up."""
+@router.get("/cases/{case_id}/documents/{document_id}/pages/{number}.png")
+def document_page(case_id: int, document_id: int, number: int) -> Response:
+    """A page as the PNG extraction read (PDFs rendered at its dpi, a page scanned upside down
+    or sideways turned upright), so the OCR boxes drawn over it line up."""
     with session_scope() as session:
         doc = case_document(case_id, document_id, session=session)
+        turn = page_turn(case_id, document_id, number, session=session)
     _stored_file(document_path(doc.sha256), doc.filename)
-    image = page_image(doc) or _rendered_pdf_page(doc)
+    image = page_image(doc, number, turn) or _rendered_pdf_page(doc, number)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return Response(
@@ -96,13 +98,15 @@ def document_page(case_id: int, document_id: int) -> Response:
     )
 
 
-def _rendered_pdf_page(doc: Document) -> Image.Image:
-    """A typed PDF (text layer, no OCR) still has a page to show, at the extraction's dpi."""
+def _rendered_pdf_page(doc: Document, number: int) -> Image.Image:
+    """A typed PDF's page (text layer, no OCR) still has an image to show, at the extraction's
+    dpi."""
     if doc.media_type != "application/pdf":
         raise NotFound(f"{doc.filename} has no page that can be shown")
     pdf = pdfium.PdfDocument(read_document(doc.sha256))
     try:
-        rendered: Image.Image = pdf[0].render(scale=get_settings().pdf_render_dpi / 72).to_pil()
+        page = pdf[number - 1]
+        rendered: Image.Image = page.render(scale=get_settings().pdf_render_dpi / 72).to_pil()
         return rendered.convert("RGB")
     finally:
         pdf.close()

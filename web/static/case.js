@@ -1,4 +1,5 @@
-// Case page: selecting a field row highlights where OCR read it on the scan, and the reverse.
+// Case page: selecting a field row highlights where OCR read it on the scan (whichever page of the
+// document it is on), and the reverse.
 // No inline script (the CSP is default-src 'self'); everything hangs off data-field attributes.
 (function () {
   "use strict";
@@ -14,9 +15,10 @@
     if (!name) return;
     var row = document.querySelector('tr[data-field="' + CSS.escape(name) + '"]');
     if (row) row.classList.add("selected");
-    boxesFor(name).forEach(function (rect) {
+    boxesFor(name).forEach(function (rect, i) {
       rect.classList.add("selected");
-      if (scroll) rect.closest(".page").scrollIntoView({ block: "nearest", behavior: "smooth" });
+      // Every page of the form is shown: bring the box itself into view, on its own page.
+      if (scroll && i === 0) rect.scrollIntoView({ block: "center", behavior: "smooth" });
     });
   }
 
