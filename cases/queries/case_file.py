@@ -31,9 +31,7 @@ from cases.review import Finding
 
 __all__ = [
     "CaseFile",
-    "FieldBox",
     "FieldRow",
-    "PageView",
     "case_document",
     "case_file",
     "case_letter",
