@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
 from cases.lifecycle import CaseStatus
-from cases.vocabulary import Decision, Outcome, Risk
+from cases.vocabulary import Decision, Language, Outcome, Risk
 
 __all__ = [
     "Applicant",
@@ -20,12 +20,15 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Case",
+    "DeliveryStatus",
     "Document",
     "EligibilityResult",
     "ExtractedField",
     "FieldStatus",
     "InformationRequest",
     "Letter",
+    "MessageKind",
+    "OutboxMessage",
     "Review",
     "Role",
     "TaskKind",
@@ -65,6 +68,13 @@ class Applicant(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     hkid: str | None = Field(default=None, max_length=16, index=True)
     phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    # What messages and letters are written in; English until the applicant says otherwise.
+    preferred_language: Language = Field(
+        default=Language.EN,
+        sa_type=EnumText(Language, 8),
+        sa_column_kwargs={"server_default": "en"},
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -263,3 +273,49 @@ class AuditChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+
+
+class MessageKind(StrEnum):
+    """Why the office writes to an applicant; each kind has a template per language."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    INFORMATION_REQUEST = "information_request"
+    REMINDER = "reminder"
+    DECISION = "decision"
+    LAPSE = "lapse"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a queued message stands. ``no_address`` is final: the applicant gave no e-mail."""
+
+    PENDING = "pending"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+    NO_ADDRESS = "no_address"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to an applicant, written in the same transaction as the event that causes it
+    (the transactional outbox): a sender delivers it later and records how that went. ``facts``
+    holds what the message says as data (reference, what is asked, by when...); its subject and
+    body are rendered from them in ``language`` when it is sent, never stored as sentences.
+    ``letter_ids`` names the issued letters attached to it."""
+
+    __table_args__ = (
+        Index("ix_outboxmessage_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: MessageKind = Field(sa_type=EnumText(MessageKind))
+    language: Language = Field(sa_type=EnumText(Language, 8))
+    recipient: str | None = Field(default=None, max_length=254)
+    facts: dict[str, Any] = _json_column()
+    letter_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=EnumText(DeliveryStatus))
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    last_error: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: dt.datetime | None = None

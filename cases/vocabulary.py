@@ -12,7 +12,15 @@ from typing import TypeVar
 
 from cases.errors import InvalidInput
 
-__all__ = ["Decision", "Outcome", "Risk", "Severity", "parse_decision", "parse_word"]
+__all__ = [
+    "Decision",
+    "Language",
+    "Outcome",
+    "Risk",
+    "Severity",
+    "parse_decision",
+    "parse_word",
+]
 
 _Word = TypeVar("_Word", bound=StrEnum)
 
@@ -31,6 +39,13 @@ class Decision(StrEnum):
 
     APPROVE = "approve"
     REFUSE = "refuse"
+
+
+class Language(StrEnum):
+    """The office's two official languages: what an applicant reads messages and letters in."""
+
+    EN = "en"
+    ZH_HANT = "zh-Hant"
 
 
 class Severity(StrEnum):

@@ -23,6 +23,7 @@ WING_ORDER = [
     "catalogue",
     "values",
     "documents",
+    "notifications",
     "ocr",
     "eligibility",
     "gates",

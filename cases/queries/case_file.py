@@ -25,7 +25,7 @@ from cases.models import (
     TaskKind,
     TaskStatus,
 )
-from cases.queries.pages import FieldBox, PageView, page_anchor, page_views
+from cases.queries.pages import PageView, page_anchor, page_views
 from cases.repository import get_case
 from cases.review import Finding
 
