@@ -22,6 +22,7 @@ __all__ = [
     "Case",
     "DeliveryStatus",
     "Document",
+    "DropBoxReceipt",
     "EligibilityResult",
     "ExtractedField",
     "FieldStatus",
@@ -319,3 +320,20 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     sent_at: dt.datetime | None = None
+
+
+class DropBoxReceipt(SQLModel, table=True):
+    """One application the scanner drop box turned into a case, known by its content: a file's
+    SHA-256, or for a sub-folder the SHA-256 of its files' digests (sorted, so names and order do
+    not matter). The same application dropped again is recognised and not processed twice.
+    Written in the case's own transaction: no receipt without its case, no case without it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True, index=True)
+    permit_type: str = Field(max_length=64)
+    dropped_as: str = Field(max_length=255)  # its name in incoming/
+    files: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [{"name": ..., "sha256": ..., "kind": ...}]
+    case_id: int = Field(foreign_key="case.id", index=True)
+    received_at: dt.datetime = Field(default_factory=utcnow)

@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     max_document_pages: int = Field(
         20, description="Most pages accepted in one PDF or multi-page TIFF document."
     )
+    dropbox_dir: Path | None = Field(
+        None,
+        description="Scanner drop box: one <permit-type>/incoming|processed|rejected folder set "
+        "per permit type; defaults to 'dropbox' in the data folder.",
+    )
+    dropbox_settle_s: float = Field(
+        5.0,
+        description="A dropped file is read once it has not changed for this long (a scanner or "
+        "a copy still writing it is left alone).",
+    )
+    dropbox_folder_settle_s: float = Field(
+        120.0,
+        description="A dropped sub-folder without a READY marker is complete once nothing in it "
+        "has changed for this long.",
+    )
+    dropbox_poll_s: float = Field(
+        2.0,
+        description="How often the drop box watcher looks again for files that are settling.",
+    )
     pdf_render_dpi: int = Field(
         200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
     )
@@ -85,6 +104,11 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.resolved_data_dir / "documents"
+
+    @property
+    def resolved_dropbox_dir(self) -> Path:
+        folder = self.dropbox_dir or self.resolved_data_dir / "dropbox"
+        return folder.expanduser().resolve()
 
     @property
     def prefect_home(self) -> Path:

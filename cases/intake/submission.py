@@ -6,7 +6,7 @@ big) is rejected with a message naming it and no half-created case is left behin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -48,12 +48,18 @@ def submit_application(
 
 
 def submit(
-    uploads: Sequence[Upload], *, permit_type_id: str, actor: str, channel: str
+    uploads: Sequence[Upload],
+    *,
+    permit_type_id: str,
+    actor: str,
+    channel: str,
+    record: Callable[[Session, Case], None] | None = None,
 ) -> Submission:
     """Create a case and its access code. Nothing is written unless every file is accepted.
 
     The code is issued in the case's own transaction, so every channel (web, API, command line)
-    gives the applicant a way to follow the case, and no case exists without one.
+    gives the applicant a way to follow the case, and no case exists without one. ``record``
+    writes what the channel keeps about the case (the drop box's receipt) in that transaction too.
     """
     permit_type = get_permit_type(permit_type_id)
     if not uploads:
@@ -66,6 +72,8 @@ def submit(
         for upload, info, kind, digest in zip(uploads, infos, kinds, digests, strict=True):
             _add_document(session, case, upload, info, kind, digest, actor=actor)
         code = issue_access_code(session, case)
+        if record is not None:
+            record(session, case)
     return Submission(case, code)
 
 
