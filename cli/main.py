@@ -17,6 +17,7 @@ from cases.settings import get_settings
 from cli.admin import audit_app, db_app, ocr_app, users_app
 from cli.bench import bench_app
 from cli.catalogue import catalogue_app, rules_app
+from cli.dropbox import dropbox_app
 from cli.forms import forms_app
 from cli.output import console, err, friendly
 from flows.env import configure_prefect
@@ -32,6 +33,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
 app.add_typer(ocr_app, name="ocr")
+app.add_typer(dropbox_app, name="dropbox")
 
 
 @app.callback()
@@ -131,10 +133,11 @@ def up(
     ensure_migrated()
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
-    with start_services(web=True, settings=settings) as services:
+    with start_services(web=True, dropbox=True, settings=settings) as services:
         console.print(f"web app:        {settings.web_url}")
         console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
         console.print(f"data folder:    {settings.resolved_data_dir}")
+        console.print(f"drop box:       {settings.resolved_dropbox_dir}")
         for username, password in accounts.items():
             console.print(f"demo login:     {username} / {password}")
         if demo_cases:

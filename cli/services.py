@@ -2,7 +2,7 @@
 
 ``permits up`` (and ``permits demo`` when nothing is running) start: a local Prefect server on
 SQLite in the data folder, the process serving the case-flow deployment, the OCR task worker and
-(for ``up``) the web app. Their URLs and PIDs go into ``<data>/services.json`` so other commands on
+(for ``up``) the web app and the scanner drop box's watcher. Their URLs and PIDs go into ``<data>/services.json`` so other commands on
 the same data folder find them; two data folders never share anything.
 """
 
@@ -123,7 +123,9 @@ def _port_in_use(url: str) -> bool:
 
 
 @contextmanager
-def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[Services]:
+def start_services(
+    *, web: bool, dropbox: bool = False, settings: Settings | None = None
+) -> Iterator[Services]:
     """Start the services, yield once they answer, and stop them all on the way out."""
     settings = settings or get_settings()
     services = Services(settings)
@@ -173,6 +175,8 @@ def start_services(*, web: bool, settings: Settings | None = None) -> Iterator[S
                 ),
             )
             _wait_healthy(services, f"{settings.web_url}/healthz", "web app", 60)
+        if dropbox:  # after the deployment answers: what it finds at start-up starts flows
+            services.start("dropbox", _python_module("cli.main", "dropbox", "watch"))
         services.write_state()
         yield services
     finally:

@@ -1,18 +1,39 @@
 """Intake: what comes in. Each uploaded file is inspected (type, size, pages, pixels, decodable)
 before anything is stored; then the documents are stored and the case created in one transaction.
+The scanner drop box (``drop_box``) is one more way in: watched folders, one case per application.
 """
 
 from __future__ import annotations
 
+from cases.intake.drop_box import (
+    CHANNEL,
+    DropResult,
+    ScanReport,
+    StartFlow,
+    drop_box_root,
+    process_drop,
+    scan_drop_box,
+)
+from cases.intake.drop_folders import DropItem
+from cases.intake.drop_reasons import DROP_UNKNOWN_PERMIT_TYPE
 from cases.intake.inspection import ACCEPTED, DocumentInfo, Upload, inspect_upload
 from cases.intake.submission import Submission, submit, submit_application
 
 __all__ = [
     "ACCEPTED",
+    "CHANNEL",
+    "DROP_UNKNOWN_PERMIT_TYPE",
     "DocumentInfo",
+    "DropItem",
+    "DropResult",
+    "ScanReport",
+    "StartFlow",
     "Submission",
     "Upload",
+    "drop_box_root",
     "inspect_upload",
+    "process_drop",
+    "scan_drop_box",
     "submit",
     "submit_application",
 ]
