@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cases.audit import append_event
-from cases.catalogue import PermitType, get_permit_type, load_catalogue
+from cases.catalogue import PermitType, get_permit_type, glossary_for, load_catalogue
 from cases.db import session_scope
 from cases.errors import InvalidDocument
 from cases.facts import Fact, render
@@ -284,7 +284,7 @@ def _reject(item: DropItem, fact: Fact, *, key: str | None) -> DropResult:
             },
         )
     moved = _set_aside(item, fact)
-    log.warning("drop box: %s/%s rejected: %s", *_names(item), render(fact))
+    log.warning("drop box: %s/%s rejected: %s", *_names(item), _said(item, fact))
     return DropResult(f"{item.permit_type}/{item.name}", "rejected", moved, reason=fact)
 
 
@@ -293,12 +293,17 @@ def _set_aside(item: DropItem, fact: Fact) -> Path:
     moved = _move(item, REJECTED, item.name)
     note = moved.with_name(f"{moved.name}.reason.txt")
     note.write_text(
-        f"{render(fact)}\n\n"
+        f"{_said(item, fact)}\n\n"
         f"Dropped as: {item.permit_type}/{INCOMING}/{item.name}\n"
         f"Set aside: {utcnow():%Y-%m-%d %H:%M} UTC\n",
         encoding="utf-8",
     )
     return moved
+
+
+def _said(item: DropItem, fact: Fact) -> str:
+    """The fact in English, with the permit's names for its documents."""
+    return render(fact, glossary_for(get_permit_type(item.permit_type)))
 
 
 def _move(item: DropItem, to: str, name: str) -> Path:
