@@ -2,8 +2,9 @@
 
 ``permits up`` (and ``permits demo`` when nothing is running) start: a local Prefect server on
 SQLite in the data folder, the process serving the case-flow deployment, the OCR task worker and
-(for ``up``) the web app and the scanner drop box's watcher. Their URLs and PIDs go into ``<data>/services.json`` so other commands on
-the same data folder find them; two data folders never share anything.
+(for ``up``) the web app and the scanner drop box's watcher. Their URLs and PIDs go into
+``<data>/services.json`` so other commands on the same data folder find them; two data folders
+never share anything.
 """
 
 from __future__ import annotations

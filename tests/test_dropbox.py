@@ -97,9 +97,7 @@ def _put(folder: Path, name: str, data: bytes) -> Path:
 def _counts() -> dict[str, int]:
     tables: list[type[SQLModel]] = [Case, Document, Applicant, DropBoxReceipt]
     with session_scope() as session:
-        return {
-            t.__name__: session.exec(select(func.count()).select_from(t)).one() for t in tables
-        }
+        return {t.__name__: session.exec(select(func.count()).select_from(t)).one() for t in tables}
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -228,7 +226,8 @@ def test_the_same_file_dropped_twice_is_skipped_and_recorded(drop: Path) -> None
     assert flows.started == []
     assert _counts()["Case"] == 1
     reason = (drop / "rejected" / "again.pdf.reason.txt").read_text(encoding="utf-8")
-    assert f"already received on" in reason and f"as case {first.reference}" in reason
+    assert "was already received on" in reason
+    assert f"as case {first.reference}, so it was not processed a second time" in reason
     (skipped,) = _events("dropbox.duplicate_skipped")
     assert skipped.case_id == first.case_id
     assert skipped.payload["dropped_as"] == "again.pdf"

@@ -79,8 +79,7 @@ def _pdf_of(source: pdfium.PdfDocument, indices: Sequence[int]) -> bytes:
 
 def _page_images(source: pdfium.PdfDocument) -> list[Image.Image]:
     return [
-        source[i].render(scale=_IDENTIFY_DPI / 72).to_pil().convert("L")
-        for i in range(len(source))
+        source[i].render(scale=_IDENTIFY_DPI / 72).to_pil().convert("L") for i in range(len(source))
     ]
 
 
