@@ -19,10 +19,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from cases.catalogue import load_catalogue
-from cases.facts import render
+from cases.facts import Glossary, render
 from cases.intake import (
     DROP_UNKNOWN_PERMIT_TYPE,
     DropItem,
+    ReasonLanguage,
     ScanReport,
     StartFlow,
     drop_box_root,
@@ -38,6 +39,16 @@ dropbox_app = typer.Typer(
 )
 log = logging.getLogger("permits.dropbox")
 SAFETY_NET_S = 60.0
+
+
+def _in_chinese(permit_type: str) -> Glossary:
+    from web.i18n import glossary_in
+
+    return glossary_in(permit_type, "zh-Hant")
+
+
+#: A clerk's note beside a rejected file says why in English, then in Traditional Chinese.
+REASON_LANGUAGES: tuple[ReasonLanguage, ...] = (_in_chinese,)
 
 
 def _start_case_flow(case_id: int) -> None:
@@ -83,7 +94,7 @@ def watch_drop_box(*, start_flow: StartFlow | None, stop: threading.Event | None
     try:
         while True:
             wake.clear()
-            report = scan_drop_box(start_flow=start_flow, skip=skip)
+            report = scan_drop_box(start_flow=start_flow, skip=skip, languages=REASON_LANGUAGES)
             for result in report.results:
                 if result.outcome == "failed":
                     permit_type, name = result.item.split("/", 1)
@@ -136,7 +147,7 @@ def scan(
             "flows start once `permits up` runs"
         )
         start_flow = None
-    _print_report(scan_drop_box(start_flow=start_flow))
+    _print_report(scan_drop_box(start_flow=start_flow, languages=REASON_LANGUAGES))
 
 
 @dropbox_app.command("watch")

@@ -284,3 +284,19 @@ def test_permits_dropbox_scan_reports_each_case(drop: Path, cli: Invoke) -> None
 
     assert result.exit_code == 0, result.output
     assert f"{FOOD}/counter.pdf: case FBL-" in result.output
+
+
+def test_the_clerk_s_note_says_why_in_english_and_in_chinese(drop: Path, cli: Invoke) -> None:
+    path = _put(drop / "incoming", "photo.png", b"")
+    an_hour_ago = (utcnow() - dt.timedelta(hours=1)).timestamp()
+    os.utime(path, (an_hour_ago, an_hour_ago))
+
+    result = cli("dropbox", "scan", "--no-start")
+
+    assert result.exit_code == 0, result.output
+    assert f"{FOOD}/photo.png: rejected: The file photo.png cannot be used" in result.output
+    note = (drop / "rejected" / "photo.png.reason.txt").read_text(encoding="utf-8")
+    assert "the file is empty (0 bytes)" in note
+    assert "檔案 photo.png 無法使用" in note
+    assert "請重新掃描申請" in note
+    assert _counts()["Case"] == 0

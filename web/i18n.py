@@ -54,6 +54,7 @@ __all__ = [
     "fact_text",
     "gettext_",
     "glossary",
+    "glossary_in",
     "humanised",
     "in_language",
     "language_for",
@@ -100,6 +101,12 @@ _AWAITED_TEXTS = (
 def glossary(permit_type: str) -> Glossary:
     """How the current language names the permit's fields and documents, for rendering facts."""
     return _glossary(permit_type, _current.get())
+
+
+def glossary_in(permit_type: str, language: str) -> Glossary:
+    """How ``language`` names the permit's fields and documents, outside a request (the drop
+    box's reason notes)."""
+    return _glossary(permit_type, language)
 
 
 @lru_cache(maxsize=64)

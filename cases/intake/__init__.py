@@ -8,6 +8,7 @@ from __future__ import annotations
 from cases.intake.drop_box import (
     CHANNEL,
     DropResult,
+    ReasonLanguage,
     ScanReport,
     StartFlow,
     drop_box_root,
@@ -26,6 +27,7 @@ __all__ = [
     "DocumentInfo",
     "DropItem",
     "DropResult",
+    "ReasonLanguage",
     "ScanReport",
     "StartFlow",
     "Submission",

@@ -33,7 +33,7 @@ from cases.audit import append_event
 from cases.catalogue import PermitType, get_permit_type, glossary_for, load_catalogue
 from cases.db import session_scope
 from cases.errors import InvalidDocument
-from cases.facts import Fact, render
+from cases.facts import Fact, Glossary, render
 from cases.intake.drop_documents import NoFormPage, application_uploads, folder_kinds
 from cases.intake.drop_folders import (
     INCOMING,
@@ -58,6 +58,7 @@ __all__ = [
     "ACTOR",
     "CHANNEL",
     "DropResult",
+    "ReasonLanguage",
     "ScanReport",
     "StartFlow",
     "drop_box_root",
@@ -68,6 +69,8 @@ __all__ = [
 ACTOR = "dropbox"
 CHANNEL = "drop_box"
 StartFlow = Callable[[int], object]
+#: How one more language names a permit type's things (its glossary), for the reason notes.
+ReasonLanguage = Callable[[str], Glossary]
 log = logging.getLogger("permits.dropbox")
 
 
@@ -102,9 +105,11 @@ def scan_drop_box(
     start_flow: StartFlow | None,
     now: dt.datetime | None = None,
     skip: Callable[[DropItem], bool] | None = None,
+    languages: Sequence[ReasonLanguage] = (),
 ) -> ScanReport:
     """Process every complete application in the drop box once (what is still being written
-    is left for a later look). ``skip`` leaves out entries the caller already failed on."""
+    is left for a later look). ``skip`` leaves out entries the caller already failed on;
+    a reason note says it in English, then in each of ``languages``."""
     settings = get_settings()
     root = drop_box_root()
     survey = survey_drop_box(
@@ -117,7 +122,7 @@ def scan_drop_box(
     report = ScanReport(settling=survey.settling, unknown_permit_types=survey.unknown_permit_types)
     for item in survey.ready:
         if skip is None or not skip(item):
-            report.results.append(process_drop(item, start_flow=start_flow))
+            report.results.append(process_drop(item, start_flow=start_flow, languages=languages))
     return report
 
 
@@ -132,18 +137,20 @@ def _content_key(item: DropItem, digests: Sequence[str]) -> str:
     return _digest("\n".join(sorted(digests)).encode())
 
 
-def process_drop(item: DropItem, *, start_flow: StartFlow | None) -> DropResult:
+def process_drop(
+    item: DropItem, *, start_flow: StartFlow | None, languages: Sequence[ReasonLanguage] = ()
+) -> DropResult:
     """Make one complete application a case, or set it aside with its reason."""
     label = f"{item.permit_type}/{item.name}"
     try:
         if not item.files:
-            return _reject(item, DROP_EMPTY_FOLDER(item=item.name), key=None)
+            return _reject(item, DROP_EMPTY_FOLDER(item=item.name), None, languages)
         contents = [(path, path.read_bytes()) for path in item.files]
         key = _content_key(item, [_digest(data) for _, data in contents])
-        duplicate = _duplicate_of(item, key)
+        duplicate = _duplicate_of(item, key, languages)
         if duplicate is not None:
             return duplicate
-        return _submit(item, contents, key, start_flow)
+        return _submit(item, contents, key, start_flow, languages)
     except Exception:
         log.exception("drop box: %s could not be processed; it stays in incoming/", label)
         return DropResult(label, "failed")
@@ -154,6 +161,7 @@ def _submit(
     contents: Sequence[tuple[Path, bytes]],
     key: str,
     start_flow: StartFlow | None,
+    languages: Sequence[ReasonLanguage],
 ) -> DropResult:
     permit_type = get_permit_type(item.permit_type)
     try:
@@ -166,12 +174,13 @@ def _submit(
             record=lambda session, case: _record(session, case, item, key, uploads),
         )
     except InvalidDocument as exc:
-        return _reject(item, DROP_FILE_REFUSED(file=exc.filename, reason=exc.reason), key=key)
+        fact = DROP_FILE_REFUSED(file=exc.filename, reason=exc.reason)
+        return _reject(item, fact, key, languages)
     except NoFormPage as exc:
         fact = DROP_NO_FORM_PAGE(
             pages=exc.pages, item=item.name, form=permit_type.permit.required_documents[0].kind
         )
-        return _reject(item, fact, key=key)
+        return _reject(item, fact, key, languages)
     except IntegrityError:
         # Another watcher on the same folder received it at the same moment and moves it.
         log.info("drop box: %s/%s was just received by another process", *_names(item))
@@ -243,7 +252,9 @@ def _record(
     session.flush()  # a second receipt of the same content fails here, before the commit
 
 
-def _duplicate_of(item: DropItem, key: str) -> DropResult | None:
+def _duplicate_of(
+    item: DropItem, key: str, languages: Sequence[ReasonLanguage]
+) -> DropResult | None:
     """Set the entry aside when its content made a case before, and say so on that case."""
     with session_scope() as session:
         receipt = session.exec(select(DropBoxReceipt).where(DropBoxReceipt.sha256 == key)).first()
@@ -263,14 +274,16 @@ def _duplicate_of(item: DropItem, key: str) -> DropResult | None:
             case_id=receipt.case_id,
             payload={"permit_type": item.permit_type, "dropped_as": item.name, "sha256": key},
         )
-    moved = _set_aside(item, fact)
+    moved = _set_aside(item, fact, languages)
     log.info("drop box: %s/%s is a repeat of case %s; skipped", *_names(item), reference)
     return DropResult(
         f"{item.permit_type}/{item.name}", "duplicate", moved, reference, receipt.case_id, fact
     )
 
 
-def _reject(item: DropItem, fact: Fact, *, key: str | None) -> DropResult:
+def _reject(
+    item: DropItem, fact: Fact, key: str | None, languages: Sequence[ReasonLanguage]
+) -> DropResult:
     with session_scope() as session:
         append_event(
             session,
@@ -283,17 +296,18 @@ def _reject(item: DropItem, fact: Fact, *, key: str | None) -> DropResult:
                 "reason": fact,
             },
         )
-    moved = _set_aside(item, fact)
+    moved = _set_aside(item, fact, languages)
     log.warning("drop box: %s/%s rejected: %s", *_names(item), _said(item, fact))
     return DropResult(f"{item.permit_type}/{item.name}", "rejected", moved, reason=fact)
 
 
-def _set_aside(item: DropItem, fact: Fact) -> Path:
-    """Move the entry to ``rejected/`` and write its reason beside it."""
+def _set_aside(item: DropItem, fact: Fact, languages: Sequence[ReasonLanguage]) -> Path:
+    """Move the entry to ``rejected/`` and write its reason beside it (English first)."""
     moved = _move(item, REJECTED, item.name)
     note = moved.with_name(f"{moved.name}.reason.txt")
+    said = [_said(item, fact), *(render(fact, lang(item.permit_type)) for lang in languages)]
     note.write_text(
-        f"{_said(item, fact)}\n\n"
+        "\n\n".join(said) + "\n\n"
         f"Dropped as: {item.permit_type}/{INCOMING}/{item.name}\n"
         f"Set aside: {utcnow():%Y-%m-%d %H:%M} UTC\n",
         encoding="utf-8",
