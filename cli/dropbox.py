@@ -156,8 +156,11 @@ def watch() -> None:
     """Watch the drop box and process each application as it arrives (Ctrl-C stops)."""
     from cases.db import ensure_migrated
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     ensure_migrated()
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)  # what the drop box did, in the service's log file
+    log.setLevel(logging.INFO)
     started = dt.datetime.now(dt.UTC)
     console.print(f"watching {drop_box_root()} (since {started:%H:%M:%S} UTC); Ctrl-C stops")
     try:

@@ -245,7 +245,7 @@ def _record(
             "dropped_as": item.name,
             "folder": item.is_folder,
             "sha256": key,
-            "files": [p.name for p in item.files],
+            "files": [str(p.relative_to(item.path.parent)) for p in item.files],
             "documents": documents,
         },
     )
@@ -339,6 +339,11 @@ def _start(start_flow: StartFlow | None, case: Case) -> None:
         return
     try:
         start_flow(case.id)
-    except Exception:
+    except Exception as exc:
         # The case is stored; the resume flow starts any case whose trigger was lost.
-        log.exception("drop box: the flow of case %s could not be started now", case.reference)
+        log.warning(
+            "drop box: the flow of case %s could not be started now (%s); the resume flow "
+            "starts it once the flow service answers",
+            case.reference,
+            exc,
+        )
