@@ -246,6 +246,33 @@ def test_a_half_copied_file_is_not_read_early(drop: Path) -> None:
     assert (incoming / "copying.pdf.part").is_file()  # never read under a temporary name
 
 
+def test_a_folder_marked_ready_waits_for_its_last_file_to_be_written(drop: Path) -> None:
+    folder = drop / "incoming" / "scanning"
+    _put(folder, "READY", b"")
+    _put(folder, "form.png", _form_png())
+    _put(folder, "id_card.png.part", _id_card_png())  # a copy writes it, renames it when done
+
+    assert scan_drop_box(start_flow=None, now=utcnow()).results == []
+    assert _scan().results == []  # settled, but a copy still writes under a temporary name
+    (folder / "id_card.png.part").rename(folder / "id_card.png")
+    assert scan_drop_box(start_flow=None, now=utcnow()).results == []  # just written: too fresh
+    (result,) = _scan().results
+    assert result.outcome == "processed"
+
+
+def test_a_case_whose_flow_cannot_start_now_is_kept(drop: Path) -> None:
+    _put(drop / "incoming", "form.pdf", _application_pdf())
+
+    def prefect_down(case_id: int) -> None:
+        raise ConnectionError("Connection refused")
+
+    (result,) = scan_drop_box(start_flow=prefect_down, now=utcnow() + LATER).results
+
+    assert result.outcome == "processed"  # the resume flow starts it once Prefect answers
+    assert _counts()["Case"] == 1
+    assert (drop / "processed" / f"{result.reference}_form.pdf").is_file()
+
+
 def test_a_file_left_while_the_watcher_was_down_is_processed_when_it_starts(
     drop: Path,
 ) -> None:
