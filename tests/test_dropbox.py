@@ -139,6 +139,7 @@ def test_a_sub_folder_with_its_ready_marker_is_one_case_kinds_by_file_name(drop:
     _put(folder, "ID-card.png", _id_card_png())
     _put(folder, "scan0001.png", _form_png())  # no kind in its name: the form comes first
     _put(folder, "tenancy agreement.png", _png(200))
+    _put(folder, "Thumbs.db", b"\xd0\xcf\x11\xe0 Windows Explorer's thumbnails")
     flows = Flows()
 
     assert _scan(flows).results == []  # no READY yet, and not quiet for 2 minutes

@@ -79,7 +79,7 @@ class DropResult:
     """What became of one dropped application."""
 
     item: str  # <permit-type>/<name>
-    outcome: str  # processed, rejected, duplicate, failed
+    outcome: str  # processed, rejected, duplicate, failed (stays to be tried again), taken
     moved_to: Path | None = None
     reference: str | None = None
     case_id: int | None = None
@@ -152,6 +152,9 @@ def process_drop(
             return duplicate
         return _submit(item, contents, key, start_flow, languages)
     except Exception:
+        if not item.path.exists():  # another watcher on the same folder took it meanwhile
+            log.info("drop box: %s was taken by another process", label)
+            return DropResult(label, "taken")
         log.exception("drop box: %s could not be processed; it stays in incoming/", label)
         return DropResult(label, "failed")
 

@@ -36,6 +36,7 @@ __all__ = [
 
 INCOMING, PROCESSED, REJECTED = "incoming", "processed", "rejected"
 _TEMPORARY_SUFFIXES = {".part", ".partial", ".tmp", ".crdownload", ".filepart", ".download"}
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows Explorer leaves in a folder it shows
 
 
 def is_marker(path: Path) -> bool:
@@ -43,8 +44,14 @@ def is_marker(path: Path) -> bool:
     return path.stem.upper() == "READY" or path.name.upper() == "READY"
 
 
+def _in_progress(path: Path) -> bool:
+    """A name a copy or an editor writes under until it is done."""
+    return path.name.startswith("~") or path.suffix.lower() in _TEMPORARY_SUFFIXES
+
+
 def _is_temporary(path: Path) -> bool:
-    return path.name.startswith((".", "~")) or path.suffix.lower() in _TEMPORARY_SUFFIXES
+    """Being written, hidden, or no document at all: never read, never moved on its own."""
+    return _in_progress(path) or path.name.startswith(".") or path.name.lower() in _SYSTEM_FILES
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ def _folder_entry(
 ) -> DropItem | None:
     """The sub-folder as an application once complete, else None (still being filled)."""
     everything = [p for p in sorted(folder.rglob("*")) if p.is_file() and not _is_temporary(p)]
-    if any(_is_temporary(p) for p in folder.rglob("*") if p.is_file()):
+    if any(_in_progress(p) for p in folder.rglob("*") if p.is_file()):
         return None  # a copy is still writing into it
     documents = tuple(p for p in everything if not is_marker(p))
     if any(_age_s(p, now) < settle_s for p in everything):
