@@ -11,9 +11,10 @@
   the sure way (a scanner pausing between two documents does not split an application); the
   settle time catches a folder copied in whole by someone who does not know about it.
 
-Names a copy or an editor uses while writing (``.part``, ``.tmp``, ``.crdownload``, hidden
-``.name`` and ``~$name`` files) are never read, so a copy that renames its file once done is
-read only under its final name.
+Names a copy or an editor uses while writing (``.part``, ``.tmp``, ``.crdownload``, ``~$name``)
+are never read, and a sub-folder holding one waits, so a copy that renames its file once done is
+read only under its final name. Hidden files and what Windows Explorer leaves (``Thumbs.db``,
+``desktop.ini``) are no documents: ignored.
 """
 
 from __future__ import annotations
