@@ -62,14 +62,11 @@ class DropItem:
     permit_type: str
     path: Path
     files: tuple[Path, ...]  # the documents, by name (the marker left out)
+    is_folder: bool  # as found: once moved, its path no longer says
 
     @property
     def name(self) -> str:
         return self.path.name
-
-    @property
-    def is_folder(self) -> bool:
-        return self.path.is_dir()
 
 
 @dataclass
@@ -107,7 +104,7 @@ def _folder_entry(
     newest = min([_age_s(folder, now), *(_age_s(p, now) for p in everything)])
     if not marked and newest < folder_settle_s:
         return None
-    return DropItem(permit_type, folder, documents)
+    return DropItem(permit_type, folder, documents, is_folder=True)
 
 
 def survey_drop_box(
@@ -135,7 +132,7 @@ def survey_drop_box(
             if entry.is_dir():
                 item = _folder_entry(folder.name, entry, now, settle_s, folder_settle_s)
             elif entry.is_file() and _age_s(entry, now) >= settle_s:
-                item = DropItem(folder.name, entry, (entry,))
+                item = DropItem(folder.name, entry, (entry,), is_folder=False)
             else:
                 item = None
             if item is None:
