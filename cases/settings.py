@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         description="Wait before the first retry; it doubles with each failed attempt.",
     )
     messages_interval_s: int = Field(
-        30, description="How often the send-messages flow delivers what is waiting."
+        60, description="How often the send-messages flow delivers what is waiting (seconds)."
     )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
     max_image_pixels: int = Field(

@@ -18,6 +18,7 @@ from cli.admin import audit_app, db_app, ocr_app, users_app
 from cli.bench import bench_app
 from cli.catalogue import catalogue_app, rules_app
 from cli.forms import forms_app
+from cli.messages import messages_app
 from cli.output import console, err, friendly
 from flows.env import configure_prefect
 
@@ -32,6 +33,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
 app.add_typer(ocr_app, name="ocr")
+app.add_typer(messages_app, name="messages")
 
 
 @app.callback()

@@ -141,7 +141,7 @@ def render_message(
     """Subject and body of one message; a template error names the file and line."""
     root = root or get_settings().message_templates_dir
     name = message_template_name(kind, language)
-    context = {fact: None for fact in known_facts(kind)} | dict(facts)
+    context = dict.fromkeys(known_facts(kind)) | dict(facts)
     try:
         template = _environment(root, language).get_template(name)
         blocks = {
@@ -162,7 +162,10 @@ def render_message(
         raise CatalogueError(
             [
                 CatalogueProblem(
-                    root / name, None, "(template)", f"no {{% block {missing[0]} %}} (or it is empty)"
+                    root / name,
+                    None,
+                    "(template)",
+                    f"no {{% block {missing[0]} %}} (or it is empty)",
                 )
             ]
         )
