@@ -34,6 +34,7 @@ from cases.models import (
 from cases.notifications import claim_due_messages, queue_message, send_due_messages
 from cases.settings import get_settings
 from cases.vocabulary import Decision, Language
+from tests.conftest import Invoke
 from tests.factories import decided_case
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -367,3 +368,16 @@ def test_two_senders_at_once_deliver_each_message_exactly_once(mailbox: Mailbox)
     delivered = [email["Message-ID"] for email in mailbox.received]
     assert len(delivered) == len(set(delivered)) == 8
     assert {_row(i).attempts for i in ids} == {1}
+
+
+def test_permits_messages_send_delivers_what_is_due_once(cli: Invoke, data_dir: Path) -> None:
+    message_id = _message()
+    reference = _row(message_id).facts["reference"]
+
+    result = cli("messages", "send")
+
+    assert result.exit_code == 0, result.output
+    assert "1 sent as .eml files in" in result.output
+    assert (data_dir / "outbox" / f"{reference}-{message_id}.eml").is_file()
+    again = cli("messages", "send")
+    assert "0 sent" in again.output
