@@ -381,3 +381,12 @@ def test_permits_messages_send_delivers_what_is_due_once(cli: Invoke, data_dir: 
     assert (data_dir / "outbox" / f"{reference}-{message_id}.eml").is_file()
     again = cli("messages", "send")
     assert "0 sent" in again.output
+
+
+def test_the_send_messages_flow_delivers_through_the_same_sender(data_dir: Path) -> None:
+    from flows.messages import send_messages
+
+    message_id = _message()
+
+    assert send_messages.fn() == {"sent": [message_id], "retrying": [], "failed": []}
+    assert _row(message_id).status is DeliveryStatus.SENT
