@@ -61,6 +61,43 @@ class Settings(BaseSettings):
         120,
         description="How often the resume flow looks for cases whose trigger was lost.",
     )
+    public_url: str | None = Field(
+        None,
+        description="Address applicants reach the web app at, for links in messages (e.g. "
+        "https://permits.example.gov.hk); defaults to the web app's own address.",
+    )
+    message_templates_dir: Path = Field(
+        PROJECT_ROOT / "templates" / "messages",
+        description="Folder holding <kind>.<lang>.txt.j2 templates of messages to applicants.",
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server that delivers messages to applicants; without one, each message "
+        "is written as an .eml file under <data folder>/outbox/ instead.",
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server (587 STARTTLS, 465 SSL).")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="'starttls' upgrades a plain connection, 'ssl' connects over TLS (port 465), "
+        "'none' sends in clear (a relay on the same host only).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP login; none sends without one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password for the login.")
+    smtp_timeout_s: float = Field(30, description="Seconds to wait for the SMTP server.")
+    mail_from: str = Field(
+        "Licensing Office <permits@localhost>",
+        description="The From address of messages to applicants.",
+    )
+    message_max_attempts: int = Field(
+        6, description="Delivery attempts before a message that keeps failing is marked failed."
+    )
+    message_retry_base_s: int = Field(
+        60,
+        description="Wait before the first retry; it doubles with each failed attempt.",
+    )
+    messages_interval_s: int = Field(
+        60, description="How often the send-messages flow delivers what is waiting (seconds)."
+    )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
     max_image_pixels: int = Field(
         60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."
@@ -109,6 +146,14 @@ class Settings(BaseSettings):
     def resolved_dropbox_dir(self) -> Path:
         folder = self.dropbox_dir or self.resolved_data_dir / "dropbox"
         return folder.expanduser().resolve()
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.resolved_data_dir / "outbox"
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or self.web_url).rstrip("/")
 
     @property
     def prefect_home(self) -> Path:

@@ -19,6 +19,7 @@ from cli.bench import bench_app
 from cli.catalogue import catalogue_app, rules_app
 from cli.dropbox import dropbox_app
 from cli.forms import forms_app
+from cli.messages import messages_app
 from cli.output import console, err, friendly
 from flows.env import configure_prefect
 
@@ -34,6 +35,7 @@ app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
 app.add_typer(ocr_app, name="ocr")
 app.add_typer(dropbox_app, name="dropbox")
+app.add_typer(messages_app, name="messages")
 
 
 @app.callback()

@@ -191,10 +191,11 @@ def data_messages() -> list[str]:
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
     from cases.lifecycle import CaseStatus
-    from cases.models import FieldStatus, Role, TaskKind
+    from cases.models import DeliveryStatus, FieldStatus, MessageKind, Role, TaskKind
     from cases.vocabulary import Outcome, Risk, Severity
 
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity]
+    enums += [MessageKind, DeliveryStatus]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += [

@@ -5,7 +5,8 @@ the fee) and every decision-table cell compiled by zen-engine; names that are no
 earlier computed value or a table; a number field compared with text (and the reverse); table rows
 that can never match or that overlap under hit policy ``first``; gaps and overlaps between rule
 set versions' effective dates; empty translations; the rule files' inline tests; and every letter
-template rendered against a sample case so that an unknown field fails here, not in a letter.
+template rendered against a sample case so that an unknown field fails here, not in a letter;
+and every message template, which may name only its kind's facts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from cases.catalogue import (
 from cases.eligibility import expression_names, run_inline_tests, table_decision, unary_cell
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import format_fee, render_letter_html, template_name
+from cases.notifications import check_message_templates
 from cases.settings import get_settings
 from cases.vocabulary import Decision
 
@@ -380,4 +382,5 @@ def check_catalogue(folder: Path | None = None) -> tuple[list[CatalogueProblem],
             f"{permit_type.id}: {len(permit_type.permit.fields)} fields, "
             f"{len(permit_type.rulesets)} rule set(s), {rules} rules, {tests} inline tests"
         )
+    problems.extend(check_message_templates())
     return problems, summary

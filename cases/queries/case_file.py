@@ -21,10 +21,12 @@ from cases.models import (
     ExtractedField,
     InformationRequest,
     Letter,
+    OutboxMessage,
     Review,
     TaskKind,
     TaskStatus,
 )
+from cases.notifications import case_messages
 from cases.queries.pages import PageView, page_anchor, page_views
 from cases.repository import get_case
 from cases.review import Finding
@@ -68,6 +70,7 @@ class CaseFile:
     verify_task: ApprovalTask | None
     decide_task: ApprovalTask | None
     letters: list[Letter]
+    messages: list[OutboxMessage]  # to the applicant, oldest first
     events: list[AuditEvent]
     pages: list[PageView]
     information_requests: list[InformationRequest]
@@ -139,6 +142,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         letters=list(
             session.exec(select(Letter).where(Letter.case_id == case_id).order_by(col(Letter.id)))
         ),
+        messages=case_messages(session, case_id),
         events=events,
         pages=page_views(documents, [(row.field, row.label) for row in fields], events),
         information_requests=list(

@@ -164,3 +164,21 @@ def _has_visible_focus(page: Page) -> bool:
     )
     outlined = style["outline"] != "none" and style["width"] not in ("0px", "")
     return outlined or style["shadow"] not in ("none", "")
+
+
+@pytest.mark.parametrize("language", ["English", "繁體中文"])
+def test_a_case_with_messages_needing_action_meets_wcag_aa(
+    page: Page, server: LiveServer, language: str
+) -> None:
+    from tests.web.test_case_messages import _case_with_messages
+
+    case_id = _case_with_messages()
+    page.goto(server.url + "/login")
+    if language != "English":
+        switch_language(page, language)
+    log_in_in(page, server, "casey", language)
+    page.goto(f"{server.url}/cases/{case_id}")
+    heading = "Messages to the applicant" if language == "English" else "致申請人的訊息"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    assert page.locator("tr.needs-action").count() == 2
+    assert_accessible(page, "a case whose messages need action")
