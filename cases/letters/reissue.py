@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
-from cases.access import Actor
+from cases.access import Actor, role_name
 from cases.audit import append_event
 from cases.db import session_scope
 from cases.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -29,7 +29,7 @@ _REISSUABLE = frozenset({CaseStatus.LETTER_ISSUED, CaseStatus.CLOSED})
 def _checked(language: str, reason: str, actor: Actor) -> tuple[Language, str]:
     if actor.role not in REISSUE_ROLES:
         raise PermissionDenied(
-            f"a {actor.role.replace('_', ' ')} may not reissue letters; a caseworker or "
+            f"your role ({role_name(actor.role)}) may not reissue letters; a caseworker or a "
             "senior caseworker may"
         )
     try:
