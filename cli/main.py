@@ -18,6 +18,7 @@ from cli.admin import audit_app, db_app, ocr_app, users_app
 from cli.bench import bench_app
 from cli.catalogue import catalogue_app, rules_app
 from cli.forms import forms_app
+from cli.letters import letters_app
 from cli.output import console, err, friendly
 from flows.env import configure_prefect
 
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(forms_app, name="forms")
+app.add_typer(letters_app, name="letters")
 app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")
