@@ -302,7 +302,7 @@ def test_an_issued_letter_is_served_from_the_store_and_a_path_out_of_it_is_refus
     response = caseworker.get(f"/cases/{case_id}/letters/{letter.id}.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert 'filename="approve.en.pdf"' in response.headers["content-disposition"]
+    assert 'filename="approve.en.v1.pdf"' in response.headers["content-disposition"]
     assert response.content == letter_pdf(letter)
 
     with session_scope() as session:
