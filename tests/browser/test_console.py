@@ -161,7 +161,7 @@ def test_verify_a_flagged_field_then_two_people_approve(
 
     assert issue_letters(case_id)  # what the resumed case flow does next
     page.reload()
-    letter = page.get_by_role("link", name=re.compile(r"letter \(en, PDF\)"))
+    letter = page.get_by_role("link", name=re.compile(r"letter \(English, version 1, PDF\)"))
     expect(letter).to_be_visible()
     pdf = page.request.get(server.url + (letter.get_attribute("href") or ""))
     assert pdf.status == 200
