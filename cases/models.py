@@ -227,14 +227,27 @@ class InformationRequest(SQLModel, table=True):
 class Letter(SQLModel, table=True):
     """An issued letter: its HTML and PDF in the content store (``cases.documents``), named by
     paths relative to the data folder. ``html_sha256`` is None only for a letter issued before
-    the store whose HTML file was already gone when the database was upgraded."""
+    the store whose HTML file was already gone when the database was upgraded.
 
-    __table_args__ = (UniqueConstraint("case_id", "outcome", "language"),)
+    A case has at most one letter per (outcome, language, version). A reissue keeps the old
+    version (``superseded_at`` set, ``superseded_by`` naming its successor, still downloadable)
+    and records the new one with the next version number and the staff member's reason."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id",
+            "outcome",
+            "language",
+            "version",
+            name="uq_letter_case_outcome_language_version",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     outcome: Decision = Field(sa_type=EnumText(Decision))
     language: str = Field(max_length=8)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     template: str = Field(max_length=255)
     template_sha256: str = Field(max_length=64)
     html_path: str = Field(max_length=500)
@@ -242,6 +255,18 @@ class Letter(SQLModel, table=True):
     pdf_path: str = Field(max_length=500)
     pdf_sha256: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    issued_by: str = Field(
+        default="system:letters",
+        max_length=64,
+        sa_column_kwargs={"server_default": "system:letters"},
+    )
+    reissue_reason: str | None = None
+    superseded_at: dt.datetime | None = None
+    superseded_by: int | None = Field(default=None, foreign_key="letter.id")
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
 
 
 class AuditEvent(SQLModel, table=True):

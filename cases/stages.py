@@ -17,7 +17,7 @@ from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
 from cases.extraction import extract_case
 from cases.gates import propose_decision
-from cases.letters import issue_letter
+from cases.letters import issue_letters
 from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
 from cases.models import AuditEvent, Case, utcnow
 from cases.repository import get_case
@@ -45,7 +45,7 @@ RUNNERS: Mapping[Stage, Callable[[int], object]] = {
     Stage.ELIGIBILITY: check_case_eligibility,
     Stage.REVIEW: review_case,
     Stage.PROPOSE: propose_decision,
-    Stage.LETTER: issue_letter,
+    Stage.LETTER: issue_letters,
 }
 assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one function"
 

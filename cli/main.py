@@ -19,6 +19,7 @@ from cli.bench import bench_app
 from cli.catalogue import catalogue_app, rules_app
 from cli.dropbox import dropbox_app
 from cli.forms import forms_app
+from cli.letters import letters_app
 from cli.messages import messages_app
 from cli.output import console, err, friendly
 from flows.env import configure_prefect
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(forms_app, name="forms")
+app.add_typer(letters_app, name="letters")
 app.add_typer(users_app, name="users")
 app.add_typer(rules_app, name="rules")
 app.add_typer(worker_app, name="worker")

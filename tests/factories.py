@@ -10,10 +10,12 @@ from cases.access import Actor
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
 from cases.documents import resolve_stored_path
+from cases.eligibility import evaluate_ruleset
 from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
-from cases.models import Case, Letter, Role
+from cases.models import Applicant, Case, EligibilityResult, Letter, Role
+from cases.vocabulary import Language
 from tools.samples.applications import SampleApplication, generate_application
 
 FOOD = "food-business-licence"
@@ -63,23 +65,48 @@ def propose_from_checking(case_id: int) -> int:
     return task.id
 
 
-def decided_case(outcome: str = "approve", reason: str = "") -> int:
-    """A case a caseworker has just decided, stored directly (no OCR, no rules run): where the
-    letter stage starts. Returns its id."""
-    ruleset = get_permit_type(FOOD).ruleset_for(dt.date(2026, 3, 2))
+def decided_case(
+    outcome: str = "approve",
+    reason: str = "",
+    *,
+    permit_type: str = FOOD,
+    language: Language | None = None,
+    values: Mapping[str, object] | None = None,
+) -> int:
+    """A case a caseworker has just decided, stored directly (no OCR): where the letter stage
+    starts. With ``language`` it has an applicant who reads that language; with ``values`` its
+    rules were evaluated on them (so a refusal has failed rules to cite). Returns its id."""
+    ruleset = get_permit_type(permit_type).ruleset_for(dt.date(2026, 3, 2))
     with session_scope() as session:
+        applicant = None
+        if language is not None:
+            applicant = Applicant(name="Chan Tai Man", preferred_language=language)
+            session.add(applicant)
+            session.flush()
         case = Case(
             reference=f"TEST-{next(_REFERENCES):06d}",
-            permit_type=FOOD,
+            permit_type=permit_type,
             status=CaseStatus.DECIDED,
             application_date=dt.date(2026, 3, 2),
             ruleset_version=ruleset.version,
             decided_outcome=outcome,
             decision_reason=reason or None,
+            applicant_id=applicant.id if applicant else None,
         )
         session.add(case)
         session.flush()
         assert case.id is not None
+        if values is not None:
+            evaluation = evaluate_ruleset(ruleset, dict(values))
+            session.add(
+                EligibilityResult(
+                    case_id=case.id,
+                    ruleset_version=ruleset.version,
+                    outcome=evaluation.outcome,
+                    fee=evaluation.fee,
+                    trace=evaluation.as_trace(),
+                )
+            )
         return case.id
 
 

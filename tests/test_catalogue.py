@@ -247,3 +247,26 @@ def test_a_case_is_pinned_to_the_rule_set_in_force_on_its_application_date(
     assert permit_type.ruleset_for(dt.date(2027, 1, 1)).version == "2027.1"
     with pytest.raises(CatalogueError, match="no rule set is in force on 2025-12-31"):
         permit_type.ruleset_for(dt.date(2025, 12, 31))
+
+
+def test_an_unknown_letter_languages_value_is_reported_with_file_and_line(catalogue: Path) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    line = _edit(
+        permit, "service_level_days:", "letters: {languages: everyone}\nservice_level_days:"
+    )
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert problem.line == line
+    assert problem.field == "letters.languages"
+    assert "'applicant' or 'both'" in problem.message
+
+
+def test_a_permit_type_without_a_chinese_letter_for_an_outcome_is_reported(letters: Path) -> None:
+    refuse = letters / FOOD / "refuse.zh-Hant.html.j2"
+    refuse.unlink()
+    (problem,) = check_templates(get_permit_type(FOOD), root=letters)
+    assert problem.file == refuse
+    assert problem.message == (
+        "the Traditional Chinese (zh-Hant) letter for 'refuse' is missing; every permit type "
+        "needs one for each outcome in each official language"
+    )

@@ -19,14 +19,14 @@ from sqlmodel import col, func, select
 from cases.db import session_scope
 from cases.documents import resolve_stored_path
 from cases.errors import StoredPathOutsideDataFolder
-from cases.letters import issue_letter
+from cases.letters import issue_letters
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, Case, Letter
 from cases.settings import get_settings
 from tests.factories import decided_case, letter_pdf
 
 pytestmark = pytest.mark.usefixtures("db")
-_issuing = importlib.import_module("cases.letters.issue")
+_issuing = importlib.import_module("cases.letters.drafting")
 
 
 def _text(pdf: bytes) -> str:
@@ -60,9 +60,8 @@ def _status(case_id: int) -> CaseStatus:
 def test_a_letter_is_stored_by_its_content_under_a_path_inside_the_data_folder() -> None:
     case_id = decided_case("refuse", "The premises have too few exits.")
 
-    letter = issue_letter(case_id)
+    [letter] = issue_letters(case_id)
 
-    assert letter is not None
     for stored, sha256 in (
         (letter.pdf_path, letter.pdf_sha256),
         (letter.html_path, letter.html_sha256),
@@ -78,12 +77,10 @@ def test_a_letter_is_stored_by_its_content_under_a_path_inside_the_data_folder()
 
 def test_issuing_again_returns_the_first_letter_and_records_nothing_more() -> None:
     case_id = decided_case()
-    first = issue_letter(case_id)
+    [first] = issue_letters(case_id)
 
-    again = issue_letter(case_id)
+    [again] = issue_letters(case_id)
 
-    assert first is not None
-    assert again is not None
     assert again.id == first.id
     assert len(_letters(case_id)) == 1
     assert _events(case_id, "letter.issued") == 1
@@ -96,11 +93,13 @@ def test_a_second_click_while_the_letter_prints_finds_it_instead_of_waiting_or_d
     locked while printing, the second would wait for the first (and here, time out)."""
     case_id = decided_case()
     print_pdf = _issuing.print_pdf
-    second: list[Letter | None] = []
+    second: list[list[Letter] | None] = []
 
-    def printing_while_someone_clicks_again(html: str, what: str) -> bytes:
+    def printing_while_someone_clicks_again(
+        html: str, what: str, root: Path | None = None
+    ) -> bytes:
         if not second:
-            clicked = threading.Thread(target=lambda: second.append(issue_letter(case_id)))
+            clicked = threading.Thread(target=lambda: second.append(issue_letters(case_id)))
             second.append(None)  # printing again inside the second click goes straight through
             clicked.start()
             clicked.join(timeout=20)
@@ -109,11 +108,10 @@ def test_a_second_click_while_the_letter_prints_finds_it_instead_of_waiting_or_d
 
     monkeypatch.setattr(_issuing, "print_pdf", printing_while_someone_clicks_again)
 
-    first = issue_letter(case_id)
+    [first] = issue_letters(case_id)
 
-    assert first is not None
     assert second[-1] is not None
-    assert first.id == second[-1].id
+    assert [first.id] == [letter.id for letter in second[-1]]
     assert len(_letters(case_id)) == 1
     assert _events(case_id, "letter.issued") == 1
     assert _status(case_id) == CaseStatus.LETTER_ISSUED

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from cases.db import alembic_config, get_engine, session_scope
 from cases.documents import resolve_stored_path
-from cases.letters import issue_letter
+from cases.letters import issue_letters
 from cases.models import Letter
 from cases.settings import get_settings
 from tests.factories import decided_case, letter_pdf
@@ -121,7 +121,7 @@ def test_an_old_letter_whose_files_are_gone_is_named_where_they_belong(
 
 
 def test_downgrade_puts_a_letter_back_where_the_old_code_kept_it(db: str) -> None:
-    letter = issue_letter(decided_case())
+    [letter] = issue_letters(decided_case())
     assert letter is not None
     pdf = letter_pdf(letter)
     config = alembic_config(db)

@@ -6,7 +6,8 @@ cases already decided.
 from __future__ import annotations
 
 from cases.authoring.impact import CaseChange, ImpactReport, impact_of_draft
-from cases.authoring.lint import check_catalogue, check_rules, check_templates, sample_context
+from cases.authoring.letter_check import check_templates, sample_context
+from cases.authoring.lint import check_catalogue, check_rules
 from cases.authoring.report import (
     LETTER_LANGUAGES,
     LETTER_OUTCOMES,

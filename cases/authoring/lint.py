@@ -22,6 +22,7 @@ from typing import Any
 import zen
 
 from cases.authoring.form_check import check_form
+from cases.authoring.letter_check import check_templates
 from cases.authoring.table_cells import Cell, Interval, TextSet, covers, meet, parse_cell
 from cases.catalogue import (
     DecisionTable,
@@ -35,12 +36,10 @@ from cases.catalogue import (
 )
 from cases.eligibility import expression_names, run_inline_tests, table_decision, unary_cell
 from cases.errors import CatalogueError, CatalogueProblem
-from cases.letters import format_fee, render_letter_html, template_name
 from cases.notifications import check_message_templates
 from cases.settings import get_settings
-from cases.vocabulary import Decision
 
-__all__ = ["check_catalogue", "check_rules", "check_templates", "sample_context"]
+__all__ = ["check_catalogue", "check_rules"]
 
 _NUMERIC = {FieldType.NUMBER, FieldType.INTEGER, FieldType.MONEY}
 _OPERATOR = r"(?:==|!=|<=|>=|<|>)"
@@ -318,48 +317,6 @@ def check_rules(permit_type: PermitType) -> list[CatalogueProblem]:
 def _test_line(lines: dict[tuple[Any, ...], int], ruleset: Ruleset, name: str) -> int | None:
     index = next(i for i, test in enumerate(ruleset.tests) if test.name == name)
     return line_at(lines, "tests", index, "name")
-
-
-def sample_context(permit_type: PermitType) -> dict[str, Any]:
-    """What a letter template sees for a made-up case (fields print as ``<name>``): for checks
-    and the admin pages' letter preview."""
-    return {
-        "reference": f"{permit_type.permit.reference_prefix}-2026-000000",
-        "permit_name": permit_type.permit.name.en,
-        "issued_on": "1 January 2026",
-        "submitted_on": "1 January 2026",
-        "fields": {f.name: f"<{f.name}>" for f in permit_type.permit.all_fields},
-        "decision": Decision.APPROVE.value,
-        "decision_reason": "Sample reason.",
-        "failed_rules": [
-            {"rule_id": "X-1", "reason": "Sample reason.", "legal_reference": "Cap. 0"}
-        ],
-        "ruleset_version": "sample",
-        "fee": format_fee(1000),
-        "tables": _sample_tables(permit_type),
-    }
-
-
-def _sample_tables(permit_type: PermitType) -> dict[str, Any]:
-    """Each table of the newest rule set as if its first row (for collect: every row) matched."""
-    ruleset = max(permit_type.rulesets, key=lambda r: r.effective_from)
-    samples: dict[str, Any] = {}
-    for table in ruleset.tables:
-        outputs = [{name: row.then.get(name) for name in table.outputs} for row in table.rows]
-        samples[table.name] = outputs if table.hit_policy == "collect" else outputs[0]
-    return samples
-
-
-def check_templates(permit_type: PermitType, root: Path | None = None) -> list[CatalogueProblem]:
-    problems: list[CatalogueProblem] = []
-    for outcome in Decision:
-        try:
-            render_letter_html(
-                template_name(permit_type.id, outcome), sample_context(permit_type), root
-            )
-        except CatalogueError as exc:
-            problems.extend(exc.problems)
-    return problems
 
 
 def check_catalogue(folder: Path | None = None) -> tuple[list[CatalogueProblem], list[str]]:

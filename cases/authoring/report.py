@@ -21,14 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cases.authoring.lint import check_rules, check_templates, sample_context
+from cases.authoring.letter_check import check_templates, sample_context
+from cases.authoring.lint import check_rules
 from cases.catalogue import PermitType, Ruleset, line_at, load_permit_type, yaml_lines
 from cases.eligibility import run_inline_test
 from cases.errors import CatalogueError, CatalogueProblem, NotFound
 from cases.letters import print_pdf, render_letter_html, template_name
 from cases.models import utcnow
 from cases.settings import get_settings
-from cases.vocabulary import Decision
+from cases.vocabulary import Decision, Language
 
 __all__ = [
     "LETTER_LANGUAGES",
@@ -46,7 +47,7 @@ __all__ = [
 
 # The letters an admin authors per permit type (the ones ``check_templates`` renders).
 LETTER_OUTCOMES = tuple(Decision)
-LETTER_LANGUAGES = ("en", "zh-Hant")
+LETTER_LANGUAGES = tuple(language.value for language in Language)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def preview_letter(permit_type: PermitType, outcome: str, language: str = "en") 
     _check_letter(outcome, language)
     root = get_settings().letter_templates_dir
     name = template_name(permit_type.id, outcome, language)
-    context = {**sample_context(permit_type), "decision": outcome}
+    context = {**sample_context(permit_type, language), "decision": outcome}
     try:
         return LetterPreview(root / name, render_letter_html(name, context, root), [])
     except CatalogueError as exc:
@@ -223,7 +224,7 @@ def preview_letter(permit_type: PermitType, outcome: str, language: str = "en") 
 
 
 def letter_pdf(preview: LetterPreview) -> bytes:
-    """The preview as the PDF an applicant would get (printed as ``issue_letter`` prints)."""
+    """The preview as the PDF an applicant would get (printed as ``issue_letters`` prints)."""
     if preview.html is None:
         raise CatalogueError(preview.problems)
     return print_pdf(preview.html, preview.template)

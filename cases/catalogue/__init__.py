@@ -13,6 +13,7 @@ from cases.catalogue.glossary import (
     glossary_for,
     in_language,
 )
+from cases.catalogue.letter_policy import LetterLanguages, LetterPolicy
 from cases.catalogue.loading import (
     get_permit_type,
     line_at,
@@ -57,6 +58,8 @@ __all__ = [
     "FormFieldKind",
     "FormLayout",
     "FormPage",
+    "LetterLanguages",
+    "LetterPolicy",
     "Permit",
     "PermitType",
     "Rule",

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cases.catalogue.letter_policy import LetterPolicy
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.vocabulary import Decision, Outcome
 
@@ -174,6 +175,11 @@ class Permit(_Strict):
     required_documents: list[DocumentRequirement]
     fields: list[FieldSpec]
     approval_policy: dict[Decision, ApprovalRule]
+    letters: LetterPolicy = Field(
+        default_factory=LetterPolicy,
+        description="Which languages decision letters are written in: the applicant's "
+        "(``applicant``, the default) or English and Traditional Chinese (``both``).",
+    )
     quality_sample_percent: Annotated[float, Field(ge=0, le=100)] = Field(
         0.0,
         description="Share of cases whose fields a person checks at random for a quality audit.",

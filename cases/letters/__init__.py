@@ -1,15 +1,26 @@
-"""Decision letters: admin-authored templates rendered in a sandbox, printed to PDF, issued once."""
+"""Decision letters: admin-authored templates rendered in a sandbox, in each official language,
+printed to PDF (fetching nothing but the letters' own assets), issued once per decision and
+language, and reissued by staff as new versions."""
 
 from __future__ import annotations
 
-from cases.letters.issue import issue_letter, letter_context
-from cases.letters.rendering import format_fee, print_pdf, render_letter_html, template_name
+from cases.letters.context import letter_context
+from cases.letters.formatting import format_date, format_fee
+from cases.letters.issue import current_letters, issue_letters, letter_languages
+from cases.letters.reissue import REISSUE_ROLES, reissue_letter
+from cases.letters.rendering import ASSETS_FOLDER, print_pdf, render_letter_html, template_name
 
 __all__ = [
+    "ASSETS_FOLDER",
+    "REISSUE_ROLES",
+    "current_letters",
+    "format_date",
     "format_fee",
-    "issue_letter",
+    "issue_letters",
     "letter_context",
+    "letter_languages",
     "print_pdf",
+    "reissue_letter",
     "render_letter_html",
     "template_name",
 ]

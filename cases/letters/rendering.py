@@ -3,28 +3,42 @@
 Templates run in Jinja2's sandbox (an admin's template cannot reach Python internals) with
 ``StrictUndefined`` (a misspelt field fails loudly at preview time instead of printing a blank in a
 letter to an applicant). WeasyPrint turns the HTML into the PDF that is issued.
+
+Printing fetches nothing but the letters' own assets (files under ``<templates>/_assets/``): a
+template that links ``file:///etc/passwd`` as an attachment, an image or a stylesheet, or names a
+web address, gets nothing embedded, and the refusal is logged with the URL.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 from cases.errors import CatalogueError, CatalogueProblem
+from cases.letters.formatting import format_date, format_fee
 from cases.settings import get_settings
 
-__all__ = ["format_fee", "print_pdf", "render_letter_html", "template_name"]
+__all__ = ["ASSETS_FOLDER", "print_pdf", "render_letter_html", "template_name"]
+
+#: The folder, inside the letter templates' folder, of the only files a letter may embed.
+ASSETS_FOLDER = "_assets"
+_log = logging.getLogger(__name__)
 
 
-def _environment(root: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+def _environment(root: Path, language: str) -> SandboxedEnvironment:
+    environment = SandboxedEnvironment(
         loader=FileSystemLoader(str(root)), undefined=StrictUndefined, autoescape=True
     )
+    # ``{{ fields.event_start_date|date }}``, ``{{ amount|money }}`` in the letter's language
+    environment.filters["date"] = lambda value: format_date(value, language)
+    environment.filters["money"] = lambda value: format_fee(value, language)
+    return environment
 
 
 def template_name(permit_type: str, outcome: str, language: str = "en") -> str:
@@ -35,7 +49,8 @@ def render_letter_html(name: str, context: dict[str, Any], root: Path | None = N
     """Render one letter template; a template error names the file, line and what is wrong."""
     root = root or get_settings().letter_templates_dir
     try:
-        return _environment(root).get_template(name).render(**context)
+        language = str(context.get("language", "en"))
+        return _environment(root, language).get_template(name).render(**context)
     except TemplateNotFound as exc:
         raise CatalogueError(
             [CatalogueProblem(root / name, None, "(template)", "the letter template is missing")]
@@ -72,18 +87,41 @@ def _locate(root: Path, name: str, message: str) -> tuple[Path, int | None]:
     return root / name, None
 
 
-def format_fee(fee: Decimal | float | None) -> str:
-    """A fee as a letter prints it (``HK$5,120.00``); empty when no fee applies."""
-    return "" if fee is None else f"HK${Decimal(str(fee)):,.2f}"
-
-
-def print_pdf(html: str, what: str | Path) -> bytes:
+def print_pdf(html: str, what: str | Path, root: Path | None = None) -> bytes:
     """HTML printed to PDF by WeasyPrint: an issued letter, an admin's preview of one (so the
     preview is the letter an applicant would get), a typed sample form. ``what`` names it in
-    the error should WeasyPrint print nothing."""
+    the error should WeasyPrint print nothing. Relative links resolve in the templates' folder
+    ``root``; only files in its ``_assets`` folder are fetched."""
     from weasyprint import HTML  # imported lazily: it loads Pango, ~0.5 s
 
-    pdf: bytes | None = HTML(string=html).write_pdf()
+    root = (root or get_settings().letter_templates_dir).resolve()
+    pdf: bytes | None = HTML(
+        string=html, base_url=f"{root.as_uri()}/", url_fetcher=_own_assets_fetcher(root)
+    ).write_pdf()
     if pdf is None:
         raise RuntimeError(f"WeasyPrint produced no PDF for {what}")
     return pdf
+
+
+def _own_assets_fetcher(root: Path) -> Any:
+    """A WeasyPrint URL fetcher that serves files under ``root/_assets`` and refuses the rest."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    assets = root / ASSETS_FOLDER
+
+    class OwnAssets(URLFetcher):  # type: ignore[misc]  # weasyprint has no type hints
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not _inside(url, assets):
+                _log.warning("letter printing refused to fetch %s (not under %s)", url, assets)
+                raise URLFetchingError(f"a letter may embed only files under {assets}: {url}")
+            return super().fetch(url, headers)
+
+    return OwnAssets(allowed_protocols=("file",))
+
+
+def _inside(url: str, folder: Path) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    path = Path(unquote(parts.path)).resolve()
+    return path.is_relative_to(folder) and path.is_file()

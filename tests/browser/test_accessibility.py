@@ -20,6 +20,7 @@ from sqlmodel import select
 from cases.access import Actor
 from cases.db import session_scope
 from cases.gates import verify_fields
+from cases.letters import issue_letters, reissue_letter
 from cases.models import ApprovalTask, Role, TaskKind, TaskStatus
 from tests.browser.conftest import LiveServer
 from tests.browser.test_console import (
@@ -28,7 +29,7 @@ from tests.browser.test_console import (
     log_in,
     misread,
 )
-from tests.factories import propose_from_checking
+from tests.factories import decided_case, propose_from_checking
 from tests.web.test_web import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -91,6 +92,14 @@ def test_every_console_page_meets_wcag_aa(page: Page, server: LiveServer, langua
     propose_from_checking_after_verification(decide_id)
     page.goto(f"{server.url}/cases/{decide_id}")
     assert_accessible(page, "a case at the decision gate")
+
+    letters_id = decided_case("approve")
+    issue_letters(letters_id)
+    casey = Actor("casey", Role.CASEWORKER)
+    reissue_letter(letters_id, "en", "Corrected.", actor=casey)
+    reissue_letter(letters_id, "zh-Hant", "Asked for Chinese.", actor=casey)
+    page.goto(f"{server.url}/cases/{letters_id}")
+    assert_accessible(page, "a case with its letters (one superseded) and the reissue form")
 
 
 def log_in_in(page: Page, server: LiveServer, username: str, language: str) -> None:

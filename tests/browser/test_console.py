@@ -21,7 +21,7 @@ from cases.db import session_scope
 from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
 from cases.intake import Upload, submit_application
-from cases.letters import issue_letter
+from cases.letters import issue_letters
 from cases.lifecycle import CaseStatus
 from cases.models import Document, ExtractedField, FieldStatus, Role, TaskKind
 from cases.repository import get_case, transition
@@ -159,9 +159,9 @@ def test_verify_a_flagged_field_then_two_people_approve(
     expect(page.get_by_text("Decision recorded: approve")).to_be_visible()
     expect(page.locator("dl.facts").first).to_contain_text("decided")
 
-    assert issue_letter(case_id) is not None  # what the resumed case flow does next
+    assert issue_letters(case_id)  # what the resumed case flow does next
     page.reload()
-    letter = page.get_by_role("link", name=re.compile(r"letter \(en, PDF\)"))
+    letter = page.get_by_role("link", name=re.compile(r"letter \(English, version 1, PDF\)"))
     expect(letter).to_be_visible()
     pdf = page.request.get(server.url + (letter.get_attribute("href") or ""))
     assert pdf.status == 200

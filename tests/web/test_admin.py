@@ -180,9 +180,12 @@ def test_a_letter_preview_renders_the_sample_case_and_prints_a_pdf(admin: TestCl
 
 
 def test_a_letter_in_a_language_without_a_template_says_which_file_is_missing(
-    admin: TestClient,
+    admin: TestClient, tmp_path: Path
 ) -> None:
-    page = admin.get(f"/admin/permits/{FOOD}/letters/refuse?language=zh-Hant")
+    letters = copied_templates(tmp_path)
+    (letters / FOOD / "refuse.zh-Hant.html.j2").unlink()
+    with letter_templates_at(letters):
+        page = admin.get(f"/admin/permits/{FOOD}/letters/refuse?language=zh-Hant")
     assert page.status_code == 422
     shown = text_of(page.text)
     assert "templates/letters/food-business-licence/refuse.zh-Hant.html.j2" in shown
@@ -434,3 +437,14 @@ def test_the_users_page_and_its_messages_in_chinese(admin: TestClient) -> None:
     taken = post(admin, "/admin/users", username="bob", role="admin", password=PASSWORD)
     assert taken.status_code == 422
     assert "用戶名稱「bob」已有人使用" in taken.text
+
+
+def test_the_chinese_letter_preview_prints_in_chinese(admin: TestClient) -> None:
+    page = admin.get(f"/admin/permits/{FOOD}/letters/refuse?language=zh-Hant")
+    assert page.status_code == 200
+    assert "申請不獲批准" in text_of(page.text)
+    pdf = admin.get(f"/admin/permits/{FOOD}/letters/refuse/pdf?language=zh-Hant")
+    document = pdfium.PdfDocument(io.BytesIO(pdf.content))
+    printed = document[0].get_textpage().get_text_range()
+    assert "食物業牌照：申請不獲批准" in printed
+    assert "第 1 頁，共 1 頁" in printed

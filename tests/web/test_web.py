@@ -24,7 +24,7 @@ from cases.errors import DatabaseNotMigrated
 from cases.extraction.reasons import LOW_CONFIDENCE, verification_reason
 from cases.gates import create_task
 from cases.intake import Upload, submit_application
-from cases.letters import issue_letter
+from cases.letters import issue_letters
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -296,13 +296,13 @@ def test_an_issued_letter_is_served_from_the_store_and_a_path_out_of_it_is_refus
     caseworker: TestClient,
 ) -> None:
     case_id = decided_case()
-    letter = issue_letter(case_id)
+    [letter] = issue_letters(case_id)
     assert letter is not None
 
     response = caseworker.get(f"/cases/{case_id}/letters/{letter.id}.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert 'filename="approve.en.pdf"' in response.headers["content-disposition"]
+    assert 'filename="approve.en.v1.pdf"' in response.headers["content-disposition"]
     assert response.content == letter_pdf(letter)
 
     with session_scope() as session:

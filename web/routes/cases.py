@@ -19,13 +19,14 @@ from cases.documents import document_path, read_document, resolve_stored_path
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
 from cases.gates import decide, request_information, verify_fields
+from cases.letters import reissue_letter
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, page_turn, task_case_id
 from cases.settings import get_settings
 from cases.vocabulary import parse_decision
 from web.auth import StaffUser, require_user
-from web.i18n import gettext_, humanised, use_language
+from web.i18n import LANGUAGES, gettext_, humanised, use_language
 from web.rendering import flash, render
 from web.routes import read_form
 from web.trigger import resume_case
@@ -120,9 +121,36 @@ def letter(case_id: int, letter_id: int) -> FileResponse:
     return FileResponse(
         path,
         media_type="application/pdf",
-        filename=f"{found.outcome}.{found.language}.pdf",
+        filename=f"{found.outcome}.{found.language}.v{found.version}.pdf",
         content_disposition_type="inline",
     )
+
+
+@router.post("/cases/{case_id}/letters/reissue")
+def reissue(
+    request: Request,
+    case_id: int,
+    user: Staff,
+    language: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Staff print a decision letter again, with a reason; the old version stays, superseded."""
+    try:
+        letter = reissue_letter(case_id, language, reason, actor=user.actor)
+    except PermitsError as exc:
+        return render_case(
+            request,
+            case_id,
+            error=gettext_(str(exc)),
+            status_code=exc.http_status,
+            values={"reissue_language": language, "reissue_reason": reason},
+        )
+    message = gettext_(
+        "Letter reissued in %(language)s as version %(version)d; the previous version is kept "
+        "and the applicant is sent the new one."
+    )
+    flash(request, message % {"language": LANGUAGES[letter.language], "version": letter.version})
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 def _complete_task(
