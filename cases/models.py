@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
 from cases.lifecycle import CaseStatus
-from cases.vocabulary import Decision, Language, Outcome, Risk
+from cases.vocabulary import Decision, Language, LetterKind, Outcome, Risk
 
 __all__ = [
     "Applicant",
@@ -29,6 +29,7 @@ __all__ = [
     "Letter",
     "MessageKind",
     "OutboxMessage",
+    "RequestResolution",
     "Review",
     "Role",
     "TaskKind",
@@ -110,6 +111,9 @@ class Document(SQLModel, table=True):
     width_px: int | None = None
     height_px: int | None = None
     uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    # the request for information this document answers (None: sent with the application)
+    information_request_id: int | None = Field(default=None, foreign_key="informationrequest.id")
+    read_at: dt.datetime | None = None  # when extraction read it; None: not read yet
 
 
 class FieldStatus(StrEnum):
@@ -212,15 +216,35 @@ class ApprovalTask(SQLModel, table=True):
     first_decision_by: str | None = Field(default=None, max_length=64)
 
 
+class RequestResolution(StrEnum):
+    """How a request for information ended (None while it is open)."""
+
+    ANSWERED = "answered"
+    LAPSED = "lapsed"  # no answer after the reminder; the application was closed
+    REFERRED = "referred"  # no answer after the reminder; back to a caseworker
+
+
 class InformationRequest(SQLModel, table=True):
     """What a caseworker asked the applicant for, and by when (shown on the status page)."""
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    what: str
+    what: str  # the caseworker's own words, shown to the applicant as written
     due_on: dt.date
     requested_by: str = Field(max_length=64)
     requested_at: dt.datetime = Field(default_factory=utcnow)
+    # kinds of document (the permit's ``required_documents``) asked for, besides ``what``
+    document_kinds: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    answered_at: dt.datetime | None = None
+    answer_note: str | None = None  # the applicant's note, as they wrote it
+    reminded_at: dt.datetime | None = None
+    grace_until: dt.date | None = None  # the last day to answer after the reminder
+    resolution: RequestResolution | None = Field(
+        default=None, sa_type=EnumText(RequestResolution, 16)
+    )
+    resolved_at: dt.datetime | None = None
 
 
 class Letter(SQLModel, table=True):
@@ -228,12 +252,16 @@ class Letter(SQLModel, table=True):
     paths relative to the data folder. ``html_sha256`` is None only for a letter issued before
     the store whose HTML file was already gone when the database was upgraded."""
 
-    __table_args__ = (UniqueConstraint("case_id", "outcome", "language"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "outcome", "language", "serial", name="uq_letter_serial"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    outcome: Decision = Field(sa_type=EnumText(Decision))
+    outcome: LetterKind = Field(sa_type=EnumText(LetterKind))
     language: str = Field(max_length=8)
+    # 0 for a decision or lapse letter (one per case); a request letter's request id
+    serial: int = 0
     template: str = Field(max_length=255)
     template_sha256: str = Field(max_length=64)
     html_path: str = Field(max_length=500)

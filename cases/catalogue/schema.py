@@ -37,6 +37,7 @@ __all__ = [
     "FormPage",
     "Permit",
     "PermitType",
+    "RequestPolicy",
     "Rule",
     "RuleTest",
     "Ruleset",
@@ -165,6 +166,19 @@ class DocumentRequirement(_Strict):
         return data
 
 
+class RequestPolicy(_Strict):
+    """What happens to a request for information the applicant does not answer by its date."""
+
+    grace_days: Annotated[int, Field(ge=0, le=90)] = Field(
+        7, description="Days the applicant still has after the one reminder is sent."
+    )
+    on_no_answer: Literal["lapse", "refer"] = Field(
+        "refer",
+        description="lapse: the application is closed as withdrawn, with a lapse letter; "
+        "refer: the case goes back to a caseworker with a task saying there was no answer.",
+    )
+
+
 class Permit(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,5}$")]
@@ -178,6 +192,7 @@ class Permit(_Strict):
         0.0,
         description="Share of cases whose fields a person checks at random for a quality audit.",
     )
+    information_requests: RequestPolicy = RequestPolicy()
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:

@@ -23,7 +23,7 @@ from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Case, EligibilityResult, ExtractedField, Letter
 from cases.repository import get_case, transition
 from cases.settings import get_settings
-from cases.vocabulary import Decision
+from cases.vocabulary import Decision, LetterKind
 
 __all__ = ["issue_letter", "letter_context"]
 
@@ -121,7 +121,7 @@ def _record(
 ) -> Letter:
     letter = Letter(
         case_id=draft.case_id,
-        outcome=draft.outcome,
+        outcome=LetterKind(draft.outcome.value),
         language=draft.language,
         template=draft.template,
         template_sha256=draft.template_sha256,
