@@ -234,9 +234,7 @@ class InformationRequest(SQLModel, table=True):
     requested_by: str = Field(max_length=64)
     requested_at: dt.datetime = Field(default_factory=utcnow)
     # kinds of document (the permit's ``required_documents``) asked for, besides ``what``
-    document_kinds: list[str] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    document_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     answered_at: dt.datetime | None = None
     answer_note: str | None = None  # the applicant's note, as they wrote it
     reminded_at: dt.datetime | None = None

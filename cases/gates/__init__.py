@@ -39,7 +39,7 @@ __all__ = [
     "open_request",
     "open_task",
     "propose_decision",
-    "release_task",
     "refer_unanswered",
+    "release_task",
     "verify_fields",
 ]

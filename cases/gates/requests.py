@@ -48,7 +48,9 @@ NO_ANSWER = Message(
 )
 
 
-def check_request(permit_type: str, what: str, document_kinds: Sequence[str], due_on: dt.date) -> None:
+def check_request(
+    permit_type: str, what: str, document_kinds: Sequence[str], due_on: dt.date
+) -> None:
     """Refuse a request the applicant could not act on (nothing asked, a date passed, a kind of
     document the permit does not know), before anything is written or printed."""
     if not what.strip() and not document_kinds:
@@ -133,7 +135,9 @@ def refer_unanswered(
         due_on=request.due_on.isoformat(),
         grace_until=(request.grace_until or request.due_on).isoformat(),
     )
-    task = create_task(session, case, TaskKind.DECIDE, reason=fact, role=Role.CASEWORKER, actor=actor)
+    task = create_task(
+        session, case, TaskKind.DECIDE, reason=fact, role=Role.CASEWORKER, actor=actor
+    )
     request.resolution, request.resolved_at = RequestResolution.REFERRED, utcnow()
     session.add(request)
     append_event(

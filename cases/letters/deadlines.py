@@ -18,8 +18,13 @@ from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.gates import refer_unanswered
-from cases.letters.notices import PrintedNotice, format_date, notice_basics, print_notice
-from cases.letters.notices import record_notice
+from cases.letters.notices import (
+    PrintedNotice,
+    format_date,
+    notice_basics,
+    print_notice,
+    record_notice,
+)
 from cases.lifecycle import CaseStatus
 from cases.models import (
     Applicant,

@@ -27,9 +27,7 @@ from cases.vocabulary import Language, LetterKind
 __all__ = ["PrintedNotice", "format_date", "notice_basics", "print_notice", "record_notice"]
 
 SHARED = "_notices"
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = [dt.date(2000, month, 1).strftime("%B") for month in range(1, 13)]
 
 
 def format_date(day: dt.date, language: Language) -> str:
