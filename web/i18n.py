@@ -183,17 +183,21 @@ def data_messages() -> list[str]:
     """Messages the pages translate from data: enum values, the applicants' status texts."""
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
+    from cases.intake import RequestNotOpen
     from cases.lifecycle import CaseStatus
-    from cases.models import FieldStatus, Role, TaskKind
+    from cases.models import FieldStatus, RequestResolution, Role, TaskKind
     from cases.vocabulary import Outcome, Risk, Severity
 
-    enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity]
+    enums: list[type[StrEnum]] = [
+        *(CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity, RequestResolution),
+    ]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += [
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
+        str(RequestNotOpen()),
         *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))

@@ -74,7 +74,7 @@ def _check_answer(request: InformationRequest, uploads: Sequence[Upload], note: 
     if not uploads and not note:
         raise InvalidInput("Choose the files asked for, or write a note, before sending.")
     if len(note) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"The note is too long: write at most {MAX_NOTE_CHARS} characters.")
+        raise InvalidInput("The note is too long: write at most 2000 characters.")
     allowed = {*request.document_kinds, OTHER_DOCUMENT}
     for upload in uploads:
         if upload.kind not in allowed:
