@@ -62,11 +62,9 @@ def check_request(
         raise InvalidInput("The date the applicant has to answer by must be in the future.")
     known = {d.kind for d in get_permit_type(permit_type).permit.required_documents}
     unknown = sorted(set(document_kinds) - known)
-    if unknown:
-        raise InvalidInput(
-            f"This permit has no document of kind {', '.join(unknown)}; choose among "
-            f"{', '.join(sorted(known))}."
-        )
+    if unknown:  # only a tampered form sends one: the page offers the permit's kinds
+        message = f"This permit has no document of kind {', '.join(unknown)}; choose among "
+        raise InvalidInput(message + f"{', '.join(sorted(known))}.")
 
 
 def open_request(session: Session, case_id: int) -> InformationRequest | None:

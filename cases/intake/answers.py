@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from gettext import gettext  # marks the message for the pages' catalogue (English here)
 
 from sqlmodel import Session, col, delete, select
 
@@ -38,6 +39,7 @@ __all__ = ["ACTOR", "OTHER_DOCUMENT", "AnswerRecorded", "RequestNotOpen", "answe
 ACTOR = "applicant"
 OTHER_DOCUMENT = "other"  # a file the applicant adds that is none of the kinds asked for
 MAX_NOTE_CHARS = 2000
+_NOT_ASKED = gettext("this kind of document was not asked for")
 
 
 class RequestNotOpen(PermitsError):
@@ -78,7 +80,7 @@ def _check_answer(request: InformationRequest, uploads: Sequence[Upload], note: 
     allowed = {*request.document_kinds, OTHER_DOCUMENT}
     for upload in uploads:
         if upload.kind not in allowed:
-            raise InvalidDocument(upload.filename, "this kind of document was not asked for")
+            raise InvalidDocument(upload.filename, _NOT_ASKED)
 
 
 def _forget_stale_results(session: Session, case_id: int) -> dict[str, str | None]:

@@ -20,14 +20,14 @@ from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import InvalidDocument, PermitsError
 from cases.intake import OTHER_DOCUMENT, Upload, answer_request
-from web.i18n import gettext_, in_language, language_for
+from web.i18n import gettext_, in_language, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts
 from web.rendering import render
 from web.routes import read_form
 from web.routes.login import client_address
 from web.trigger import resume_case
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(use_language)])
 
 DOCUMENT_PREFIX = "document_"
 
@@ -82,7 +82,6 @@ def _refused(request: Request, reference: str, exc: Exception) -> HTMLResponse:
         return response
     assert isinstance(exc, WrongAccessCode)
     _limiter(request).failed(_key(request, reference))
-    language_for(request)  # the message is translated before the page is rendered
     return render(request, "status.html", {**context, "error": gettext_(str(exc))}, 404)
 
 
@@ -131,7 +130,6 @@ def answer(request: Request, form: Annotated[FormData, Depends(read_form)]) -> H
     reference = str(form.get("reference", ""))
     access_code = str(form.get("access_code", ""))
     note = str(form.get("note", ""))
-    language_for(request)
     try:
         _limiter(request).check(_key(request, reference))
         with session_scope() as session:
