@@ -165,7 +165,7 @@ def test_a_request_for_a_document_the_permit_does_not_know_is_refused_and_nothin
 # --- the answer ----------------------------------------------------------------------------------
 
 
-def _fake_reader(seen: list[list[int]]) -> object:
+def certificate_reader(seen: list[list[int]]) -> object:
     """Extraction's reader, replaced: records which documents it was given, reads the
     certificate's fields from the one fire certificate among them (no OCR in a unit test)."""
 
@@ -199,7 +199,7 @@ def test_an_answer_resumes_the_case_reading_only_the_new_documents(
         assert session.exec(select(EligibilityResult)).all() == []
 
     seen: list[list[int]] = []
-    monkeypatch.setattr("cases.extraction.service.read_documents", _fake_reader(seen))
+    monkeypatch.setattr("cases.extraction.service.read_documents", certificate_reader(seen))
     extract_case(case_id)
     assert seen == [recorded.document_ids]  # the application's form and ID card are not reread
     assert _status(case_id) == CaseStatus.CHECKING
