@@ -5,11 +5,10 @@ back to the caseworker with the new document's fields marked new."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from cases.access import issue_access_code
 from cases.db import session_scope
@@ -30,16 +29,6 @@ from tests.web.test_web import case_at_decision_gate, png
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A page that lets the test inject axe for the WCAG check (the app's CSP forbids it)."""
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 def _case_of_a_chinese_applicant() -> tuple[int, str, str]:
     case_id, _task_id = case_at_decision_gate()
     with session_scope() as session:
@@ -52,8 +41,13 @@ def _case_of_a_chinese_applicant() -> tuple[int, str, str]:
 
 
 def test_staff_request_applicant_answers_in_chinese_case_returns_with_new_evidence(
-    page: Page, server: LiveServer, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    axe_page: Page,
+    server: LiveServer,
+    artifacts: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    page = axe_page  # the status page is checked for WCAG AA with axe
     case_id, reference, code = _case_of_a_chinese_applicant()
 
     log_in(page, server, "casey")

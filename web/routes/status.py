@@ -85,6 +85,16 @@ def _refused(request: Request, reference: str, exc: Exception) -> HTMLResponse:
     return render(request, "status.html", {**context, "error": gettext_(str(exc))}, 404)
 
 
+def _open(request: Request, reference: str, access_code: str) -> ApplicantStatus | HTMLResponse:
+    """The status the reference and code open, within the limit; else the page saying why."""
+    try:
+        _limiter(request).check(_key(request, reference))
+        with session_scope() as session:
+            return applicant_status(session, reference, access_code)
+    except (TooManyAttempts, WrongAccessCode) as exc:
+        return _refused(request, reference, exc)
+
+
 @router.get("/status")
 def status_form(request: Request) -> HTMLResponse:
     return render(request, "status.html", {})
@@ -96,12 +106,9 @@ def status_lookup(
     reference: Annotated[str, Form()],
     access_code: Annotated[str, Form()],
 ) -> HTMLResponse:
-    try:
-        _limiter(request).check(_key(request, reference))
-        with session_scope() as session:
-            found = applicant_status(session, reference, access_code)
-    except (TooManyAttempts, WrongAccessCode) as exc:
-        return _refused(request, reference, exc)
+    found = _open(request, reference, access_code)
+    if isinstance(found, HTMLResponse):
+        return found
     return _found_page(request, found, access_code)
 
 
@@ -130,12 +137,9 @@ def answer(request: Request, form: Annotated[FormData, Depends(read_form)]) -> H
     reference = str(form.get("reference", ""))
     access_code = str(form.get("access_code", ""))
     note = str(form.get("note", ""))
-    try:
-        _limiter(request).check(_key(request, reference))
-        with session_scope() as session:
-            found = applicant_status(session, reference, access_code)
-    except (TooManyAttempts, WrongAccessCode) as exc:
-        return _refused(request, reference, exc)
+    found = _open(request, reference, access_code)
+    if isinstance(found, HTMLResponse):
+        return found
     try:
         recorded = answer_request(reference, access_code, _uploads(form), note)
     except PermitsError as exc:
