@@ -22,6 +22,7 @@ from cases.catalogue.loading import (
     load_ruleset,
     yaml_lines,
 )
+from cases.catalogue.request_policy import RequestPolicy
 from cases.catalogue.schema import (
     ApprovalRule,
     ComputedValue,
@@ -36,7 +37,6 @@ from cases.catalogue.schema import (
     FormPage,
     Permit,
     PermitType,
-    RequestPolicy,
     Rule,
     Ruleset,
     RuleTest,

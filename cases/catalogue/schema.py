@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cases.catalogue.request_policy import RequestPolicy
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.vocabulary import Decision, Outcome
 
@@ -37,7 +38,6 @@ __all__ = [
     "FormPage",
     "Permit",
     "PermitType",
-    "RequestPolicy",
     "Rule",
     "RuleTest",
     "Ruleset",
@@ -164,19 +164,6 @@ class DocumentRequirement(_Strict):
                 fields.append(item)
             data = {**data, "fields": fields}
         return data
-
-
-class RequestPolicy(_Strict):
-    """What happens to a request for information the applicant does not answer by its date."""
-
-    grace_days: Annotated[int, Field(ge=0, le=90)] = Field(
-        7, description="Days the applicant still has after the one reminder is sent."
-    )
-    on_no_answer: Literal["lapse", "refer"] = Field(
-        "refer",
-        description="lapse: the application is closed as withdrawn, with a lapse letter; "
-        "refer: the case goes back to a caseworker with a task saying there was no answer.",
-    )
 
 
 class Permit(_Strict):
