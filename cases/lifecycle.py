@@ -57,7 +57,9 @@ ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.AWAITING_DECISION: frozenset({S.DECIDED, S.AWAITING_APPLICANT, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.LETTER_ISSUED}),
     S.LETTER_ISSUED: frozenset({S.CLOSED}),
-    S.AWAITING_APPLICANT: frozenset({S.EXTRACTING, S.WITHDRAWN}),
+    # answered: the new documents are read; unanswered after the reminder: lapsed (withdrawn) or
+    # referred back to a caseworker's decision, as the permit's policy says
+    S.AWAITING_APPLICANT: frozenset({S.EXTRACTING, S.AWAITING_DECISION, S.WITHDRAWN}),
     S.CLOSED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }

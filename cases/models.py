@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
 from cases.lifecycle import CaseStatus
-from cases.vocabulary import Decision, Language, Outcome, Risk
+from cases.vocabulary import Decision, Language, LetterKind, Outcome, Risk
 
 __all__ = [
     "Applicant",
@@ -30,6 +30,7 @@ __all__ = [
     "Letter",
     "MessageKind",
     "OutboxMessage",
+    "RequestResolution",
     "Review",
     "Role",
     "TaskKind",
@@ -111,6 +112,9 @@ class Document(SQLModel, table=True):
     width_px: int | None = None
     height_px: int | None = None
     uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    # the request for information this document answers (None: sent with the application)
+    information_request_id: int | None = Field(default=None, foreign_key="informationrequest.id")
+    read_at: dt.datetime | None = None  # when extraction read it; None: not read yet
 
 
 class FieldStatus(StrEnum):
@@ -213,15 +217,33 @@ class ApprovalTask(SQLModel, table=True):
     first_decision_by: str | None = Field(default=None, max_length=64)
 
 
+class RequestResolution(StrEnum):
+    """How a request for information ended (None while it is open)."""
+
+    ANSWERED = "answered"
+    LAPSED = "lapsed"  # no answer after the reminder; the application was closed
+    REFERRED = "referred"  # no answer after the reminder; back to a caseworker
+
+
 class InformationRequest(SQLModel, table=True):
     """What a caseworker asked the applicant for, and by when (shown on the status page)."""
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    what: str
+    what: str  # the caseworker's own words, shown to the applicant as written
     due_on: dt.date
     requested_by: str = Field(max_length=64)
     requested_at: dt.datetime = Field(default_factory=utcnow)
+    # kinds of document (the permit's ``required_documents``) asked for, besides ``what``
+    document_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answered_at: dt.datetime | None = None
+    answer_note: str | None = None  # the applicant's note, as they wrote it
+    reminded_at: dt.datetime | None = None
+    grace_until: dt.date | None = None  # the last day to answer after the reminder
+    resolution: RequestResolution | None = Field(
+        default=None, sa_type=EnumText(RequestResolution, 16)
+    )
+    resolved_at: dt.datetime | None = None
 
 
 class Letter(SQLModel, table=True):
@@ -229,24 +251,29 @@ class Letter(SQLModel, table=True):
     paths relative to the data folder. ``html_sha256`` is None only for a letter issued before
     the store whose HTML file was already gone when the database was upgraded.
 
-    A case has at most one letter per (outcome, language, version). A reissue keeps the old
-    version (``superseded_at`` set, ``superseded_by`` naming its successor, still downloadable)
-    and records the new one with the next version number and the staff member's reason."""
+    A case has at most one letter per (outcome, language, serial, version): ``serial`` is 0 for
+    a decision or lapse letter and the request's id for a request letter (a case may be asked
+    more than once). A reissue keeps the old version (``superseded_at`` set, ``superseded_by``
+    naming its successor, still downloadable) and records the new one with the next version
+    number and the staff member's reason."""
 
     __table_args__ = (
         UniqueConstraint(
             "case_id",
             "outcome",
             "language",
+            "serial",
             "version",
-            name="uq_letter_case_outcome_language_version",
+            name="uq_letter_case_outcome_language_serial_version",
         ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    outcome: Decision = Field(sa_type=EnumText(Decision))
+    outcome: LetterKind = Field(sa_type=EnumText(LetterKind))
     language: str = Field(max_length=8)
+    # 0 for a decision or lapse letter (one per case); a request letter's request id
+    serial: int = 0
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     template: str = Field(max_length=255)
     template_sha256: str = Field(max_length=64)

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     messages_interval_s: int = Field(
         60, description="How often the send-messages flow delivers what is waiting (seconds)."
     )
+    deadline_interval_s: int = Field(
+        3600,
+        description="How often the deadline flow looks for requests for information past their "
+        "date (reminders, then lapse or refer).",
+    )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
     max_image_pixels: int = Field(
         60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."

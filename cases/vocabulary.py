@@ -15,6 +15,7 @@ from cases.errors import InvalidInput
 __all__ = [
     "Decision",
     "Language",
+    "LetterKind",
     "Outcome",
     "Risk",
     "Severity",
@@ -39,6 +40,21 @@ class Decision(StrEnum):
 
     APPROVE = "approve"
     REFUSE = "refuse"
+
+
+class LetterKind(StrEnum):
+    """What a letter is for: a decision (one of :class:`Decision`), a request for information,
+    or the notice that an unanswered request lapsed and the application was closed."""
+
+    APPROVE = "approve"
+    REFUSE = "refuse"
+    INFORMATION_REQUEST = "information_request"
+    LAPSE = "lapse"
+
+    @classmethod
+    def of_decision(cls, decision: Decision | None) -> LetterKind | None:
+        """The letter a decision is written in (None for an undecided case)."""
+        return None if decision is None else cls(decision.value)
 
 
 class Language(StrEnum):

@@ -8,6 +8,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from cases.settings import get_settings
 from flows.case_flow import extract_documents, process_case
+from flows.deadlines import sweep_request_deadlines
 from flows.messages import send_messages
 from flows.resume import resume_stalled_cases
 
@@ -30,11 +31,17 @@ def serve_deployments() -> None:
         interval=get_settings().messages_interval_s,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    deadlines = sweep_request_deadlines.to_deployment(
+        name="request-deadlines",
+        interval=get_settings().deadline_interval_s,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
     # synchronous calls: deployments, not coroutines
     assert isinstance(case_flow, RunnerDeployment)
     assert isinstance(resume, RunnerDeployment)
     assert isinstance(messages, RunnerDeployment)
-    serve(case_flow, resume, messages, limit=4)
+    assert isinstance(deadlines, RunnerDeployment)
+    serve(case_flow, resume, messages, deadlines, limit=4)
 
 
 def serve_ocr_worker() -> None:

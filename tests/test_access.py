@@ -8,7 +8,7 @@ import pytest
 
 from cases.access import ApplicantStatus, WrongAccessCode, applicant_status, issue_access_code
 from cases.db import session_scope
-from cases.gates import request_information
+from cases.letters import request_information
 from cases.lifecycle import CaseStatus
 from cases.repository import get_case
 from tests.factories import CASEWORKER

@@ -25,9 +25,9 @@ from cases.gates import (
     open_task,
     propose_decision,
     release_task,
-    request_information,
     verify_fields,
 )
+from cases.letters import request_information
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
@@ -446,7 +446,9 @@ def test_requesting_information_waits_for_the_applicant() -> None:
 
 def test_request_for_information_needs_what_and_a_future_date() -> None:
     case_id, task_id = _case_at_decision()
-    with pytest.raises(InvalidInput, match="Say what the applicant should send"):
+    with pytest.raises(
+        InvalidInput, match="Say what the applicant should send, or tick the documents"
+    ):
         request_information(task_id, "  ", dt.date.today() + dt.timedelta(days=3), actor=CASEWORKER)
     with pytest.raises(InvalidInput, match="must be in the future"):
         request_information(task_id, "Floor plan", dt.date.today(), actor=CASEWORKER)

@@ -175,7 +175,7 @@ def in_language(text: Text | None) -> str:
     """A catalogue text (permit, document, field, rule) in the current language."""
     if text is None:
         return ""
-    return text.zh_hant if _current.get() == "zh-Hant" else text.en
+    return text.in_language(_current.get())
 
 
 def humanised(value: object) -> str:
@@ -190,18 +190,27 @@ def data_messages() -> list[str]:
     """Messages the pages translate from data: enum values, the applicants' status texts."""
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
+    from cases.intake import RequestNotOpen
     from cases.lifecycle import CaseStatus
-    from cases.models import DeliveryStatus, FieldStatus, MessageKind, Role, TaskKind
+    from cases.models import (
+        DeliveryStatus,
+        FieldStatus,
+        MessageKind,
+        RequestResolution,
+        Role,
+        TaskKind,
+    )
     from cases.vocabulary import Outcome, Risk, Severity
 
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity]
-    enums += [MessageKind, DeliveryStatus]
+    enums += [MessageKind, DeliveryStatus, RequestResolution]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += [
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
+        str(RequestNotOpen()),
         *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))

@@ -8,6 +8,7 @@ from cases.access.applicant_codes import (
     ApplicantStatus,
     WrongAccessCode,
     applicant_status,
+    case_for_code,
     issue_access_code,
 )
 from cases.access.roles import RELEASE_OTHERS, ROLE_RANK, Actor, role_name, workable_roles
@@ -35,6 +36,7 @@ __all__ = [
     "WrongAccessCode",
     "applicant_status",
     "authenticate",
+    "case_for_code",
     "change_role",
     "create_user",
     "get_user",

@@ -24,6 +24,7 @@ __all__ = [
     "ApplicantStatus",
     "WrongAccessCode",
     "applicant_status",
+    "case_for_code",
     "issue_access_code",
 ]
 
@@ -69,6 +70,10 @@ class ApplicantStatus:
     awaited: str
     requested: str | None = None  # what a caseworker asked for, in their words
     requested_by: dt.date | None = None
+    permit_type: str = ""
+    request_id: int | None = None  # the open request the applicant can answer on the page
+    requested_documents: tuple[str, ...] = ()  # kinds of document asked for
+    grace_until: dt.date | None = None  # after a reminder: the last day to answer
 
 
 def _normalise(code: str) -> str:
@@ -91,7 +96,9 @@ def _awaited(session: Session, case: Case) -> tuple[str, InformationRequest | No
     if case.status == CaseStatus.AWAITING_APPLICANT:
         request = session.exec(
             select(InformationRequest)
-            .where(InformationRequest.case_id == case.id)
+            .where(
+                InformationRequest.case_id == case.id, col(InformationRequest.resolution).is_(None)
+            )
             .order_by(col(InformationRequest.id).desc())
         ).first()
         return "Information from you; the office will contact you.", request
@@ -100,9 +107,10 @@ def _awaited(session: Session, case: Case) -> tuple[str, InformationRequest | No
     return "Nothing from you at the moment; the office is working on your application.", None
 
 
-def applicant_status(session: Session, reference: str, code: str) -> ApplicantStatus:
-    """The status a reference and its access code open; :class:`WrongAccessCode` otherwise."""
-    case = session.exec(select(Case).where(Case.reference == reference.strip().upper())).first()
+def case_for_code(session: Session, reference: str, code: str, *, for_update: bool = False) -> Case:
+    """The case a reference and its access code open; :class:`WrongAccessCode` otherwise."""
+    query = select(Case).where(Case.reference == reference.strip().upper())
+    case = session.exec(query.with_for_update() if for_update else query).first()
     stored = case.access_code_hash if case is not None else None
     try:
         _hasher.verify(stored or _DUMMY_HASH, _normalise(code))
@@ -110,6 +118,12 @@ def applicant_status(session: Session, reference: str, code: str) -> ApplicantSt
         raise WrongAccessCode from None
     if case is None or stored is None:
         raise WrongAccessCode
+    return case
+
+
+def applicant_status(session: Session, reference: str, code: str) -> ApplicantStatus:
+    """The status a reference and its access code open; :class:`WrongAccessCode` otherwise."""
+    case = case_for_code(session, reference, code)
     awaited, request = _awaited(session, case)
     return ApplicantStatus(
         reference=case.reference,
@@ -118,4 +132,8 @@ def applicant_status(session: Session, reference: str, code: str) -> ApplicantSt
         awaited=awaited,
         requested=request.what if request else None,
         requested_by=request.due_on if request else None,
+        permit_type=case.permit_type,
+        request_id=request.id if request else None,
+        requested_documents=tuple(request.document_kinds) if request else (),
+        grace_until=request.grace_until if request else None,
     )

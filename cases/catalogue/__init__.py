@@ -23,6 +23,7 @@ from cases.catalogue.loading import (
     load_ruleset,
     yaml_lines,
 )
+from cases.catalogue.request_policy import RequestPolicy
 from cases.catalogue.schema import (
     ApprovalRule,
     ComputedValue,
@@ -62,6 +63,7 @@ __all__ = [
     "LetterPolicy",
     "Permit",
     "PermitType",
+    "RequestPolicy",
     "Rule",
     "RuleTest",
     "Ruleset",

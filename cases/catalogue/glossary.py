@@ -39,7 +39,7 @@ def document_type_field(kind: str) -> str:
 
 
 def in_language(text: Text, language: str) -> str:
-    return text.zh_hant if language == "zh-Hant" else text.en
+    return text.in_language(language)
 
 
 def glossary_for(

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.catalogue.letter_policy import LetterPolicy
+from cases.catalogue.request_policy import RequestPolicy
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.vocabulary import Decision, Outcome
 
@@ -55,6 +56,10 @@ class Text(_Strict):
 
     en: str
     zh_hant: str
+
+    def in_language(self, language: str) -> str:
+        """The text in ``language`` (``"zh-Hant"`` or a ``Language``; English otherwise)."""
+        return self.zh_hant if language == "zh-Hant" else self.en
 
 
 class FieldType(StrEnum):
@@ -184,6 +189,7 @@ class Permit(_Strict):
         0.0,
         description="Share of cases whose fields a person checks at random for a quality audit.",
     )
+    information_requests: RequestPolicy = RequestPolicy()
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:

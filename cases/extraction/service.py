@@ -1,8 +1,11 @@
 """Extraction: read a case's documents with OCR, validate the values, flag what a person must check.
 
 OCR runs outside any database transaction (it takes seconds); the results are stored in one
-transaction afterwards. Running it twice stores one set of fields: a case that already has fields,
-or that has moved on, is left as it is.
+transaction afterwards. Only documents not read yet are read: on a new case, all of them; on a
+case that already has fields (it comes back with an applicant's answer to a request for
+information), only the documents of the answer, whose fields are added (a field read again
+replaces the earlier reading, which the audit trail keeps). Running it twice reads nothing twice:
+a case whose documents were read, or that has moved on, is left as it is.
 
 The application form is read zonally and the ID card by its own reader; a supporting document
 whose catalogue definition lists fields (fire certificate, tenancy agreement) is read by label and
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases import ocr
 from cases.audit import append_event
@@ -29,7 +32,7 @@ from cases.extraction.verdicts import field_verdicts, kind_flag_reason
 from cases.facts import Fact
 from cases.gates import create_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
-from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind
+from cases.models import Case, Document, ExtractedField, FieldStatus, Role, TaskKind, utcnow
 from cases.ocr.pages import MIN_SCORE
 from cases.ocr.supporting import CLASSIFIER
 from cases.repository import get_case, transition
@@ -50,9 +53,14 @@ class ExtractionSummary:
     skipped: bool = False
 
 
-def _stored_specs(permit: Permit, documents: Iterable[Document]) -> list[FieldSpec]:
-    """The fields to store: all but those of an optional document that was not uploaded."""
+def _stored_specs(
+    permit: Permit, documents: Iterable[Document], *, only_new: bool = False
+) -> list[FieldSpec]:
+    """The fields to store: all but those of an optional document that was not uploaded; when
+    the case was read before (``only_new``), only the fields of the documents read now."""
     uploaded = {d.kind for d in documents}
+    if only_new:
+        return [s for s in permit.all_fields if s.source in uploaded]
     optional = {d.kind for d in permit.required_documents if not d.required}
     return [s for s in permit.all_fields if s.source in uploaded or s.source not in optional]
 
@@ -68,7 +76,8 @@ def _store_kinds(
         found = supporting.classification
         reason = kind_flag_reason(uploaded, supporting) or sample
         name = document_type_field(kind)
-        session.add(
+        _put_field(
+            session,
             ExtractedField(
                 case_id=case_id,
                 document_id=document.id,
@@ -81,7 +90,7 @@ def _store_kinds(
                 engine=CLASSIFIER,
                 status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
                 flag=reason,
-            )
+            ),
         )
         if reason:
             flagged[name] = reason
@@ -94,6 +103,8 @@ def _store_fields(
     permit_type: PermitType,
     read: DocumentsRead,
     documents: list[Document],
+    *,
+    read_before: bool = False,
 ) -> ExtractionSummary:
     readings, unreadable, classified = read.readings, read.unreadable, read.classified
     summary = ExtractionSummary(case_id, pages=list(read.page_flags.values()))
@@ -102,7 +113,7 @@ def _store_fields(
         if in_quality_sample(permit_type, case_id)
         else None
     )
-    specs = _stored_specs(permit_type.permit, documents)
+    specs = _stored_specs(permit_type.permit, documents, only_new=read_before)
     by_name = {name: reading for name, (_, reading) in readings.items()}
     for verdict in field_verdicts(specs, by_name):
         spec, reading, text = verdict.spec, verdict.reading, verdict.text
@@ -113,7 +124,8 @@ def _store_fields(
         elif reading is None and spec.name in read.missing:
             reason = read.missing[spec.name]
         reason = reason or sample
-        session.add(
+        _put_field(
+            session,
             ExtractedField(
                 case_id=case_id,
                 document_id=document.id if document else None,
@@ -126,7 +138,7 @@ def _store_fields(
                 engine=reading.engine if reading else "",
                 status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
                 flag=reason,
-            )
+            ),
         )
         summary.fields += 1
         if reason:
@@ -137,16 +149,45 @@ def _store_fields(
     return summary
 
 
-def _start(case_id: int) -> tuple[list[Document], str] | None:
-    """Move a new case to 'extracting'; None when there is nothing (left) to extract."""
+def _put_field(session: Session, extracted: ExtractedField) -> None:
+    """Store a field; a field the case has already (read again from an answer) is replaced."""
+    earlier = session.exec(
+        select(ExtractedField).where(
+            ExtractedField.case_id == extracted.case_id, ExtractedField.name == extracted.name
+        )
+    ).first()
+    if earlier is not None:
+        session.delete(earlier)
+        session.flush()
+    session.add(extracted)
+
+
+def _unread(session: Session, case_id: int) -> tuple[list[Document], bool]:
+    """The documents to read now, and whether the case was read before (then only the
+    documents that answer a request for information are read)."""
+    read_before = _has_fields(session, case_id)
+    query = select(Document).where(Document.case_id == case_id, col(Document.read_at).is_(None))
+    if read_before:
+        query = query.where(col(Document.information_request_id).is_not(None))
+    return list(session.exec(query.order_by(col(Document.id)))), read_before
+
+
+def _start(case_id: int) -> tuple[list[Document], str, bool] | None:
+    """Move a new case to 'extracting'; None when it has moved on (nothing to extract)."""
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         if case.status == CaseStatus.SUBMITTED:
             transition(session, case, CaseStatus.EXTRACTING, actor=ACTOR, why="extraction started")
-        if case.status not in runs_in(Stage.EXTRACT) or _has_fields(session, case_id):
+        if case.status not in runs_in(Stage.EXTRACT):
             return None
-        documents = list(session.exec(select(Document).where(Document.case_id == case_id)))
-        return documents, case.permit_type
+        # back from an answer with nothing to read (a note, or files of no kind that is read):
+        # no documents, and the case moves on all the same
+        documents, read_before = _unread(session, case_id)
+        return documents, case.permit_type, read_before
+
+
+def _ids(unread: tuple[list[Document], bool]) -> tuple[list[int | None], bool]:
+    return [d.id for d in unread[0]], unread[1]
 
 
 def _has_fields(session: Session, case_id: int) -> bool:
@@ -160,15 +201,22 @@ def extract_case(case_id: int) -> ExtractionSummary:
     started = _start(case_id)
     if started is None:
         return ExtractionSummary(case_id, skipped=True)
-    documents, permit_type_id = started
+    documents, permit_type_id, read_before = started
     permit_type = get_permit_type(permit_type_id)
     read = read_documents(documents, permit_type)
     readings, classified = read.readings, read.classified
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
-        if case.status not in runs_in(Stage.EXTRACT) or _has_fields(session, case_id):
+        if case.status not in runs_in(Stage.EXTRACT) or _ids(_unread(session, case_id)) != _ids(
+            (documents, read_before)
+        ):
             return ExtractionSummary(case_id, skipped=True)  # another run got here first
-        summary = _store_fields(session, case_id, permit_type, read, documents)
+        summary = _store_fields(
+            session, case_id, permit_type, read, documents, read_before=read_before
+        )
+        for document in documents:
+            document.read_at = utcnow()
+            session.add(document)
         application_date = readings.get("application_date")
         if application_date:
             case.application_date = parse_date(application_date[1].text)
@@ -181,6 +229,7 @@ def extract_case(case_id: int) -> ExtractionSummary:
                 "engine": ocr.ENGINE_VERSION,
                 "read_by": sorted({reading.engine for _, reading in readings.values()}),
                 "documents": [d.id for d in documents],
+                "only_new_documents": read_before,
                 "fields": summary.fields,
                 "flagged": summary.flagged,
                 "documents_read_as": {

@@ -8,7 +8,13 @@ the case waits for as long as a person takes.
 from __future__ import annotations
 
 from cases.gates.decisions import decide, propose_decision
-from cases.gates.requests import request_information
+from cases.gates.requests import (
+    NO_ANSWER,
+    check_request,
+    open_information_request,
+    open_request,
+    refer_unanswered,
+)
 from cases.gates.tasks import (
     check_may_work,
     claim_task,
@@ -21,15 +27,19 @@ from cases.gates.tasks import (
 from cases.gates.verification import verify_fields
 
 __all__ = [
+    "NO_ANSWER",
     "check_may_work",
+    "check_request",
     "claim_task",
     "close_task",
     "create_task",
     "decide",
     "get_task",
+    "open_information_request",
+    "open_request",
     "open_task",
     "propose_decision",
+    "refer_unanswered",
     "release_task",
-    "request_information",
     "verify_fields",
 ]

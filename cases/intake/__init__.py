@@ -1,10 +1,12 @@
-"""Intake: what comes in. Each uploaded file is inspected (type, size, pages, pixels, decodable)
-before anything is stored; then the documents are stored and the case created in one transaction.
-The scanner drop box (``drop_box``) is one more way in: watched folders, one case per application.
+"""Intake: what comes in (an application, or an applicant's answer to a request). Each uploaded
+file is inspected (type, size, pages, pixels, decodable) before anything is stored; then the
+documents are stored and the case created (or the answer recorded) in one transaction. The scanner
+drop box (``drop_box``) is one more way in: watched folders, one case per application.
 """
 
 from __future__ import annotations
 
+from cases.intake.answers import OTHER_DOCUMENT, AnswerRecorded, RequestNotOpen, answer_request
 from cases.intake.drop_box import (
     CHANNEL,
     DropResult,
@@ -24,14 +26,18 @@ __all__ = [
     "ACCEPTED",
     "CHANNEL",
     "DROP_UNKNOWN_PERMIT_TYPE",
+    "OTHER_DOCUMENT",
+    "AnswerRecorded",
     "DocumentInfo",
     "DropItem",
     "DropResult",
     "ReasonLanguage",
+    "RequestNotOpen",
     "ScanReport",
     "StartFlow",
     "Submission",
     "Upload",
+    "answer_request",
     "drop_box_root",
     "inspect_upload",
     "process_drop",

@@ -20,7 +20,7 @@ from cases.errors import InvalidDocument
 from cases.intake.inspection import DocumentInfo, Upload, inspect_upload
 from cases.models import Applicant, Case, Document, utcnow
 
-__all__ = ["Submission", "submit", "submit_application"]
+__all__ = ["Submission", "add_document", "submit", "submit_application"]
 
 
 def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[str]:
@@ -70,7 +70,7 @@ def submit(
     with session_scope() as session:
         case = _create_case(session, permit_type, actor=actor, channel=channel)
         for upload, info, kind, digest in zip(uploads, infos, kinds, digests, strict=True):
-            _add_document(session, case, upload, info, kind, digest, actor=actor)
+            add_document(session, case, upload, info, kind, digest, actor=actor)
         code = issue_access_code(session, case)
         if record is not None:
             record(session, case)
@@ -102,7 +102,7 @@ def _create_case(session: Session, permit_type: PermitType, *, actor: str, chann
     return case
 
 
-def _add_document(
+def add_document(
     session: Session,
     case: Case,
     upload: Upload,
@@ -111,8 +111,11 @@ def _add_document(
     digest: str,
     *,
     actor: str,
-) -> None:
+    information_request_id: int | None = None,
+) -> Document:
+    """Record an inspected, stored file as the case's document (not committed)."""
     document = Document(
+        information_request_id=information_request_id,
         case_id=case.id or 0,
         kind=kind,
         filename=upload.filename[:255],
@@ -137,5 +140,7 @@ def _add_document(
             "sha256": digest,
             "media_type": info.media_type,
             "bytes": len(upload.data),
+            "information_request_id": information_request_id,
         },
     )
+    return document

@@ -22,7 +22,7 @@ from cases.letters.rendering import print_pdf, render_letter_html, template_name
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Letter
 from cases.settings import get_settings
-from cases.vocabulary import Decision
+from cases.vocabulary import Decision, LetterKind
 
 __all__ = [
     "Draft",
@@ -107,7 +107,7 @@ def record_letter(
     draft = printed.draft
     letter = Letter(
         case_id=draft.case_id,
-        outcome=draft.outcome,
+        outcome=LetterKind(draft.outcome.value),
         language=draft.language,
         version=version,
         template=draft.template,

@@ -23,7 +23,7 @@ from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import Applicant, Case, Letter, MessageKind
 from cases.notifications import queue_message
 from cases.repository import get_case, transition
-from cases.vocabulary import Language
+from cases.vocabulary import Language, LetterKind
 
 __all__ = ["ACTOR", "current_letters", "issue_letters", "letter_languages"]
 
@@ -41,7 +41,7 @@ def current_letters(session: Session, case: Case) -> list[Letter]:
     """The case's letters for its decision that no reissue has superseded, oldest first."""
     statement = select(Letter).where(
         Letter.case_id == case.id,
-        Letter.outcome == case.decided_outcome,
+        Letter.outcome == LetterKind.of_decision(case.decided_outcome),
         col(Letter.superseded_at).is_(None),
     )
     return list(session.exec(statement.order_by(col(Letter.id))))

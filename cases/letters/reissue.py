@@ -16,7 +16,7 @@ from cases.lifecycle import CaseStatus
 from cases.models import Case, Letter, MessageKind, Role, utcnow
 from cases.notifications import queue_message
 from cases.repository import get_case
-from cases.vocabulary import Language
+from cases.vocabulary import Language, LetterKind
 
 __all__ = ["REISSUE_ROLES", "reissue_letter"]
 
@@ -45,7 +45,7 @@ def _checked(language: str, reason: str, actor: Actor) -> tuple[Language, str]:
 def _current(session: Session, case: Case, language: Language) -> Letter | None:
     statement = select(Letter).where(
         Letter.case_id == case.id,
-        Letter.outcome == case.decided_outcome,
+        Letter.outcome == LetterKind.of_decision(case.decided_outcome),
         Letter.language == language,
         col(Letter.superseded_at).is_(None),
     )
@@ -55,7 +55,7 @@ def _current(session: Session, case: Case, language: Language) -> Letter | None:
 def _next_version(session: Session, case: Case, language: Language) -> int:
     statement = select(func.max(Letter.version)).where(
         Letter.case_id == case.id,
-        Letter.outcome == case.decided_outcome,
+        Letter.outcome == LetterKind.of_decision(case.decided_outcome),
         Letter.language == language,
     )
     return int(session.exec(statement).one() or 0) + 1

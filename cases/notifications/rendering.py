@@ -60,6 +60,8 @@ MESSAGE_FACTS: dict[MessageKind, dict[str, str]] = {
     MessageKind.ACKNOWLEDGEMENT: {
         "submitted_on": "the date the application was received (ISO date)",
     },
+    # ``asked`` is the row's ``what``; ``documents`` its ``document_kinds`` named by the permit in
+    # the message's language (the sender adds both).
     MessageKind.INFORMATION_REQUEST: {
         "asked": "what the caseworker asks for, as typed (text)",
         "documents": "the documents asked for, as the permit names them (a list of text)",
@@ -68,7 +70,8 @@ MESSAGE_FACTS: dict[MessageKind, dict[str, str]] = {
     MessageKind.REMINDER: {
         "asked": "what was asked (text)",
         "documents": "the documents asked for (a list of text)",
-        "due_on": "the date the answer is due (ISO date)",
+        "due_on": "the date the answer was due (ISO date)",
+        "grace_until": "the last day to answer after this reminder (ISO date)",
     },
     MessageKind.DECISION: {
         "outcome": "the decision: approve or refuse",
@@ -88,6 +91,7 @@ _SAMPLES: dict[str, Any] = {
     "asked": "A clearer copy of the fire certificate.",
     "documents": ["Fire certificate"],
     "due_on": "2026-01-15",
+    "grace_until": "2026-01-29",
     "outcome": "approve",
 }
 

@@ -123,15 +123,29 @@ def _facts(
     }
     if message.kind is MessageKind.DECISION and case.decided_outcome:
         derived["outcome"] = case.decided_outcome
+    kinds = message.facts.get("document_kinds")
+    if kinds:
+        derived["documents"] = _document_names(case.permit_type, list(kinds), message.language)
+    if "what" in message.facts:
+        derived["asked"] = message.facts["what"]
     return derived | message.facts
 
 
 def _permit_name(permit_type: str, language: Language) -> str:
     try:
-        name = get_permit_type(permit_type).permit.name
+        return get_permit_type(permit_type).permit.name.in_language(language)
     except NotFound:
         return permit_type
-    return name.zh_hant if language is Language.ZH_HANT else name.en
+
+
+def _document_names(permit_type: str, kinds: list[str], language: Language) -> list[str]:
+    """The documents asked for, as the permit names them in the message's language."""
+    try:
+        permit = get_permit_type(permit_type).permit
+    except NotFound:
+        return list(kinds)
+    documents = [(kind, permit.document(kind)) for kind in kinds]
+    return [kind if doc is None else doc.name.in_language(language) for kind, doc in documents]
 
 
 def _attachments(session: Session, message: OutboxMessage, case: Case) -> list[Attachment]:

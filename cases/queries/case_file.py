@@ -78,6 +78,15 @@ class CaseFile:
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
 
     @property
+    def new_since_request(self) -> set[int]:
+        """Ids of the documents that answered the latest answered request for information: the
+        new evidence the case page marks ("new since the request")."""
+        answered = [r.id for r in self.information_requests if r.answered_at is not None]
+        if not answered:
+            return set()
+        return {d.id for d in self.documents if d.id and d.information_request_id == answered[-1]}
+
+    @property
     def findings(self) -> list[Finding]:
         stored = self.review.findings.get("findings", []) if self.review else []
         return [Finding.from_json(finding) for finding in stored]

@@ -1,7 +1,7 @@
 """the scanner drop box's ledger of applications received, by content
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05 16:30:00.000000
 
 ``dropboxreceipt`` holds one row per application the drop box turned into a case, keyed by the
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

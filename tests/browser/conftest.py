@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page
 
 from cases.access import create_user
 from cases.catalogue import load_catalogue
@@ -127,6 +128,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Ite
         process.wait(timeout=15)
     get_settings.cache_clear()
     load_catalogue.cache_clear()
+
+
+@pytest.fixture
+def axe_page(browser: Browser) -> Iterator[Page]:
+    """A page whose content security policy lets the test inject axe (the app's CSP forbids it)."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

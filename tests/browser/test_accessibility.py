@@ -9,12 +9,11 @@ meet.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from cases.access import Actor
@@ -39,13 +38,9 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A page whose content security policy lets the test inject axe (the app's CSP forbids it)."""
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+def page(axe_page: Page) -> Page:
+    """The pages here inject axe (``axe_page`` in conftest.py)."""
+    return axe_page
 
 
 def violations(page: Page) -> list[str]:

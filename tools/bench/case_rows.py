@@ -360,6 +360,7 @@ class CaseBuilder:
                 "due_on": due_on,
                 "requested_by": who,
                 "requested_at": self.clock,
+                "document_kinds": [],
             }
         )
         payload = {"task_id": task_id, "what": what, "due_on": due_on.isoformat()}

@@ -18,8 +18,8 @@ from cases.db import session_scope
 from cases.documents import document_path, read_document, resolve_stored_path
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
-from cases.gates import decide, request_information, verify_fields
-from cases.letters import reissue_letter
+from cases.gates import decide, verify_fields
+from cases.letters import reissue_letter, request_information
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, page_turn, task_case_id
@@ -240,13 +240,16 @@ def request_info(
     user: Staff,
     what: Annotated[str, Form()] = "",
     due_on: Annotated[str, Form()] = "",
+    document_kinds: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     try:
         try:
             due = dt.date.fromisoformat(due_on)
         except ValueError:
             raise InvalidInput("Give the date the applicant has to answer by.") from None
-        case = request_information(task_id, what, due, actor=user.actor)
+        case = request_information(
+            task_id, what, due, actor=user.actor, document_kinds=document_kinds or []
+        )
     except PermitsError as exc:
         return _refused(request, task_id, exc)
     message = gettext_("Information requested from the applicant, due %(date)s.")
