@@ -30,8 +30,7 @@ __all__ = ["Submission", "submit", "submit_application"]
 
 def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[str]:
     """Kinds given by the caller, each one the permit lists; when no file names its kind (the
-    command line, older scripts), the permit's documents in order. When every file names its
-    kind, every required document must be among them."""
+    command line, older scripts), the permit's documents in order."""
     expected = [d.kind for d in permit_type.permit.required_documents]
     for upload in uploads:
         if upload.kind is not None and upload.kind not in expected:
@@ -40,18 +39,23 @@ def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[
                 f"the {permit_type.permit.name.en} does not take a document of kind "
                 f"'{upload.kind}'; the kinds it takes are {', '.join(expected)}",
             )
-    if uploads and all(upload.kind is not None for upload in uploads):
-        given = {upload.kind for upload in uploads}
-        for document in permit_type.permit.required_documents:
-            if document.required and document.kind not in given:
-                raise InvalidDocument(
-                    document.name.en,
-                    f"this document ({document.kind}) is required; add a file of that kind",
-                )
     return [
         upload.kind or (expected[i] if i < len(expected) else "other")
         for i, upload in enumerate(uploads)
     ]
+
+
+def _check_required(permit_type: PermitType, uploads: Sequence[Upload]) -> None:
+    """When every file names its kind, every required document must be among them."""
+    if not all(upload.kind is not None for upload in uploads):
+        return
+    given = {upload.kind for upload in uploads}
+    for document in permit_type.permit.required_documents:
+        if document.required and document.kind not in given:
+            raise InvalidDocument(
+                document.name.en,
+                f"this document ({document.kind}) is required; add a file of that kind",
+            )
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ def submit(
         raise InvalidDocument("(no file)", "an application needs at least the application form")
     kinds = _document_kinds(permit_type, uploads)
     infos = [inspect_upload(upload) for upload in uploads]
+    _check_required(permit_type, uploads)
     digests = [store_bytes(upload.data) for upload in uploads]
     with session_scope() as session:
         case = _create_case(
