@@ -180,9 +180,11 @@ def humanised(value: object) -> str:
 
 
 def data_messages() -> list[str]:
-    """Messages the pages translate from data: enum values, the applicants' status texts."""
+    """Messages the pages translate from data: enum values, the applicants' status texts, what
+    is wrong with an applicant's details (``cases.intake.APPLICANT_PROBLEMS``)."""
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
+    from cases.intake import APPLICANT_PROBLEMS
     from cases.lifecycle import CaseStatus
     from cases.models import FieldStatus, Role, TaskKind
     from cases.vocabulary import Outcome, Risk, Severity
@@ -194,6 +196,7 @@ def data_messages() -> list[str]:
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
+        *APPLICANT_PROBLEMS.values(),
         *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))

@@ -34,7 +34,6 @@ ACTOR = "applicant"
 DOCUMENT_PREFIX = "document_"
 _RECEIVED_KEY = "applied"
 _DETAILS = ("name", "email", "phone", "preferred_language")
-_MISSING_FILE = "Choose a file for this document."
 
 
 @router.get("/apply")
@@ -87,7 +86,9 @@ def _uploads(form: FormData, permit_type: PermitType) -> tuple[list[Upload], dic
         if isinstance(item, UploadFile) and item.filename:
             uploads.append(Upload(item.filename, item.file.read(), kind=requirement.kind))
         elif requirement.required:
-            missing[DOCUMENT_PREFIX + requirement.kind] = gettext_(_MISSING_FILE)
+            missing[DOCUMENT_PREFIX + requirement.kind] = gettext_(
+                "Choose a file for this document."
+            )
     return uploads, missing
 
 
