@@ -55,6 +55,7 @@ def test_an_applicant_applies_in_chinese_with_a_form_and_an_id_copy(
     page.get_by_label("申請人香港身份證副本").set_input_files(_file("id.png", sample.id_card_png))
     expect(missing).to_contain_text("資料已齊全：你可以提交。")
     assert_accessible(page, "the application form, filled")
+    page.screenshot(path=str(artifacts / "apply-form-zh.png"), full_page=True)  # type: ignore[operator]
 
     page.get_by_role("button", name="提交申請").click()
     expect(page.get_by_role("heading", name="已收到申請")).to_be_visible()
