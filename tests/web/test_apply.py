@@ -63,7 +63,7 @@ def nothing_stored() -> bool:
     return all(count(table) == 0 for table in (Case, Applicant, Document, OutboxMessage))
 
 
-# --- choosing and the form -------------------------------------------------------------------------
+# --- choosing and the form ----------------------------------------------------------------------
 
 
 def test_the_permits_are_offered_with_a_description_in_the_page_language(
@@ -193,7 +193,8 @@ def test_an_application_is_stored_acknowledged_and_its_code_shown_once(
     page = client.get("/apply/received").text
     reference = re.search(r'<dd id="reference">([A-Z]+-\d{4}-\d{6})</dd>', page)
     code = re.search(r'<strong id="access-code">([A-Z2-9-]{14})</strong>', page)
-    assert reference and code
+    assert reference
+    assert code
     assert 'href="/status"' in page
     assert "chan@example.org" in page
     again = client.get("/apply/received", follow_redirects=False)
