@@ -181,10 +181,11 @@ def humanised(value: object) -> str:
 
 def data_messages() -> list[str]:
     """Messages the pages translate from data: enum values, the applicants' status texts, what
-    is wrong with an applicant's details (``cases.intake.APPLICANT_PROBLEMS``)."""
+    is wrong with an applicant's details or a file (``cases.intake.APPLICANT_PROBLEMS``,
+    ``DOCUMENT_PROBLEMS``)."""
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
-    from cases.intake import APPLICANT_PROBLEMS
+    from cases.intake import APPLICANT_PROBLEMS, DOCUMENT_PROBLEMS
     from cases.lifecycle import CaseStatus
     from cases.models import FieldStatus, Role, TaskKind
     from cases.vocabulary import Outcome, Risk, Severity
@@ -197,6 +198,7 @@ def data_messages() -> list[str]:
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
         *APPLICANT_PROBLEMS.values(),
+        *DOCUMENT_PROBLEMS.values(),
         *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))

@@ -12,12 +12,19 @@ from cases.intake.applicant import (
     InvalidApplicant,
     check_applicant,
 )
-from cases.intake.inspection import ACCEPTED, DocumentInfo, Upload, inspect_upload
+from cases.intake.inspection import (
+    ACCEPTED,
+    DOCUMENT_PROBLEMS,
+    DocumentInfo,
+    Upload,
+    inspect_upload,
+)
 from cases.intake.submission import Submission, submit, submit_application
 
 __all__ = [
     "ACCEPTED",
     "APPLICANT_PROBLEMS",
+    "DOCUMENT_PROBLEMS",
     "ApplicantDetails",
     "DocumentInfo",
     "InvalidApplicant",

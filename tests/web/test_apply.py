@@ -146,6 +146,14 @@ def test_a_bad_file_is_named_and_nothing_is_stored(
     assert calls == []
 
 
+def test_a_bad_file_is_explained_in_chinese(client: TestClient) -> None:
+    client.cookies.set("lang", "zh-Hant")
+    response = apply(client, files=_files(document_id_card=("id.png", b"", "image/png")))
+    assert response.status_code == 422
+    assert "未能接受 id.png：檔案是空的（0 位元組）" in response.text
+    assert nothing_stored()
+
+
 def test_an_oversized_file_is_named_with_the_limit(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

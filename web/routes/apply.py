@@ -17,7 +17,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument
-from cases.intake import APPLICANT_PROBLEMS, InvalidApplicant, Upload, check_applicant, submit
+from cases.intake import (
+    APPLICANT_PROBLEMS,
+    DOCUMENT_PROBLEMS,
+    InvalidApplicant,
+    Upload,
+    check_applicant,
+    submit,
+)
 from cases.vocabulary import Language
 from web.i18n import current_language, gettext_, in_language, ngettext_, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts
@@ -92,6 +99,13 @@ def _uploads(form: FormData, permit_type: PermitType) -> tuple[list[Upload], dic
     return uploads, missing
 
 
+def _reason(refused: InvalidDocument) -> str:
+    """Why a file was refused, in the page's language when the refusal says it as a fact."""
+    fact = dict(refused.fact or {})
+    template = DOCUMENT_PROBLEMS.get(str(fact.pop("code", "")))
+    return gettext_(template) % fact if template else refused.reason
+
+
 def _too_many(request: Request, permit_type: PermitType, exc: TooManyAttempts) -> HTMLResponse:
     minutes = max(1, -(-exc.retry_after_s // 60))
     message = ngettext_(
@@ -138,7 +152,7 @@ def apply(
         refused = gettext_(
             "%(file)s was not accepted: %(reason)s. Nothing was sent; choose the files again "
             "and submit."
-        ) % {"file": exc.filename, "reason": exc.reason}
+        ) % {"file": exc.filename, "reason": _reason(exc)}
         return _render_form(
             request, permit_type, values=values, file_error=refused, status_code=422
         )
