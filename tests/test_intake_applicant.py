@@ -183,6 +183,7 @@ def test_a_missing_required_kind_is_refused_and_nothing_stored() -> None:
             actor="applicant",
             channel="online",
             applicant=CHAN,
+            require_complete=True,
         )
     assert "Copy of the applicant's Hong Kong identity card" in str(caught.value)
     assert "is required" in str(caught.value)
@@ -218,3 +219,20 @@ def test_without_details_the_applicant_is_empty_and_nothing_is_queued() -> None:
         assert case_messages(session, submission.case.id or 0) == []
         kinds = session.exec(select(Document.kind).order_by(Document.id)).all()
     assert kinds == ["application_form", "id_card"]
+
+
+@pytest_db
+def test_a_partial_set_of_kinds_is_taken_when_completeness_is_not_asked() -> None:
+    """Staff and tests may add one document of a named kind; only the applicant's own channels
+    (online, the API) must bring every required one."""
+    submission = submit(
+        [Upload("fs251.png", _png(70), kind="fire_certificate")],
+        permit_type_id=FOOD,
+        actor="counter",
+        channel="test",
+    )
+    with session_scope() as session:
+        kinds = session.exec(
+            select(Document.kind).where(Document.case_id == submission.case.id)
+        ).all()
+    assert kinds == ["fire_certificate"]

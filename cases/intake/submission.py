@@ -46,9 +46,7 @@ def _document_kinds(permit_type: PermitType, uploads: Sequence[Upload]) -> list[
 
 
 def _check_required(permit_type: PermitType, uploads: Sequence[Upload]) -> None:
-    """When every file names its kind, every required document must be among them."""
-    if not all(upload.kind is not None for upload in uploads):
-        return
+    """Every required document is among the files' kinds."""
     given = {upload.kind for upload in uploads}
     for document in permit_type.permit.required_documents:
         if document.required and document.kind not in given:
@@ -80,6 +78,7 @@ def submit(
     actor: str,
     channel: str,
     applicant: ApplicantDetails | None = None,
+    require_complete: bool = False,
 ) -> Submission:
     """Create a case and its access code. Nothing is written unless every file is accepted.
 
@@ -87,13 +86,16 @@ def submit(
     gives the applicant a way to follow the case, and no case exists without one. With the
     applicant's details (checked by ``check_applicant``) they are stored and the acknowledgement
     is queued in that transaction too: no case without its message, no message without its case.
+    With ``require_complete`` (applying online, the API) every document the permit requires must
+    be among the files' kinds.
     """
     permit_type = get_permit_type(permit_type_id)
     if not uploads:
         raise InvalidDocument("(no file)", "an application needs at least the application form")
     kinds = _document_kinds(permit_type, uploads)
     infos = [inspect_upload(upload) for upload in uploads]
-    _check_required(permit_type, uploads)
+    if require_complete:
+        _check_required(permit_type, uploads)
     digests = [store_bytes(upload.data) for upload in uploads]
     with session_scope() as session:
         case = _create_case(

@@ -308,6 +308,16 @@ def test_the_api_refuses_a_kind_list_that_does_not_match_the_files(
     )
     assert missing.status_code == 422
     assert "kinds" in missing.json()["error"]
+    no_id = caseworker.post(
+        "/api/cases",
+        data={"permit_type": FOOD, "kinds": ["application_form"]},
+        files=[("files", ("form.png", png(), ""))],
+        headers={"X-CSRF-Token": csrf(caseworker)},
+    )
+    assert no_id.status_code == 422
+    assert no_id.json()["error"].startswith(
+        "Copy of the applicant's Hong Kong identity card: this document (id_card) is required"
+    )
     assert nothing_stored()
 
 

@@ -97,7 +97,12 @@ def create_case(
     ]
     details = _applicant(applicant_name, applicant_email, applicant_phone, preferred_language)
     submission = submit(
-        uploads, permit_type_id=permit_type, actor=user.username, channel="api", applicant=details
+        uploads,
+        permit_type_id=permit_type,
+        actor=user.username,
+        channel="api",
+        applicant=details,
+        require_complete=True,
     )
     case = submission.case
     return CreatedCase(

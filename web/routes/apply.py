@@ -147,6 +147,7 @@ def apply(
             actor=ACTOR,
             channel="online",
             applicant=details,
+            require_complete=True,
         )
     except InvalidDocument as exc:
         refused = gettext_(
