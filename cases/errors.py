@@ -45,9 +45,12 @@ class InvalidDocument(PermitsError):
 
     http_status = 422
 
-    def __init__(self, filename: str, reason: str) -> None:
+    def __init__(self, filename: str, reason: str, fact: dict[str, Any] | None = None) -> None:
         self.filename = filename
         self.reason = reason
+        # the reason as a code and its values (``cases.intake.DOCUMENT_PROBLEMS``), so a page can
+        # say it in the reader's language
+        self.fact = fact
         super().__init__(f"{filename}: {reason}")
 
 

@@ -27,7 +27,7 @@ from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, require_csrf
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import admin, api, cases, form_editor, inbox, login, upload
+from web.routes import admin, api, apply, cases, form_editor, inbox, login, upload
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
 
@@ -43,6 +43,9 @@ CSRF_MESSAGE = (
     "Go back, reload the page and submit it again."
 )
 LOGIN_FAILURES, STATUS_FAILURES, FAILURE_WINDOW_S = 5, 10, 15 * 60
+# Online applications per client address and hour, accepted or not: enough for an office's
+# shared address on a busy morning, too few to fill the disk with uploads.
+APPLICATIONS_PER_ADDRESS, APPLICATION_WINDOW_S = 20, 3600
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
@@ -163,6 +166,12 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
         "attempts to open a case status",
         store=DatabaseFailures("status"),
     )
+    app.state.apply_limiter = FailureLimiter(
+        APPLICATIONS_PER_ADDRESS,
+        APPLICATION_WINDOW_S,
+        "applications",
+        store=DatabaseFailures("apply"),
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=get_settings().secret_key.get_secret_value(),
@@ -174,7 +183,8 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (login, inbox, cases, upload, applicant_status, api, admin, form_editor):
+    routers = (login, inbox, cases, upload, apply, applicant_status, api, admin, form_editor)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(api.health)
     return app

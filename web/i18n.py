@@ -187,10 +187,12 @@ def humanised(value: object) -> str:
 
 
 def data_messages() -> list[str]:
-    """Messages the pages translate from data: enum values, the applicants' status texts."""
+    """Messages the pages translate from data: enum values, the applicants' status texts, what
+    is wrong with an applicant's details or a file (``cases.intake.APPLICANT_PROBLEMS``,
+    ``DOCUMENT_PROBLEMS``)."""
     from cases.access import WrongAccessCode
     from cases.access.applicant_codes import _STATUS_TEXT
-    from cases.intake import RequestNotOpen
+    from cases.intake import APPLICANT_PROBLEMS, DOCUMENT_PROBLEMS, RequestNotOpen
     from cases.lifecycle import CaseStatus
     from cases.models import (
         DeliveryStatus,
@@ -211,6 +213,8 @@ def data_messages() -> list[str]:
         *_AWAITED_TEXTS,
         str(WrongAccessCode()),
         str(RequestNotOpen()),
+        *APPLICANT_PROBLEMS.values(),
+        *DOCUMENT_PROBLEMS.values(),
         *(message.template for message in messages()),
     ]
     return list(dict.fromkeys(labels))

@@ -175,6 +175,11 @@ class Permit(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,5}$")]
     name: Text
+    description: Text | None = Field(
+        None,
+        description="One or two sentences on what the permit is for, shown to applicants when "
+        "they choose what to apply for.",
+    )
     service_level_days: Annotated[int, Field(gt=0)]
     retention_years: Annotated[int, Field(gt=0)]
     required_documents: list[DocumentRequirement]

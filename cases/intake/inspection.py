@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -18,7 +19,7 @@ from cases.documents import strict_decoding
 from cases.errors import InvalidDocument
 from cases.settings import get_settings
 
-__all__ = ["ACCEPTED", "DocumentInfo", "Upload", "inspect_upload"]
+__all__ = ["ACCEPTED", "DOCUMENT_PROBLEMS", "DocumentInfo", "Upload", "inspect_upload"]
 
 
 _SIGNATURES: list[tuple[bytes, str]] = [
@@ -31,6 +32,37 @@ _SIGNATURES: list[tuple[bytes, str]] = [
 
 
 ACCEPTED = "a PDF, PNG, JPEG or TIFF scan or photo"
+
+# Why a file is refused: code -> the English sentence with its values (the msgid the pages
+# translate; web/i18n.py lists them). The refusal carries the code and values as its fact.
+DOCUMENT_PROBLEMS = {
+    "not_a_document": "this is not a PDF, PNG, JPEG or TIFF scan or photo (its content is not a "
+    "recognised document type)",
+    "too_many_pages": "the document has %(pages)d pages, more than the %(max_pages)d accepted; "
+    "upload the application form and each supporting document as separate files",
+    "too_many_pixels": "the image is %(width)dx%(height)d pixels (%(megapixels)d megapixels), "
+    "more than the %(max_megapixels)d megapixels accepted; scan at 300 dpi or less",
+    "page_too_many_pixels": "page %(page)d of the image is %(width)dx%(height)d pixels "
+    "(%(megapixels)d megapixels), more than the %(max_megapixels)d megapixels accepted; scan at "
+    "300 dpi or less",
+    "unsafe_image": "the image is too large to open safely (%(detail)s)",
+    "damaged_image": "the file is damaged or incomplete and cannot be read (%(detail)s)",
+    "pdf_password": "the PDF cannot be opened: it is password-protected; upload a copy without "
+    "a password",
+    "pdf_damaged": "the PDF cannot be opened: it is damaged or incomplete; scan or save it again "
+    "and upload the new file",
+    "pdf_no_pages": "the PDF has no pages",
+    "empty": "the file is empty (0 bytes); upload a PDF, PNG, JPEG or TIFF scan or photo",
+    "too_big": "the file is %(size)s; the limit is %(limit)s; scan at a lower resolution or "
+    "split it",
+}
+
+
+def _refused(upload: Upload, code: str, **values: Any) -> InvalidDocument:
+    """The refusal of ``upload`` for ``code``: the English reason and the fact behind it."""
+    return InvalidDocument(
+        upload.filename, DOCUMENT_PROBLEMS[code] % values, {"code": code, **values}
+    )
 
 
 @dataclass(frozen=True)
@@ -56,29 +88,25 @@ def _media_type(upload: Upload) -> str:
     for signature, media_type in _SIGNATURES:
         if upload.data.startswith(signature):
             return media_type
-    raise InvalidDocument(
-        upload.filename, f"this is not {ACCEPTED} (its content is not a recognised document type)"
-    )
+    raise _refused(upload, "not_a_document")
 
 
 def _check_pages(upload: Upload, pages: int, max_pages: int) -> None:
     if pages > max_pages:
-        raise InvalidDocument(
-            upload.filename,
-            f"the document has {pages} pages, more than the {max_pages} accepted; "
-            "upload the application form and each supporting document as separate files",
-        )
+        raise _refused(upload, "too_many_pages", pages=pages, max_pages=max_pages)
 
 
 def _check_pixels(upload: Upload, size: tuple[int, int], max_pixels: int, page: int) -> None:
     width, height = size
     if width * height > max_pixels:
-        where = f"page {page} of " if page > 1 else ""
-        raise InvalidDocument(
-            upload.filename,
-            f"{where}the image is {width}x{height} pixels ({width * height / 1e6:.0f} "
-            f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted; "
-            "scan at 300 dpi or less",
+        raise _refused(
+            upload,
+            "page_too_many_pixels" if page > 1 else "too_many_pixels",
+            page=page,
+            width=width,
+            height=height,
+            megapixels=round(width * height / 1e6),
+            max_megapixels=round(max_pixels / 1e6),
         )
 
 
@@ -110,13 +138,9 @@ def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> Document
     except InvalidDocument:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidDocument(
-            upload.filename, f"the image is too large to open safely ({exc})"
-        ) from exc
+        raise _refused(upload, "unsafe_image", detail=str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidDocument(
-            upload.filename, f"the file is damaged or incomplete and cannot be read ({exc})"
-        ) from exc
+        raise _refused(upload, "damaged_image", detail=str(exc)) from exc
     return DocumentInfo(media_type, frames, width, height)
 
 
@@ -124,16 +148,12 @@ def _inspect_pdf(upload: Upload) -> DocumentInfo:
     try:
         pdf = pdfium.PdfDocument(upload.data)
     except pdfium.PdfiumError as exc:
-        reason = (
-            "it is password-protected; upload a copy without a password"
-            if "password" in str(exc).lower()
-            else "it is damaged or incomplete; scan or save it again and upload the new file"
-        )
-        raise InvalidDocument(upload.filename, f"the PDF cannot be opened: {reason}") from exc
+        code = "pdf_password" if "password" in str(exc).lower() else "pdf_damaged"
+        raise _refused(upload, code) from exc
     try:
         pages = len(pdf)
         if pages == 0:
-            raise InvalidDocument(upload.filename, "the PDF has no pages")
+            raise _refused(upload, "pdf_no_pages")
         _check_pages(upload, pages, get_settings().max_document_pages)
         width, height = pdf[0].get_size()
         return DocumentInfo("application/pdf", pages, round(width), round(height))
@@ -145,13 +165,10 @@ def inspect_upload(upload: Upload) -> DocumentInfo:
     """Check one uploaded file without storing it; raise InvalidDocument with the reason."""
     settings = get_settings()
     if not upload.data:
-        raise InvalidDocument(upload.filename, f"the file is empty (0 bytes); upload {ACCEPTED}")
+        raise _refused(upload, "empty")
     if len(upload.data) > settings.max_upload_bytes:
-        raise InvalidDocument(
-            upload.filename,
-            f"the file is {_size(len(upload.data))}; the limit is "
-            f"{_size(settings.max_upload_bytes)}; scan at a lower resolution or split it",
-        )
+        size, limit = _size(len(upload.data)), _size(settings.max_upload_bytes)
+        raise _refused(upload, "too_big", size=size, limit=limit)
     media_type = _media_type(upload)
     if media_type == "application/pdf":
         return _inspect_pdf(upload)

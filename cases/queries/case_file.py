@@ -13,6 +13,7 @@ from cases.catalogue import Permit, PermitType, Text, get_permit_type
 from cases.eligibility import Explanation, explain
 from cases.errors import NotFound
 from cases.models import (
+    Applicant,
     ApprovalTask,
     AuditEvent,
     Case,
@@ -76,6 +77,7 @@ class CaseFile:
     information_requests: list[InformationRequest]
     document_names: dict[str, Text]  # document kind -> what the permit calls it
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
+    applicant: Applicant | None = None  # who applied: contact details and preferred language
 
     @property
     def new_since_request(self) -> set[int]:
@@ -163,6 +165,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         ),
         document_names={d.kind: d.name for d in permit.required_documents} if permit else {},
         field_labels=labels,
+        applicant=session.get(Applicant, case.applicant_id) if case.applicant_id else None,
     )
 
 

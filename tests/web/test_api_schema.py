@@ -88,7 +88,7 @@ def test_real_answers_validate_against_the_schema(caseworker: TestClient) -> Non
     assert session.json()["role"] == Role.CASEWORKER
     created = caseworker.post(
         "/api/cases",
-        data={"permit_type": PERMIT},
+        data={"permit_type": PERMIT, "kinds": ["application_form", "id_card"]},
         files=[("files", ("form.png", png(), "image/png")), ("files", ("id.png", png(), ""))],
         headers={"X-CSRF-Token": csrf(caseworker)},
     )

@@ -437,7 +437,7 @@ def test_counter_upload_hands_out_an_access_code_that_opens_the_status(
 def test_api_submission_returns_the_access_code(caseworker: TestClient) -> None:
     response = caseworker.post(
         "/api/cases",
-        data={"permit_type": "food-business-licence"},
+        data={"permit_type": "food-business-licence", "kinds": ["application_form", "id_card"]},
         files=[("files", ("form.png", png(), "image/png")), ("files", ("id.png", png(), ""))],
         headers={"X-CSRF-Token": csrf(caseworker)},
     )
@@ -451,7 +451,7 @@ def test_a_typed_pdfs_page_is_shown_too(caseworker: TestClient) -> None:
     Image.new("RGB", (595, 842), "white").save(buffer, format="PDF")
     response = caseworker.post(
         "/api/cases",
-        data={"permit_type": "food-business-licence"},
+        data={"permit_type": "food-business-licence", "kinds": ["application_form", "id_card"]},
         files=[
             ("files", ("form.pdf", buffer.getvalue(), "application/pdf")),
             ("files", ("id.png", png(), "image/png")),

@@ -484,7 +484,7 @@ def test_api_creates_a_case_and_reports_its_status(
     headers = {"X-CSRF-Token": csrf(caseworker)}
     response = caseworker.post(
         "/api/cases",
-        data={"permit_type": PERMIT},
+        data={"permit_type": PERMIT, "kinds": ["application_form", "id_card"]},
         files=[("files", ("form.png", png(), "image/png")), ("files", ("id.png", png(9, 9), ""))],
         headers=headers,
     )
@@ -501,7 +501,7 @@ def test_api_creates_a_case_and_reports_its_status(
 def test_api_reports_bad_files_and_missing_token_as_json(caseworker: TestClient) -> None:
     bad = caseworker.post(
         "/api/cases",
-        data={"permit_type": PERMIT},
+        data={"permit_type": PERMIT, "kinds": ["application_form"]},
         files=[("files", ("notes.txt", b"hello", "text/plain"))],
         headers={"X-CSRF-Token": csrf(caseworker)},
     )

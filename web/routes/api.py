@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.openapi.utils import get_openapi
 
 from cases.db import session_scope
-from cases.intake import Upload, submit
+from cases.errors import InvalidDocument
+from cases.intake import ApplicantDetails, Upload, check_applicant, submit
 from cases.queries import CaseSummary, case_summary
 from web.auth import CSRF_HEADER, StaffUser, csrf_token, require_user
 from web.schemas import ApiError, CreatedCase, Health, SessionInfo
@@ -60,12 +61,49 @@ def session_info(
 def create_case(
     request: Request,
     user: Annotated[StaffUser, Depends(require_user)],
-    permit_type: Annotated[str, Form()],
-    files: Annotated[list[UploadFile], File()],
+    permit_type: Annotated[str, Form(description="The permit type's id, e.g. liquor-licence.")],
+    files: Annotated[list[UploadFile], File(description="The application's files.")],
+    kinds: Annotated[
+        list[str],
+        Form(
+            description="What each file is, in the order of `files`: a document kind the "
+            "permit's catalogue lists (`required_documents`), e.g. application_form, id_card. "
+            "A kind the permit does not list is refused (422) naming the file."
+        ),
+    ],
+    applicant_name: Annotated[str, Form(description="The applicant's full name.")] = "",
+    applicant_email: Annotated[
+        str, Form(description="Where the office writes to the applicant.")
+    ] = "",
+    applicant_phone: Annotated[str, Form(description="8 digits, or + and country code.")] = "",
+    preferred_language: Annotated[
+        str, Form(description="`en` or `zh-Hant`: the language of the applicant's messages.")
+    ] = "en",
 ) -> CreatedCase:
-    """A new case from the application's files; its processing starts at once."""
-    uploads = [Upload(f.filename or "(unnamed file)", f.file.read()) for f in files]
-    submission = submit(uploads, permit_type_id=permit_type, actor=user.username, channel="api")
+    """A new case from the application's files, each with its kind; processing starts at once.
+
+    With the applicant's name and e-mail (phone optional) they are stored on the case and an
+    acknowledgement is queued for the applicant; without them the applicant's record is empty.
+    """
+    if len(kinds) != len(files):
+        raise InvalidDocument(
+            "(kinds)",
+            f"{len(files)} files but {len(kinds)} kinds were sent; send one kind per file, in "
+            "the order of the files",
+        )
+    uploads = [
+        Upload(f.filename or "(unnamed file)", f.file.read(), kind=kind.strip())
+        for f, kind in zip(files, kinds, strict=True)
+    ]
+    details = _applicant(applicant_name, applicant_email, applicant_phone, preferred_language)
+    submission = submit(
+        uploads,
+        permit_type_id=permit_type,
+        actor=user.username,
+        channel="api",
+        applicant=details,
+        require_complete=True,
+    )
     case = submission.case
     return CreatedCase(
         id=case.id or 0,
@@ -74,6 +112,13 @@ def create_case(
         access_code=submission.access_code,  # for the applicant; shown only here
         warning=resume_case(request, case.id or 0, "uploaded"),
     )
+
+
+def _applicant(name: str, email: str, phone: str, language: str) -> ApplicantDetails | None:
+    """The applicant's details when any is given (then checked as a whole), else None."""
+    if not (name.strip() or email.strip() or phone.strip()):
+        return None
+    return check_applicant(name=name, email=email, phone=phone, preferred_language=language)
 
 
 @router.get("/cases/{case_id}", response_model=CaseSummary)
