@@ -10,14 +10,23 @@ from cases.access.applicant_codes import (
     applicant_status,
     issue_access_code,
 )
-from cases.access.roles import RELEASE_OTHERS, ROLE_RANK, Actor, role_name, workable_roles
+from cases.access.roles import (
+    READ_ONLY_ROLES,
+    RELEASE_OTHERS,
+    ROLE_RANK,
+    Actor,
+    role_name,
+    workable_roles,
+)
 from cases.access.users import (
     MIN_PASSWORD_LENGTH,
     UnknownUser,
     UserError,
     authenticate,
+    change_password,
     change_role,
     create_user,
+    end_sessions,
     get_user,
     list_users,
     set_active,
@@ -26,6 +35,7 @@ from cases.access.users import (
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "READ_ONLY_ROLES",
     "RELEASE_OTHERS",
     "ROLE_RANK",
     "Actor",
@@ -35,8 +45,10 @@ __all__ = [
     "WrongAccessCode",
     "applicant_status",
     "authenticate",
+    "change_password",
     "change_role",
     "create_user",
+    "end_sessions",
     "get_user",
     "issue_access_code",
     "list_users",

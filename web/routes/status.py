@@ -14,9 +14,8 @@ from fastapi.responses import HTMLResponse
 from cases.access import WrongAccessCode, applicant_status
 from cases.db import session_scope
 from web.i18n import gettext_, language_for
-from web.ratelimit import FailureLimiter, TooManyAttempts
+from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
-from web.routes.login import client_address
 
 router = APIRouter()
 
