@@ -120,6 +120,21 @@ def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> Document
     return DocumentInfo(media_type, frames, width, height)
 
 
+def _check_pdf_pages(upload: Upload, pdf: pdfium.PdfDocument, dpi: int, max_pixels: int) -> None:
+    """Each page, rasterised at ``dpi`` as extraction would, stays within the image limit."""
+    for index in range(len(pdf)):
+        width_pt, height_pt = pdf.get_page_size(index)
+        width, height = round(width_pt * dpi / 72), round(height_pt * dpi / 72)
+        if width * height > max_pixels:
+            raise InvalidDocument(
+                upload.filename,
+                f"page {index + 1} is {width_pt:.0f}x{height_pt:.0f} points; read at "
+                f"{dpi} dpi that is {width}x{height} pixels ({width * height / 1e6:.0f} "
+                f"megapixels), more than the {max_pixels / 1e6:.0f} megapixels accepted for a "
+                "page; save or scan the page at A3 size or smaller",
+            )
+
+
 def _inspect_pdf(upload: Upload) -> DocumentInfo:
     try:
         pdf = pdfium.PdfDocument(upload.data)
@@ -134,8 +149,10 @@ def _inspect_pdf(upload: Upload) -> DocumentInfo:
         pages = len(pdf)
         if pages == 0:
             raise InvalidDocument(upload.filename, "the PDF has no pages")
-        _check_pages(upload, pages, get_settings().max_document_pages)
-        width, height = pdf[0].get_size()
+        settings = get_settings()
+        _check_pages(upload, pages, settings.max_document_pages)
+        _check_pdf_pages(upload, pdf, settings.pdf_render_dpi, settings.max_image_pixels)
+        width, height = pdf.get_page_size(0)
         return DocumentInfo("application/pdf", pages, round(width), round(height))
     finally:
         pdf.close()
