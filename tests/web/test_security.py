@@ -103,6 +103,10 @@ def test_deactivation_and_a_password_change_end_open_sessions(caseworker: TestCl
     assert not _opens_inbox(before_change)
     assert log_in(caseworker, "casey").status_code == 400  # the old password no longer works
     assert log_in(caseworker, "casey", "a-new-password-9").status_code == 303
+    log_in(caseworker, "ada")
+    changes = caseworker.get("/admin/users").text
+    assert "password changed" in changes
+    assert "deactivated" in changes
 
 
 def test_cli_sets_a_password_prompted_twice_and_ends_sessions(caseworker: TestClient) -> None:
