@@ -62,6 +62,9 @@ class User(SQLModel, table=True):
     role: Role = Field(sa_type=String(32))
     password_hash: str = Field(max_length=255)
     active: bool = True
+    # Carried in the signed session cookie; a cookie of an older generation no longer opens
+    # anything. Logging out, deactivation and a password change move it on.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

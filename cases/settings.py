@@ -8,15 +8,21 @@ tests and CLI commands can switch data folders by changing the environment and c
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import secrets
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET = "change-me-development-only"
+# The value earlier versions signed sessions with unless told otherwise: published, so refused.
+PUBLISHED_SECRET = "change-me-development-only"
+SECRET_FILE = "session-secret"
 
 
 class Settings(BaseSettings):
@@ -42,8 +48,27 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "templates" / "letters",
         description="Folder holding <permit-type>/<outcome>.<lang>.html.j2 letter templates.",
     )
-    secret_key: SecretStr = Field(
-        SecretStr(DEFAULT_SECRET), description="Signs session cookies and CSRF tokens."
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs session cookies. Unset: a random secret generated on first start and "
+        f"kept in the data folder's '{SECRET_FILE}' file (mode 0600). Set it when several "
+        "machines serve the web app without sharing the data folder.",
+    )
+    https: bool = Field(
+        False,
+        description="The web app is reached over HTTPS (directly or behind a proxy): the session "
+        "cookie is sent only over HTTPS and browsers are told to use HTTPS only (HSTS).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For header names the client (e.g. '10.0.0.5,192.168.1.0/24'); from any "
+        "other peer the header is ignored.",
+    )
+    max_request_bytes: int = Field(
+        100 * 2**20,
+        description="Largest request body accepted (all files of one upload together); a larger "
+        "one is refused with 413 before it is read.",
     )
     web_host: str = Field("127.0.0.1", description="Address the web app listens on.")
     web_port: int = Field(8000, description="Port of the web app.")
@@ -133,6 +158,29 @@ class Settings(BaseSettings):
         200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"'{item}' is not an IP address or network (write e.g. 10.0.0.5 or "
+                    "10.0.0.0/8, separated by commas)"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(item, strict=False) for item in _items(self.trusted_proxies)]
+
+    def session_secret(self) -> str:
+        """The configured secret, else this data folder's own, generated on first use."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _data_folder_secret(self.resolved_data_dir / SECRET_FILE)
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
@@ -173,15 +221,53 @@ class Settings(BaseSettings):
         return f"http://{self.web_host}:{self.web_port}"
 
     def check_production_ready(self) -> None:
-        """Refuse to serve real cases with the published development secret."""
-        if (
-            self.environment == "production"
-            and self.secret_key.get_secret_value() == DEFAULT_SECRET
-        ):
+        """Refuse to serve real cases with a published or guessable secret."""
+        if self.secret_key is None:
+            return  # the data folder's own random secret
+        value = self.secret_key.get_secret_value()
+        if self.environment == "production" and (value == PUBLISHED_SECRET or len(value) < 32):
             raise RuntimeError(
-                "PERMITS_SECRET_KEY is the development default; set a long random value "
-                "before running with PERMITS_ENVIRONMENT=production."
+                "PERMITS_SECRET_KEY is the published development value or shorter than 32 "
+                "characters; set a long random value (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))') or unset it to use the data folder's own."
             )
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _data_folder_secret(path: Path) -> str:
+    """Read the secret at ``path``, creating it (random, mode 0600) if there is none yet.
+
+    Written to a private temporary file and linked into place, so two processes starting at once
+    both end up with the one secret that won, never a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            temporary.unlink()
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise RuntimeError(
+            f"the session secret {path} can be read by other users (mode {mode:o}); "
+            f"run: chmod 600 {path}"
+        )
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise RuntimeError(
+            f"the session secret {path} is empty or too short; delete it and start again "
+            "(a new one is generated; everyone logs in again)"
+        )
+    return secret
 
 
 @lru_cache

@@ -147,3 +147,27 @@ def users_add(
             actor="cli",
         )
     console.print(f"user {username} created ({role})")
+
+
+@users_app.command("password")
+@friendly
+def users_password(
+    username: str,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="asked for (twice, hidden) when not given",
+        ),
+    ] = "",
+) -> None:
+    """Set a staff account's password; its open sessions end (everyone using it logs in again)."""
+    from cases.access import change_password
+    from cases.db import ensure_migrated, session_scope
+
+    ensure_migrated()
+    with session_scope() as session:
+        change_password(session, username=username, password=password, actor="cli")
+    console.print(f"password of {username} changed; its open sessions have ended")

@@ -1,7 +1,9 @@
-"""Settings: two data folders never share state, and production refuses the default secret."""
+"""Settings: data folders share no state and each has its own secret; production refuses a
+weak one."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -39,9 +41,38 @@ def test_database_url_setting_overrides_the_embedded_sqlite(tmp_path: Path) -> N
     assert Settings(data_dir=tmp_path, database_url=url).resolved_database_url == url
 
 
-def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="PERMITS_SECRET_KEY"):
-        Settings(data_dir=tmp_path, environment="production").check_production_ready()
+def test_production_refuses_the_published_or_a_short_secret(tmp_path: Path) -> None:
+    for weak in ("change-me-development-only", "short-secret"):
+        with pytest.raises(RuntimeError, match="PERMITS_SECRET_KEY"):
+            Settings(
+                data_dir=tmp_path, environment="production", secret_key=weak
+            ).check_production_ready()
     Settings(
-        data_dir=tmp_path, environment="production", secret_key="a-long-random-value-0123456789"
+        data_dir=tmp_path, environment="production", secret_key="a-long-random-value-0123456789abc"
     ).check_production_ready()
+    Settings(data_dir=tmp_path, environment="production").check_production_ready()
+
+
+def test_without_a_configured_secret_each_data_folder_generates_its_own(tmp_path: Path) -> None:
+    first = Settings(data_dir=tmp_path / "one").session_secret()
+    secret_file = tmp_path / "one" / "session-secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert len(first) >= 32
+    assert Settings(data_dir=tmp_path / "one").session_secret() == first  # reused on restart
+    assert Settings(data_dir=tmp_path / "two").session_secret() != first
+    assert first != "change-me-development-only"
+    configured = Settings(data_dir=tmp_path / "three", secret_key="x" * 40)
+    assert configured.session_secret() == "x" * 40
+    assert not (tmp_path / "three" / "session-secret").exists()
+
+
+def test_a_secret_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    Settings(data_dir=tmp_path).session_secret()
+    (tmp_path / "session-secret").chmod(0o644)
+    with pytest.raises(RuntimeError, match="chmod 600"):
+        Settings(data_dir=tmp_path).session_secret()
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is not an IP address or network"):
+        Settings(data_dir=tmp_path, trusted_proxies="10.0.0.5, proxy.local")

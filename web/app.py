@@ -18,13 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cases.db import ensure_migrated
 from cases.errors import DatabaseNotMigrated, PermitsError
 from cases.settings import get_settings
-from web.auth import CsrfRejected, LoginRequired, require_csrf
+from web.auth import CsrfRejected, LoginRequired, ReadOnlyRole, refuse_read_only, require_csrf
+from web.i18n import gettext_, language_for
+from web.middleware import RequestSizeLimit, SecurityHeaders, SessionCookies
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
 from web.routes import admin, api, apply, cases, form_editor, inbox, login, upload
@@ -36,8 +36,6 @@ __all__ = ["app", "create_app"]
 _log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-SESSION_COOKIE = "permits_session"
-SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
 CSRF_MESSAGE = (
     "This form could not be accepted: it has expired or did not come from this site. "
     "Go back, reload the page and submit it again."
@@ -46,31 +44,9 @@ LOGIN_FAILURES, STATUS_FAILURES, FAILURE_WINDOW_S = 5, 10, 15 * 60
 # Online applications per client address and hour, accepted or not: enough for an office's
 # shared address on a busy morning, too few to fill the disk with uploads.
 APPLICATIONS_PER_ADDRESS, APPLICATION_WINDOW_S = 20, 3600
-SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-]
-
-
-class SecurityHeaders:
-    """Adds the security headers to every HTTP response (pure ASGI: does not buffer bodies)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+# Failures per account from all addresses together: enough for a person on several machines,
+# few enough that rotating addresses gives no more guesses than this.
+ACCOUNT_FAILURES = 20
 
 
 @asynccontextmanager
@@ -110,6 +86,16 @@ def _csrf_rejected(request: Request, _exc: Exception) -> Response:
     return error_response(request, CSRF_MESSAGE, 403)
 
 
+def _read_only(request: Request, exc: Exception) -> Response:
+    language_for(request)
+    role = gettext_(str(exc.role).replace("_", " ")) if isinstance(exc, ReadOnlyRole) else ""
+    message = gettext_(
+        "Your role (%(role)s) can read cases and records but not change them. Ask a caseworker "
+        "or an administrator to make this change."
+    )
+    return error_response(request, message % {"role": role}, 403)
+
+
 def _permits_error(request: Request, exc: Exception) -> Response:
     status = exc.http_status if isinstance(exc, PermitsError) else 400
     return error_response(request, str(exc), status)
@@ -137,6 +123,7 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(ReadOnlyRole, _read_only)
     app.add_exception_handler(PermitsError, _permits_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -151,7 +138,11 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app = FastAPI(
         title="Permits",
         lifespan=_lifespan,
-        dependencies=[Depends(_require_database), Depends(require_csrf)],
+        dependencies=[
+            Depends(_require_database),
+            Depends(require_csrf),
+            Depends(refuse_read_only),
+        ],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -159,6 +150,12 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.state.trigger = trigger or default_trigger
     app.state.login_limiter = FailureLimiter(
         LOGIN_FAILURES, FAILURE_WINDOW_S, "log-in attempts", store=DatabaseFailures("login")
+    )
+    app.state.account_limiter = FailureLimiter(
+        ACCOUNT_FAILURES,
+        FAILURE_WINDOW_S,
+        "log-in attempts",
+        store=DatabaseFailures("login-account"),
     )
     app.state.status_limiter = FailureLimiter(
         STATUS_FAILURES,
@@ -172,14 +169,10 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
         "applications",
         store=DatabaseFailures("apply"),
     )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=get_settings().secret_key.get_secret_value(),
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_S,
-        same_site="lax",
-        https_only=False,
-    )
+    # The last added runs first: a too-large body is refused before anything else reads it
+    # (and the refusal still carries the security headers).
+    app.add_middleware(SessionCookies)
+    app.add_middleware(RequestSizeLimit)
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

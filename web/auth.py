@@ -1,8 +1,13 @@
 """Who is asking, and is the form really theirs: the signed session, staff lookup and CSRF tokens.
 
 The session cookie (Starlette's ``SessionMiddleware``, signed with the settings' secret) holds only
-the username and a CSRF token. The user is read from the database on every request, so a
-deactivated account loses access at once instead of when its cookie expires.
+the username, the user's session generation and a CSRF token. The user is read from the database
+on every request, so a deactivated account loses access at once instead of when its cookie
+expires, and a cookie whose generation is behind the user's (after logging out, deactivation or a
+password change) opens nothing: a copied cookie dies with the session it was copied from.
+
+Read-only roles (auditors) are refused every state-changing request by one app-wide dependency,
+:func:`refuse_read_only`, so a route added later is covered without remembering to check.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from cases.access import Actor, authenticate, get_user
+from cases.access import READ_ONLY_ROLES, Actor, authenticate, end_sessions, get_user
 from cases.db import session_scope
 from cases.errors import PermissionDenied
 from cases.models import Role, User
@@ -21,12 +26,15 @@ from cases.models import Role, User
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "OPEN_TO_READ_ONLY",
     "CsrfRejected",
     "LoginRequired",
+    "ReadOnlyRole",
     "StaffUser",
     "csrf_token",
     "log_in",
     "log_out",
+    "refuse_read_only",
     "require_admin",
     "require_csrf",
     "require_user",
@@ -36,8 +44,12 @@ __all__ = [
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _USER_KEY = "username"
+_GENERATION_KEY = "generation"
 _CSRF_KEY = "csrf"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The only state-changing requests a read-only role may make: its own session and language, and
+# the applicants' public status look-up (which changes nothing but a failure count).
+OPEN_TO_READ_ONLY = frozenset({"/login", "/logout", "/language", "/status"})
 
 
 class LoginRequired(Exception):
@@ -46,6 +58,14 @@ class LoginRequired(Exception):
 
 class CsrfRejected(Exception):
     """A state-changing request without the session's token: likely forged by another site."""
+
+
+class ReadOnlyRole(Exception):
+    """A read-only role tried to change something; the app answers 403 in the reader's language."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(role)
+        self.role = role
 
 
 @dataclass(frozen=True)
@@ -95,19 +115,42 @@ def _staff(user: User) -> StaffUser:
     return StaffUser(user.username, user.display_name, Role(user.role))
 
 
-def require_user(request: Request) -> StaffUser:
-    """Dependency for every staff page and API route; also exposes the user to the templates."""
+def _session_user(request: Request) -> StaffUser | None:
+    """The logged-in user of this request (read once), or None; a stale session is forgotten."""
+    cached = getattr(request.state, "user", None)
+    if isinstance(cached, StaffUser):
+        return cached
     username = request.session.get(_USER_KEY)
     user = None
     if isinstance(username, str):
         with session_scope() as session:
             user = get_user(session, username)
-    if user is None or not user.active:
+    generation = request.session.get(_GENERATION_KEY)
+    if user is None or not user.active or generation != user.session_generation:
         request.session.pop(_USER_KEY, None)
-        raise LoginRequired
+        request.session.pop(_GENERATION_KEY, None)
+        return None
     staff = _staff(user)
     request.state.user = staff
     return staff
+
+
+def require_user(request: Request) -> StaffUser:
+    """Dependency for every staff page and API route; also exposes the user to the templates."""
+    staff = _session_user(request)
+    if staff is None:
+        raise LoginRequired
+    return staff
+
+
+def refuse_read_only(request: Request) -> None:
+    """App-wide dependency: a read-only role's unsafe request is refused (403), on every route
+    but :data:`OPEN_TO_READ_ONLY`. Whoever is not logged in is left to the route's own check."""
+    if request.method not in _UNSAFE_METHODS or request.url.path in OPEN_TO_READ_ONLY:
+        return
+    staff = _session_user(request)
+    if staff is not None and staff.role in READ_ONLY_ROLES:
+        raise ReadOnlyRole(staff.role)
 
 
 def require_admin(request: Request) -> StaffUser:
@@ -129,11 +172,20 @@ def log_in(request: Request, username: str, password: str) -> StaffUser | None:
         return None
     request.session.clear()
     request.session[_USER_KEY] = user.username
+    request.session[_GENERATION_KEY] = user.session_generation
     csrf_token(request)
     return _staff(user)
 
 
 def log_out(request: Request) -> None:
+    """End the session here and on the server: every cookie of it (copies too) stops working.
+
+    The user's other sessions (another browser, a script) end as well: one generation per user.
+    """
+    staff = _session_user(request)
+    if staff is not None:
+        with session_scope() as session:
+            end_sessions(session, username=staff.username)
     request.session.clear()
 
 

@@ -1,18 +1,27 @@
-"""Failed-attempt limits for the login form and the applicants' status page.
+"""Failed-attempt limits for the login form and the applicants' status page, and who is asking.
 
 The app counts failures in the database (:mod:`cases.access.attempts`), so every web process
 behind a load balancer shares one count. An in-memory store is kept for tests with a fake clock.
+
+The client's address is the direct peer's, unless that peer is one of the configured reverse
+proxies (``PERMITS_TRUSTED_PROXIES``): only then is ``X-Forwarded-For`` believed, read from the
+right (the entry the trusted proxy itself added) past any further trusted proxies. From anyone
+else the header is ignored, so making it up gains nothing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from fastapi import Request
+
 from cases.access.attempts import failures_since, record_failure
+from cases.settings import get_settings
 
 __all__ = [
     "DatabaseFailures",
@@ -20,7 +29,32 @@ __all__ = [
     "FailureStore",
     "MemoryFailures",
     "TooManyAttempts",
+    "client_address",
 ]
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in get_settings().trusted_proxy_networks)
+
+
+def client_address(request: Request) -> str:
+    """The address failures are counted against (see the module's docstring)."""
+    peer = request.client.host if request.client else "unknown"
+    if not _trusted(peer):
+        return peer
+    forwarded = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+    ]
+    for hop in reversed(forwarded):
+        if hop and not _trusted(hop):
+            return hop
+    return peer
 
 
 class TooManyAttempts(Exception):

@@ -11,14 +11,23 @@ from cases.access.applicant_codes import (
     case_for_code,
     issue_access_code,
 )
-from cases.access.roles import RELEASE_OTHERS, ROLE_RANK, Actor, role_name, workable_roles
+from cases.access.roles import (
+    READ_ONLY_ROLES,
+    RELEASE_OTHERS,
+    ROLE_RANK,
+    Actor,
+    role_name,
+    workable_roles,
+)
 from cases.access.users import (
     MIN_PASSWORD_LENGTH,
     UnknownUser,
     UserError,
     authenticate,
+    change_password,
     change_role,
     create_user,
+    end_sessions,
     get_user,
     list_users,
     set_active,
@@ -27,6 +36,7 @@ from cases.access.users import (
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "READ_ONLY_ROLES",
     "RELEASE_OTHERS",
     "ROLE_RANK",
     "Actor",
@@ -37,8 +47,10 @@ __all__ = [
     "applicant_status",
     "authenticate",
     "case_for_code",
+    "change_password",
     "change_role",
     "create_user",
+    "end_sessions",
     "get_user",
     "issue_access_code",
     "list_users",

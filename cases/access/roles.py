@@ -6,10 +6,15 @@ from dataclasses import dataclass
 
 from cases.models import Role
 
-__all__ = ["RELEASE_OTHERS", "ROLE_RANK", "Actor", "role_name", "workable_roles"]
+__all__ = ["READ_ONLY_ROLES", "RELEASE_OTHERS", "ROLE_RANK", "Actor", "role_name", "workable_roles"]
 
 
 ROLE_RANK = {Role.CASEWORKER: 1, Role.SENIOR_CASEWORKER: 2}
+
+
+# Roles that may read everything they are shown and change nothing (the web app refuses their
+# every state-changing request).
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 
 
 # Who may release a claim someone else holds.

@@ -2,7 +2,9 @@
 
 Accounts are never deleted (the audit trail names them): an account that should no longer work is
 deactivated, which stops its logins and its open sessions at once (``web.auth`` re-reads the user
-on every request). Two guards keep the office administrable: nobody deactivates or demotes
+on every request). Each session cookie carries the user's session generation; logging out,
+deactivation and a password change move it on (:func:`end_sessions`), so a copied cookie stops
+working on the server too. Two guards keep the office administrable: nobody deactivates or demotes
 themself (another admin does it, so nobody locks themself out by a slip), and the last active
 admin cannot be deactivated or demoted.
 """
@@ -22,8 +24,10 @@ from cases.models import AuditEvent, Role, User
 __all__ = [
     "UserError",
     "authenticate",
+    "change_password",
     "change_role",
     "create_user",
+    "end_sessions",
     "get_user",
     "list_users",
     "set_active",
@@ -57,14 +61,18 @@ class _Refused(UserError):
     http_status = 409
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("a password needs at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
+
+
 def create_user(
     session: Session, *, username: str, password: str, role: Role, display_name: str, actor: str
 ) -> User:
     username = username.strip().lower()
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise UserError("a username uses letters, digits, '-', '_' or '.' only")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("a password needs at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
+    _check_password(password)
     if session.exec(select(User).where(User.username == username)).first():
         raise UserError("the username '%(name)s' is taken", name=username)
     user = User(
@@ -144,7 +152,31 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
     if not active:
         _keep_an_admin(session, user, actor, "deactivate")
     user.active = active
+    if not active:
+        user.session_generation += 1
     return _recorded(session, user, actor, "user.reactivated" if active else "user.deactivated")
+
+
+def change_password(session: Session, *, username: str, password: str, actor: str) -> User:
+    """Set a new password; every open session of the account ends (its cookies stop working)."""
+    user = _existing(session, username)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    user.session_generation += 1
+    return _recorded(session, user, actor, "user.password_changed")
+
+
+def end_sessions(session: Session, *, username: str) -> None:
+    """End every open session of the account (logging out): older cookies stop working.
+
+    Not audited: logging out is routine, and the audit trail records what changed the office's
+    records or accounts.
+    """
+    user = get_user(session, username)
+    if user is not None:
+        user.session_generation += 1
+        session.add(user)
+        session.flush()
 
 
 def user_events(session: Session, *, limit: int = 20) -> list[AuditEvent]:

@@ -24,8 +24,9 @@ from cases.authoring.form_editor import form_yaml_header, write_atomically
 from cases.authoring.form_import import BLANK_NAME
 from cases.authoring.widgets import PdfFailure, printed_size_mm, why_unopened
 from cases.catalogue import FormPage, PermitType, dump_form_layout, load_catalogue
-from cases.documents import load_image
+from cases.documents import load_image, pdf_render_scale
 from cases.errors import InvalidInput, NotFound
+from cases.settings import get_settings
 
 __all__ = ["BLANK_UPLOADED", "StoredBlank", "blank_page_png", "store_blank"]
 
@@ -139,7 +140,9 @@ def _rendered(path: Path, sha256: str, page: int) -> bytes:
     del sha256  # part of the cache key only
     document = pdfium.PdfDocument(path)
     try:
-        image = document[page - 1].render(scale=PAGE_DPI / 72, grayscale=True).to_pil()
+        shown = document[page - 1]
+        scale = pdf_render_scale(shown.get_size(), PAGE_DPI, get_settings().max_image_pixels)
+        image = shown.render(scale=scale, grayscale=True).to_pil()
     finally:
         document.close()
     out = io.BytesIO()

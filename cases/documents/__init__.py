@@ -7,6 +7,7 @@ from cases.documents.pages import (
     TextLine,
     document_pages,
     load_image,
+    pdf_render_scale,
     pdf_text_lines,
     strict_decoding,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "document_pages",
     "document_path",
     "load_image",
+    "pdf_render_scale",
     "pdf_text_lines",
     "read_document",
     "resolve_stored_path",

@@ -9,6 +9,7 @@ upright by their EXIF orientation.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ from typing import Any
 import pypdfium2 as pdfium
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
+from cases.settings import get_settings
+
 __all__ = [
     "PageContent",
     "TextLine",
     "document_pages",
     "load_image",
+    "pdf_render_scale",
     "pdf_text_lines",
     "strict_decoding",
 ]
@@ -69,7 +73,21 @@ def pdf_text_lines(page: Any) -> list[TextLine]:
         textpage.close()
 
 
-def _pdf_pages(data: bytes, dpi: int) -> Iterator[PageContent]:
+def pdf_render_scale(size_pt: tuple[float, float], dpi: int, max_pixels: int) -> float:
+    """The scale to rasterise a page of ``size_pt`` (width, height in points) at: ``dpi``, or
+    less where that would pass ``max_pixels``.
+
+    Intake refuses such pages; this keeps a document stored before that check (or a page view)
+    from costing gigabytes all the same.
+    """
+    scale = dpi / _POINTS_PER_INCH
+    area = max(size_pt[0] * size_pt[1], 1.0)
+    if area * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / area) * 0.999  # rounding up never crosses the limit
+    return scale
+
+
+def _pdf_pages(data: bytes, dpi: int, max_pixels: int) -> Iterator[PageContent]:
     pdf = pdfium.PdfDocument(data)
     try:
         for index in range(len(pdf)):
@@ -78,7 +96,8 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[PageContent]:
             if sum(len(line.text) for line in lines) >= _MIN_TEXT_CHARS:
                 yield PageContent(index + 1, lines=lines)
             else:
-                image: Image.Image = page.render(scale=dpi / _POINTS_PER_INCH).to_pil()
+                scale = pdf_render_scale(page.get_size(), dpi, max_pixels)
+                image: Image.Image = page.render(scale=scale).to_pil()
                 yield PageContent(index + 1, image=image.convert("RGB"))
     finally:
         pdf.close()
@@ -94,11 +113,18 @@ def _tiff_pages(data: bytes) -> Iterator[PageContent]:
         raise ValueError(f"the image is damaged or truncated ({exc})") from exc
 
 
-def document_pages(data: bytes, media_type: str, *, dpi: int = 200) -> Iterator[PageContent]:
-    """Every page of a document, in order. Raises ValueError when a page cannot be decoded."""
+def document_pages(
+    data: bytes, media_type: str, *, dpi: int = 200, max_pixels: int | None = None
+) -> Iterator[PageContent]:
+    """Every page of a document, in order. Raises ValueError when a page cannot be decoded.
+
+    A PDF page is never rasterised to more than ``max_pixels`` (default: the settings' image
+    limit), whatever its size in points.
+    """
     if media_type == "application/pdf":
+        limit = max_pixels if max_pixels is not None else get_settings().max_image_pixels
         try:
-            yield from _pdf_pages(data, dpi)
+            yield from _pdf_pages(data, dpi, limit)
         except pdfium.PdfiumError as exc:
             raise ValueError(f"the PDF cannot be read ({exc})") from exc
     elif media_type == "image/tiff":

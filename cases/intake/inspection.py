@@ -45,6 +45,10 @@ DOCUMENT_PROBLEMS = {
     "page_too_many_pixels": "page %(page)d of the image is %(width)dx%(height)d pixels "
     "(%(megapixels)d megapixels), more than the %(max_megapixels)d megapixels accepted; scan at "
     "300 dpi or less",
+    "pdf_page_too_many_pixels": "page %(page)d is %(width_pt)dx%(height_pt)d points; read at "
+    "%(dpi)d dpi that is %(width)dx%(height)d pixels (%(megapixels)d megapixels), more than the "
+    "%(max_megapixels)d megapixels accepted for a page; save or scan the page at A3 size or "
+    "smaller",
     "unsafe_image": "the image is too large to open safely (%(detail)s)",
     "damaged_image": "the file is damaged or incomplete and cannot be read (%(detail)s)",
     "pdf_password": "the PDF cannot be opened: it is password-protected; upload a copy without "
@@ -144,6 +148,26 @@ def _inspect_image(upload: Upload, media_type: str, max_pixels: int) -> Document
     return DocumentInfo(media_type, frames, width, height)
 
 
+def _check_pdf_pages(upload: Upload, pdf: pdfium.PdfDocument, dpi: int, max_pixels: int) -> None:
+    """Each page, rasterised at ``dpi`` as extraction would, stays within the image limit."""
+    for index in range(len(pdf)):
+        width_pt, height_pt = pdf.get_page_size(index)
+        width, height = round(width_pt * dpi / 72), round(height_pt * dpi / 72)
+        if width * height > max_pixels:
+            raise _refused(
+                upload,
+                "pdf_page_too_many_pixels",
+                page=index + 1,
+                width_pt=round(width_pt),
+                height_pt=round(height_pt),
+                dpi=dpi,
+                width=width,
+                height=height,
+                megapixels=round(width * height / 1e6),
+                max_megapixels=round(max_pixels / 1e6),
+            )
+
+
 def _inspect_pdf(upload: Upload) -> DocumentInfo:
     try:
         pdf = pdfium.PdfDocument(upload.data)
@@ -154,8 +178,10 @@ def _inspect_pdf(upload: Upload) -> DocumentInfo:
         pages = len(pdf)
         if pages == 0:
             raise _refused(upload, "pdf_no_pages")
-        _check_pages(upload, pages, get_settings().max_document_pages)
-        width, height = pdf[0].get_size()
+        settings = get_settings()
+        _check_pages(upload, pages, settings.max_document_pages)
+        _check_pdf_pages(upload, pdf, settings.pdf_render_dpi, settings.max_image_pixels)
+        width, height = pdf.get_page_size(0)
         return DocumentInfo("application/pdf", pages, round(width), round(height))
     finally:
         pdf.close()

@@ -1,7 +1,7 @@
 """letter versions: a reissued letter keeps the old one, superseded, beside the new
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 17:00:00.000000
 
 A case had at most one letter per (outcome, language), so once a letter existed no other could
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

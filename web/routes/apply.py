@@ -27,10 +27,9 @@ from cases.intake import (
 )
 from cases.vocabulary import Language
 from web.i18n import current_language, gettext_, in_language, ngettext_, use_language
-from web.ratelimit import FailureLimiter, TooManyAttempts
+from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
 from web.routes import read_form
-from web.routes.login import client_address
 from web.trigger import resume_case
 
 __all__ = ["ACTOR", "DOCUMENT_PREFIX", "router"]

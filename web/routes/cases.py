@@ -15,7 +15,12 @@ from PIL import Image
 from starlette.datastructures import FormData
 
 from cases.db import session_scope
-from cases.documents import document_path, read_document, resolve_stored_path
+from cases.documents import (
+    document_path,
+    pdf_render_scale,
+    read_document,
+    resolve_stored_path,
+)
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
 from cases.gates import decide, verify_fields
@@ -94,9 +99,7 @@ def document_page(case_id: int, document_id: int, number: int) -> Response:
     image = page_image(doc, number, turn) or _rendered_pdf_page(doc, number)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return Response(
-        buffer.getvalue(), media_type="image/png", headers={"Cache-Control": "private, max-age=300"}
-    )
+    return Response(buffer.getvalue(), media_type="image/png")  # no-store: web.middleware
 
 
 def _rendered_pdf_page(doc: Document, number: int) -> Image.Image:
@@ -107,7 +110,11 @@ def _rendered_pdf_page(doc: Document, number: int) -> Image.Image:
     pdf = pdfium.PdfDocument(read_document(doc.sha256))
     try:
         page = pdf[number - 1]
-        rendered: Image.Image = page.render(scale=get_settings().pdf_render_dpi / 72).to_pil()
+        settings = get_settings()
+        scale = pdf_render_scale(
+            page.get_size(), settings.pdf_render_dpi, settings.max_image_pixels
+        )
+        rendered: Image.Image = page.render(scale=scale).to_pil()
         return rendered.convert("RGB")
     finally:
         pdf.close()

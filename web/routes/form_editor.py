@@ -140,10 +140,9 @@ def form_editor_page(request: Request, permit_type: str) -> HTMLResponse:
 @router.get("/{permit_type}/pages/{page}.png")
 def blank_page(permit_type: str, page: int) -> Response:
     png = blank_page_png(_permit_type(permit_type), page)
-    # The address carries the blank's hash (?v=): a new blank is a new address.
-    return Response(
-        png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
-    )
+    # Rendered once per blank (cached by its hash on the server); every response is no-store
+    # (web.middleware), the browser asks again.
+    return Response(png, media_type="image/png")
 
 
 def _json_error(message: str, status_code: int) -> JSONResponse:

@@ -1,4 +1,9 @@
-"""Logging in and out (failed logins are limited per username and address); the language."""
+"""Logging in and out; the language.
+
+Failed logins are limited twice: per account and address (a person mistyping), and per account
+from all addresses together, so an attacker spreading guesses over many addresses (or forging
+``X-Forwarded-For``) gets no more than the account's own limit.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import log_in, log_out, safe_next
 from web.i18n import COOKIE, LANGUAGES, gettext_, language_for
-from web.ratelimit import FailureLimiter, TooManyAttempts
+from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import flash, render
 
 router = APIRouter()
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/login")
@@ -31,18 +32,23 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/inbox",
 ) -> Response:
-    limiter: FailureLimiter = request.app.state.login_limiter
-    key = f"{username.strip().lower()}|{client_address(request)}"
+    account = username.strip().lower()
+    limits: list[tuple[FailureLimiter, str]] = [
+        (request.app.state.login_limiter, f"{account}|{client_address(request)}"),
+        (request.app.state.account_limiter, account),
+    ]
     context = {"next": safe_next(next), "username": username}
     try:
-        limiter.check(key)
+        for limiter, key in limits:
+            limiter.check(key)
     except TooManyAttempts as exc:
         response = render(request, "login.html", {**context, "error": str(exc)}, 429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     user = log_in(request, username, password)
     if user is None:
-        limiter.failed(key)
+        for limiter, key in limits:
+            limiter.failed(key)
         language_for(request)
         error = gettext_("The username or password is not right. Try again.")
         return render(request, "login.html", {**context, "error": error}, status_code=400)

@@ -21,10 +21,9 @@ from cases.db import session_scope
 from cases.errors import InvalidDocument, PermitsError
 from cases.intake import OTHER_DOCUMENT, Upload, answer_request
 from web.i18n import gettext_, in_language, use_language
-from web.ratelimit import FailureLimiter, TooManyAttempts
+from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
 from web.routes import read_form
-from web.routes.login import client_address
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(use_language)])
