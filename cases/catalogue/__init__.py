@@ -5,6 +5,7 @@ Everything else reads the catalogue through this surface; it depends on nothing 
 
 from __future__ import annotations
 
+from cases.catalogue.form_layout import FormField, FormFieldKind, FormLayout, FormPage
 from cases.catalogue.form_yaml import dump_form_layout
 from cases.catalogue.glossary import (
     DOCUMENT_TYPE_SUFFIX,
@@ -32,10 +33,6 @@ from cases.catalogue.schema import (
     DocumentRequirement,
     FieldSpec,
     FieldType,
-    FormField,
-    FormFieldKind,
-    FormLayout,
-    FormPage,
     Permit,
     PermitType,
     Rule,

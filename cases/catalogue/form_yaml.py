@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from cases.catalogue.schema import FormField, FormLayout
+from cases.catalogue.form_layout import FormField, FormLayout
 
 __all__ = ["dump_form_layout"]
 

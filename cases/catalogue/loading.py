@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cases.catalogue.form_layout import FormLayout
 from cases.catalogue.jdm import expand_jdm_tables
-from cases.catalogue.schema import FormLayout, Permit, PermitType, Ruleset
+from cases.catalogue.schema import Permit, PermitType, Ruleset
 from cases.errors import CatalogueError, CatalogueProblem, NotFound
 from cases.settings import get_settings
 
