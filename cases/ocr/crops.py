@@ -25,6 +25,7 @@ __all__ = [
     "cut_zone",
     "find_ink",
     "ink_mask",
+    "line_bands",
     "page_sheet",
 ]
 
@@ -38,6 +39,7 @@ _RULE_MM = 15.0  # ink running straight this long is ruling: handwritten "LL" jo
 _SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
 _SIDE_MM = 1.0  # a written box is cut this much wider than drawn on each side
 _RULE_HEIGHT_SHARE = 0.9  # of a box's height: a vertical line this long is ruling, not a letter
+_LINE_GAP_PX = 2  # rows without ink at least this tall part two written lines
 _SHIFT_MM = 1.0  # how far the blank may sit from the registered scan inside one box
 
 
@@ -201,3 +203,34 @@ def _is_edge_sliver(stat: NDArray[np.int32], crop: Gray) -> bool:
     height, width = crop.shape
     touches = x == 0 or y == 0 or x + w >= width or y + h >= height
     return touches and (min(w, h) <= _SLIVER_PX or int(stat[cv2.CC_STAT_AREA]) < 4 * _SLIVER_PX)
+
+
+def line_bands(crop: Gray) -> list[tuple[int, int]]:
+    """The rows (top, bottom) of each written line in a cleaned crop, top first, padded.
+
+    Lines are parted where a run of rows carries no ink; a run of ink rows lower than a third
+    of the tallest (a stray speck, a descender's tip) joins the line nearest to it rather than
+    making a line of its own.
+    """
+    if crop.size == 0:
+        return []
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask(crop), connectivity=8)
+    keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= _MIN_SPECK_PX]
+    rows = np.asarray(np.isin(labels, keep), dtype=bool).sum(axis=1)
+    inked = [bool(n) for n in rows.tolist()]
+    runs: list[list[int]] = []
+    gap = _LINE_GAP_PX
+    for row, ink in enumerate(inked):
+        if ink and gap >= _LINE_GAP_PX:
+            runs.append([row, row + 1])
+        elif ink:
+            runs[-1][1] = row + 1
+        gap = 0 if ink else gap + 1
+    tallest = max((b - a for a, b in runs), default=0)
+    lines = [run for run in runs if run[1] - run[0] >= tallest / 3]
+    for run in runs:
+        if run not in lines:  # a fragment joins the nearest line
+            near = min(lines, key=lambda line: min(abs(run[0] - line[1]), abs(line[0] - run[1])))
+            near[0], near[1] = min(near[0], run[0]), max(near[1], run[1])
+    height = crop.shape[0]
+    return [(max(0, a - PAD_PX), min(height, b + PAD_PX)) for a, b in lines]

@@ -20,11 +20,23 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from cases.catalogue import FormField, FormLayout
-from cases.ocr.crops import PAD_PX, Gray, Sheet, cut_zone, find_ink, ink_mask, page_sheet
+from cases.ocr.crops import (
+    PAD_PX,
+    Gray,
+    Sheet,
+    Zone,
+    cut_zone,
+    find_ink,
+    ink_mask,
+    line_bands,
+    page_sheet,
+)
 from cases.ocr.reader import ENGINE_VERSION, HANDWRITING_ENGINE, FieldReading, inference
 
-__all__ = ["read_form", "tidy_spacing"]
+__all__ = ["COMB_MISCOUNT_CONFIDENCE", "read_form", "tidy_spacing"]
 
+#: A comb reading whose character count is not the count of cells written in is this sure.
+COMB_MISCOUNT_CONFIDENCE = 0.05
 _CHECKBOX_INSET = 0.18  # share of a checkbox's side left out at each edge: the printed frame
 _FRAME_SHARE = 0.8  # of a checkbox row or column inked: the frame, not a mark
 _TICK_SHARE = 0.03  # share of a checkbox's inside covered by ink above which it is ticked
@@ -102,19 +114,48 @@ def _read_field(
     if field.kind == "comb":
         return _read_comb(sheet, field, page)
     zone = cut_zone(sheet, field)
-    ink = find_ink(zone.image)
+    bands = line_bands(zone.image) if field.kind == "multiline" else [(0, zone.image.shape[0])]
+    readings = [_read_line(zone, field, page, band, capitals=capitals) for band in bands]
+    found = [r for r in readings if r.text or r.confidence]
+    if len(found) <= 1:
+        return found[0] if found else readings[0]
+    boxes = [r.bbox for r in found]
+    bbox = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    seconds = [r.second_text or r.text for r in found]
+    return FieldReading(
+        field.field,
+        " ".join(r.text for r in found),
+        min(r.confidence for r in found),  # the field is as sure as its least sure line
+        page,
+        bbox,
+        found[0].engine,
+        " ".join(seconds) if any(r.second_text is not None for r in found) else None,
+    )
+
+
+def _read_line(
+    zone: Zone, field: FormField, page: int, band: tuple[int, int], *, capitals: bool
+) -> FieldReading:
+    """One written line of a box: the rows ``band`` of its cleaned crop."""
+    top, bottom = band
+    ink = find_ink(zone.image[top:bottom])
     if ink is None:
-        x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
-        return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0, x1, y1), ENGINE_VERSION)
+        x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + bottom
+        return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0 + top, x1, y1), ENGINE)
     x0, y0, x1, y1 = ink
     allowlist = _capitals_only(field.allowlist) if capitals else field.allowlist
-    line = zone.image[y0:y1, x0:x1]
+    line = zone.image[top:bottom][y0:y1, x0:x1]
     text, confidence = _recognise(line, allowlist, handwriting=capitals)
     second = None
     if capitals and confidence < _SURE_OF_HANDWRITING:
         narrow = cv2.resize(line, None, fx=_SECOND_READ_WIDTH, fy=1.0, interpolation=cv2.INTER_AREA)
         second, _ = _recognise(np.asarray(narrow, dtype=np.uint8), allowlist, handwriting=True)
-    bbox = (zone.x0 + x0, zone.y0 + y0, zone.x0 + x1, zone.y0 + y1)
+    bbox = (zone.x0 + x0, zone.y0 + top + y0, zone.x0 + x1, zone.y0 + top + y1)
     engine = HANDWRITING_ENGINE if capitals else ENGINE_VERSION
     return FieldReading(field.field, text, confidence, page, bbox, engine, second)
 
@@ -153,6 +194,9 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
 
     Each cell is cleaned and cropped to its ink on its own, so no divider and no gap the width
     of a cell reaches the recogniser, which then reads the value as it would a typed word.
+    The cells written in say how many characters there are: a reading with more or fewer
+    (``1l`` read as one character, a speck read as one) is given a confidence under any
+    field's threshold, so a person checks it.
     """
     zone = cut_zone(sheet, field)  # the frame and the dividers removed along the whole box
     cells = field.cells or 1
@@ -178,8 +222,11 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
     assert ink is not None  # the pieces hold ink
     lx0, ly0, lx1, ly1 = ink
     text, confidence = _recognise(line[ly0:ly1, lx0:lx1], field.allowlist)
+    text = text.replace(" ", "")
+    if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
+        confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
     bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
-    return FieldReading(field.field, text.replace(" ", ""), confidence, page, bbox, ENGINE)
+    return FieldReading(field.field, text, confidence, page, bbox, ENGINE)
 
 
 def _side_by_side(pieces: list[Gray]) -> Gray:
