@@ -38,6 +38,7 @@ _MIN_SPECK_PX = 6  # connected ink smaller than this is noise, not a character
 _RULE_MM = 15.0  # ink running straight this long is ruling: handwritten "LL" joins up to ~6 mm
 _SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
 _SIDE_MM = 1.0  # a written box is cut this much wider than drawn on each side
+_BELOW_MM = 0.8  # ...and this much lower than drawn
 _RULE_HEIGHT_SHARE = 0.9  # of a box's height: a vertical line this long is ruling, not a letter
 _LINE_GAP_PX = 2  # rows without ink at least this tall part two written lines
 _SHIFT_MM = 1.0  # how far the blank may sit from the registered scan inside one box
@@ -90,7 +91,9 @@ def cut_zone(
 
     A written box is cut a little wider than drawn (``_SIDE_MM``): offices' forms leave small
     side margins, so a value typed flush against a side (right-aligned amounts) or running past
-    it is not cut; the frame's sides that this takes in are ruling and are removed with it.
+    it is not cut; the frame's sides that this takes in are ruling and are removed with it. It
+    reaches a little below the box too (``_BELOW_MM``): a value written on a ruled line hangs its
+    descenders (g, p, y) through and under the line, and a "g" without its tail reads "ci".
     """
     x, y, w, h = field.box_mm
     side = -_INSET_MM
@@ -100,16 +103,18 @@ def cut_zone(
     elif clean:
         side = _SIDE_MM
     sx, sy = sheet.scale
+    below = _INSET_MM if side < 0 else -_BELOW_MM
     x0, y0 = round((x - side) * sx), round((y + _INSET_MM) * sy)
-    x1, y1 = round((x + w + side) * sx), round((y + h - _INSET_MM) * sy)
+    x1, y1 = round((x + w + side) * sx), round((y + h - below) * sy)
     x0, y0 = max(0, x0), max(0, y0)
-    x1 = min(sheet.gray.shape[1], x1)
+    x1, y1 = min(sheet.gray.shape[1], x1), min(sheet.gray.shape[0], y1)
     rule_px = round(_RULE_MM * sx)
-    crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0, rule_px=rule_px)
-    return Zone(_remove_rules(crop, rule_px=rule_px) if clean else crop, x0, y0)
+    lines = {"rule_px": rule_px, "tall_px": round((y + h - _INSET_MM) * sy) - y0}  # the box's rows
+    crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0, **lines)
+    return Zone(_remove_rules(crop, **lines) if clean else crop, x0, y0)
 
 
-def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int) -> Gray:
+def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int, tall_px: int) -> Gray:
     """The crop with what the blank form printed there painted the colour of the paper.
 
     Only printed marks are taken out (a hint, a label, a logo): printed ruling (the frame, comb
@@ -126,7 +131,7 @@ def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int) -> 
     h, w = crop.shape
     reach = sheet.shift
     printed = ink_mask(sheet.blank[y0 : y0 + h + 2 * reach, x0 : x0 + w + 2 * reach])
-    printed[_rules(printed, rule_px=rule_px, tall_px=h) > 0] = 0
+    printed[_rules(printed, rule_px=rule_px, tall_px=tall_px) > 0] = 0
     written = ink_mask(crop)
     if not printed.any() or not written.any():
         return crop
@@ -145,7 +150,7 @@ def ink_mask(crop: Gray, *, paper: float | None = None) -> Gray:
     return np.where(crop < paper - _INK_DELTA, 255, 0).astype(np.uint8)
 
 
-def _remove_rules(crop: Gray, *, rule_px: int) -> Gray:
+def _remove_rules(crop: Gray, *, rule_px: int, tall_px: int) -> Gray:
     """Paint printed frame lines (long thin horizontal or vertical ink) the colour of the paper.
 
     Lines are found by morphological opening with a long thin kernel; a character's strokes are
@@ -154,7 +159,7 @@ def _remove_rules(crop: Gray, *, rule_px: int) -> Gray:
     """
     if crop.size == 0:
         return crop
-    rules = _rules(ink_mask(crop), rule_px=rule_px, tall_px=crop.shape[0])
+    rules = _rules(ink_mask(crop), rule_px=rule_px, tall_px=tall_px)
     cleaned = crop.copy()
     cleaned[rules > 0] = np.uint8(np.median(crop))
     return cleaned

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from cases.authoring.widgets import BlankForm, Widget
 
@@ -110,16 +110,40 @@ def _capacity(widget: Widget) -> int:
     return int(w / (_CHAR_MM_PER_HEIGHT_MM * min(h, 6.0)))
 
 
-def _value(widget: Widget, rng: random.Random) -> str:
+def _value(widget: Widget, rng: random.Random, max_length: int | None) -> str:
+    """A value that fits the box, and the field's MaxLen (the PDF keeps no more than that)."""
     if widget.kind == "checkbox":
         return rng.choice(("yes", "no"))
     if widget.kind == "comb":
         return "".join(str(rng.randint(0, 9)) for _ in range(widget.cells or 1))
-    fits = [make for shortest, make in _KINDS if shortest <= _capacity(widget) * 0.8]
-    make = rng.choice(fits or [_KINDS[0][1]])
-    if widget.kind == "multiline" and widget.box_mm[3] >= 9:
+    if widget.kind == "multiline" and widget.box_mm[3] >= 9 and not max_length:
         return f"{_name(rng)}\n{_street(rng)}"
-    return make(rng)
+    room = min(_capacity(widget) * 0.8, max_length or 1000)
+    fits = [make for shortest, make in _KINDS if shortest <= room]
+    for _ in range(20):
+        value = rng.choice(fits or [_KINDS[0][1]])(rng)
+        if len(value) <= (max_length or len(value)):
+            return value
+    return "".join(str(rng.randint(0, 9)) for _ in range(max_length or 1))
+
+
+def _max_lengths(blank_pdf: Path) -> dict[str, int]:
+    """Each text widget's MaxLen (on the widget or a parent field), by qualified name: a value
+    longer than it is cut when the PDF is filled."""
+    found = {}
+    for page in PdfReader(blank_pdf).pages:
+        for ref in page.get("/Annots") or []:
+            node, names, max_length = ref.get_object(), [], None
+            while node is not None:
+                if "/T" in node:
+                    names.append(str(node["/T"]))
+                if max_length is None and "/MaxLen" in node:
+                    max_length = int(node["/MaxLen"])
+                parent = node.get("/Parent")
+                node = parent.get_object() if parent is not None else None
+            if max_length is not None:
+                found[".".join(reversed(names))] = max_length
+    return found
 
 
 def _fillable(widget: Widget) -> bool:
@@ -132,12 +156,19 @@ def _fillable(widget: Widget) -> bool:
 
 
 def choose_fields(
-    blank: BlankForm, rng: random.Random, *, pages: int, per_page: int, checkboxes: int
+    blank: BlankForm,
+    blank_pdf: Path,
+    rng: random.Random,
+    *,
+    pages: int,
+    per_page: int,
+    checkboxes: int,
 ) -> list[FilledField]:
     """Up to ``per_page`` writable widgets and ``checkboxes`` ticks of each of the first ``pages``
     pages that have writable widgets, each with an invented value, in page order."""
     chosen: list[FilledField] = []
     used_pages = 0
+    max_lengths = _max_lengths(blank_pdf)
     for page in range(1, len(blank.page_sizes_mm) + 1):
         on_page = [w for w in blank.widgets if w.page == page]
         writable = [w for w in on_page if _fillable(w)]
@@ -149,7 +180,8 @@ def choose_fields(
         picked += rng.sample(ticks, min(checkboxes, len(ticks)))
         for widget in sorted(picked, key=lambda w: (w.box_mm[1], w.box_mm[0])):
             name = f"p{page}_f{len(chosen) + 1:03d}"
-            chosen.append(FilledField(widget, name, _value(widget, rng)))
+            value = _value(widget, rng, max_lengths.get(widget.name))
+            chosen.append(FilledField(widget, name, value))
     return chosen
 
 

@@ -66,7 +66,7 @@ class _Tally:
     seconds: list[float] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, spec: FieldSpec, truth: str, read: str, flagged: bool) -> None:
+    def add(self, spec: FieldSpec, truth: str, read: str, flagged: bool, where: str) -> None:
         right = comparable(spec, read) == comparable(spec, truth)
         self.fields += 1
         self.right += right
@@ -77,7 +77,13 @@ class _Tally:
             self.text_right += right
         if not right:
             self.errors.append(
-                {"field": spec.name, "truth": truth, "read": read, "flagged": flagged}
+                {
+                    "where": where,
+                    "field": spec.name,
+                    "truth": truth,
+                    "read": read,
+                    "flagged": flagged,
+                }
             )
 
     def merge(self, other: _Tally) -> None:
@@ -144,7 +150,7 @@ class _Form:
 def _imported(path: Path, work: Path, rng: random.Random, sizes: dict[str, int]) -> _Form:
     blank = read_blank_form(path.read_bytes(), path.name)
     fields = choose_fields(
-        blank, rng, pages=sizes["pages"], per_page=sizes["fields"], checkboxes=sizes["ticks"]
+        blank, path, rng, pages=sizes["pages"], per_page=sizes["fields"], checkboxes=sizes["ticks"]
     )
     permit = _permit(path.stem, fields)
     imported = import_form(blank, permit, {f.widget.name: f.name for f in fields})
@@ -218,7 +224,9 @@ def _score(
     capitals = variant == "handwritten"
     truths = {f.name: f.truth.upper() if capitals else f.truth for f in on_page}
     for verdict in field_verdicts(specs, readings):
-        tally.add(verdict.spec, truths[verdict.spec.name], verdict.text, verdict.reason is not None)
+        flagged = verdict.reason is not None
+        where = f"{form.name} {variant}"
+        tally.add(verdict.spec, truths[verdict.spec.name], verdict.text, flagged, where)
 
 
 def _bench_form(
