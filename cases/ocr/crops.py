@@ -100,7 +100,7 @@ def cut_zone(
     if inset_share:
         inset = inset_share * min(w, h) - _INSET_MM
         x, y, w, h = x + inset, y + inset, w - 2 * inset, h - 2 * inset
-    elif clean:
+    elif clean and field.kind in ("text", "multiline"):  # a comb's characters sit in its cells
         side = _SIDE_MM
     sx, sy = sheet.scale
     below = _INSET_MM if side < 0 else -_BELOW_MM
