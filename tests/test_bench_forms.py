@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from cases.authoring.widgets import read_blank_form
 from cli.main import app
+from tests.forms_pdf import FORMS
 from tools.bench.form_fill import VARIANTS, choose_fields, printed_pages
 from tools.bench.forms import bench_forms
-from tests.forms_pdf import FORMS
 
 pytest_plugins = ["tests.ocr_fixtures"]  # ocr_reader
 
