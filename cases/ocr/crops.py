@@ -57,11 +57,13 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Zone:
-    """A field's crop in page pixels: the cleaned image and where it sits on the page."""
+    """A field's crop in page pixels: the cleaned image, where it sits on the page, and the part
+    of it inside the box as drawn (x0, y0, x1, y1 in the crop; None: all of it)."""
 
     image: Gray
     x0: int
     y0: int
+    inner: tuple[int, int, int, int] | None = None
 
 
 def page_sheet(
@@ -109,9 +111,13 @@ def cut_zone(
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(sheet.gray.shape[1], x1), min(sheet.gray.shape[0], y1)
     rule_px = round(_RULE_MM * sx)
-    lines = {"rule_px": rule_px, "tall_px": round((y + h - _INSET_MM) * sy) - y0}  # the box's rows
+    tall = round((y + h - _INSET_MM) * sy) - y0  # the box's own rows
+    lines = {"rule_px": rule_px, "tall_px": tall}
     crop = _less_blank(sheet, sheet.gray[y0:y1, x0:x1], x0, y0, **lines)
-    return Zone(_remove_rules(crop, **lines) if clean else crop, x0, y0)
+    inner = None
+    if side > 0:  # widened: ink wholly in the margins is what is left of the frame, not writing
+        inner = (round((x + _INSET_MM) * sx) - x0, 0, round((x + w - _INSET_MM) * sx) - x0, tall)
+    return Zone(_remove_rules(crop, **lines) if clean else crop, x0, y0, inner)
 
 
 def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int, tall_px: int) -> Gray:
@@ -183,15 +189,23 @@ def _rules(mask: Gray, *, rule_px: int, tall_px: int) -> Gray:
     return np.asarray(cv2.dilate(rules, np.ones((3, 3), np.uint8)), dtype=np.uint8)
 
 
-def find_ink(crop: Gray) -> tuple[int, int, int, int] | None:
-    """Bounding box (x0, y0, x1, y1) of the writing in a cleaned crop, padded; None if blank."""
+def find_ink(
+    crop: Gray, inside: tuple[int, int, int, int] | None = None
+) -> tuple[int, int, int, int] | None:
+    """Bounding box (x0, y0, x1, y1) of the writing in a cleaned crop, padded; None if blank.
+
+    With ``inside`` (the box as drawn, when the crop reaches past it), ink that does not reach
+    into it is left out: a corner of the frame or a rule's end, not a character.
+    """
     if crop.size == 0:
         return None
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(crop), connectivity=8)
     keep = [
         stats[i]
         for i in range(1, count)
-        if stats[i, cv2.CC_STAT_AREA] >= _MIN_SPECK_PX and not _is_edge_sliver(stats[i], crop)
+        if stats[i, cv2.CC_STAT_AREA] >= _MIN_SPECK_PX
+        and not _is_edge_sliver(stats[i], crop)
+        and (inside is None or _reaches_into(stats[i], inside))
     ]
     if not keep:
         return None
@@ -200,6 +214,11 @@ def find_ink(crop: Gray) -> tuple[int, int, int, int] | None:
     x0, y0 = boxes[:, :2].min(axis=0) - PAD_PX
     x1, y1 = boxes[:, 2:].max(axis=0) + PAD_PX
     return max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1))
+
+
+def _reaches_into(stat: NDArray[np.int32], inside: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = (int(v) for v in stat[:4])
+    return x < inside[2] and x + w > inside[0] and y < inside[3] and y + h > inside[1]
 
 
 def _is_edge_sliver(stat: NDArray[np.int32], crop: Gray) -> bool:

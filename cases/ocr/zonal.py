@@ -143,7 +143,11 @@ def _read_line(
 ) -> FieldReading:
     """One written line of a box: the rows ``band`` of its cleaned crop."""
     top, bottom = band
-    ink = find_ink(zone.image[top:bottom])
+    inside = None
+    if zone.inner is not None:
+        x0, y0, x1, y1 = zone.inner
+        inside = (x0, y0 - top, x1, y1 - top)
+    ink = find_ink(zone.image[top:bottom], inside)
     if ink is None:
         x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + bottom
         return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0 + top, x1, y1), ENGINE)
