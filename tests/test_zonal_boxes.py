@@ -141,3 +141,20 @@ def test_a_comb_read_with_a_character_lost_goes_to_a_person(
     assert reading.confidence <= COMB_MISCOUNT_CONFIDENCE
     assert verdict.reason is not None
     assert verdict.reason["code"] == "low_confidence"
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_piece_of_frame_beside_the_box_is_not_read_as_a_character() -> None:
+    """A box is cut a little wider than drawn; what lies wholly in that margin (the end of a
+    rule, a corner of the next box's frame) is not part of the value: no trailing ``_``."""
+    box = (20.0, 150.0, 60.0, 6.0)
+    page, draw = _page()
+    _box(draw, box)
+    right, bottom = (box[0] + box[2]) * PX, (box[1] + box[3]) * PX
+    draw.line((right + 2, bottom + 3, right + 7, bottom + 3), 0, 3)  # a rule's end, outside
+    draw.line((right + 5, bottom - 20, right + 5, bottom + 5), 0, 2)  # the next frame's corner
+    draw.text(((box[0] + 2) * PX, (box[1] + 3) * PX), "FBL-2025-360422", 0, _font(30), "lm")
+
+    assert _read(page, _layout(FormField(field="licence", box_mm=box))) == {
+        "licence": "FBL-2025-360422"
+    }
