@@ -1,8 +1,9 @@
-"""`permits bench ocr|rules|inbox`: the benchmarks the README quotes (the workshop in tools/)."""
+"""`permits bench ocr|forms|rules|inbox`: the benchmarks the README quotes (workshop: tools/)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -50,6 +51,43 @@ def bench_ocr_command(
     from tools.bench.ocr import run_bench
 
     run_bench(pages, as_json, readtext_pages=readtext_pages)
+
+
+@bench_app.command("forms")
+@friendly
+def bench_forms_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the invented values and the scan noise")] = 1,
+    forms: Annotated[
+        Path | None,
+        typer.Option(help="Folder of fillable PDF forms (default: tests/fixtures/forms)"),
+    ] = None,
+    pages: Annotated[int, typer.Option(min=1, help="Pages of each form to fill")] = 2,
+    fields: Annotated[int, typer.Option(min=1, help="Written fields filled on each page")] = 8,
+    ticks: Annotated[int, typer.Option(min=0, help="Checkboxes filled on each page")] = 2,
+    tesseract: Annotated[
+        bool, typer.Option(help="Also read every scan with Tesseract 5 (~5-10 s a page)")
+    ] = True,
+) -> None:
+    """Zonal OCR on real fillable forms: filled, printed, scanned five ways, read; vs Tesseract."""
+    from tools.bench.forms import FORMS_DIR, bench_forms, format_table
+
+    folder = forms or FORMS_DIR
+    if not folder.is_dir() or not any(folder.glob("*.pdf")):
+        raise typer.BadParameter(f"{folder} holds no PDF forms", param_hint="--forms")
+    result = bench_forms(
+        folder,
+        seed=seed,
+        pages=pages,
+        fields=fields,
+        ticks=ticks,
+        tesseract=tesseract,
+        progress=None if as_json else lambda message: err.print(message, highlight=False),
+    )
+    if not result["forms"]:
+        reasons = "; ".join(f"{s['form']}: {s['why']}" for s in result["skipped"])
+        raise typer.BadParameter(f"no fillable form in {folder} ({reasons})", param_hint="--forms")
+    print(json.dumps(result, indent=2) if as_json else format_table(result))
 
 
 def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from cases.catalogue import get_permit_type, load_catalogue
 from cases.ocr.reader import FieldReading
+from tools.bench import ocr as bench_ocr
 from tools.bench.ocr import Scan, _Tally, _tesseract, degraded_scans
 
 
@@ -61,3 +66,40 @@ def test_tesseract_reads_the_plain_fields_through_the_same_pairing() -> None:
         readings = {r.name: r.text for r in _tesseract(permit_type)(page.convert("RGB"))}
     assert readings["applicant_name"] == scan.truth["applicant_name"]
     assert readings["business_name"] == scan.truth["business_name"]
+
+
+class _InProcess:
+    """A stand-in for the process pool: runs the call here, at once."""
+
+    def __init__(self, **_: object) -> None:
+        pass
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def test_an_engine_given_no_pages_is_left_out_not_divided_by_zero(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``permits bench ocr --readtext-pages 0`` used to stop with ZeroDivisionError."""
+    read: dict[str, int] = {}
+
+    def run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
+        read[engine] = len(scans)
+        return {"pages": len(scans), "field_accuracy": 1.0}
+
+    monkeypatch.setattr(bench_ocr, "ProcessPoolExecutor", _InProcess)
+    monkeypatch.setattr(bench_ocr, "_run_engine", run_engine)
+    results = bench_ocr.run_bench(1, readtext_pages=0)
+
+    assert read == {"pipeline": 1, "tesseract": 1}
+    assert results["easyocr_readtext"] == {"pages": 0}
+    assert "easyocr_readtext" in capsys.readouterr().out

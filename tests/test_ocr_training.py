@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cases.errors import ModelFileRejected
 from cases.ocr import reader
+from cases.ocr.crops import find_ink
 from cases.ocr.model_card import card_path, checked_model_file, file_sha256
 from cases.ocr.reader import (
     CHARACTERS,
@@ -25,7 +26,6 @@ from cases.ocr.reader import (
     get_handwriting_reader,
     get_reader,
 )
-from cases.ocr.zonal import find_ink
 from tests.conftest import Invoke
 from tools.training import handwriting as training
 

@@ -267,11 +267,15 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
 
 def run_bench(n: int = 30, as_json: bool = False, *, readtext_pages: int = 4) -> dict[str, Any]:
     """Benchmark every engine on ``n`` scans (readtext, at ~25 s or more a page, on the first
-    ``readtext_pages`` only); print a table, or JSON when ``as_json``; return the results."""
+    ``readtext_pages`` only; an engine given no page is reported as ``{"pages": 0}``); print a
+    table, or JSON when ``as_json``; return the results."""
     scans = degraded_scans(n)
     results: dict[str, Any] = {}
     for engine in ENGINES:
         pages = scans[:readtext_pages] if engine == "easyocr_readtext" else scans
+        if not pages:  # nothing to read (--readtext-pages 0): the engine is left out
+            results[engine] = {"pages": 0}
+            continue
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             results[engine] = pool.submit(_run_engine, engine, pages).result()
     results["scans"] = {
@@ -299,7 +303,8 @@ def _table(results: dict[str, Any]) -> str:
     )
     rows = [f"{'engine':<18}" + "".join(f"{c:>19}" for c in columns)]
     for engine in ENGINES:
-        rows.append(f"{engine:<18}" + "".join(f"{results[engine][c]:>19}" for c in columns))
+        numbers = results[engine]
+        rows.append(f"{engine:<18}" + "".join(f"{numbers.get(c, '-')!s:>19}" for c in columns))
     return "\n".join(rows)
 
 

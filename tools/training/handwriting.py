@@ -33,9 +33,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from cases.ocr.crops import find_ink
 from cases.ocr.model_card import file_sha256, write_model_card
 from cases.ocr.reader import RECOGNISER_NETWORK, RETRAIN_HANDWRITING
-from cases.ocr.zonal import find_ink
 
 __all__ = ["FONT_PACKAGES", "TRAINING_FONTS", "TrainingRun", "sample_line", "sample_text", "train"]
 
