@@ -179,8 +179,8 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
 
     assert issue_letters(case_id)  # what the resumed case flow does next
     page.reload()
-    letter = page.get_by_role("link", name=re.compile(r"letter \(Chinese.*PDF\)"))
-    pdf = page.request.get(server.url + (letter.first.get_attribute("href") or ""))
+    letter = page.get_by_role("link", name="approve letter (繁體中文, version 1, PDF)")
+    pdf = page.request.get(server.url + (letter.get_attribute("href") or ""))
     assert pdf.status == 200
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(pdf.body()))
     assert NAME in text
