@@ -47,7 +47,7 @@ from tests.web.test_web import png
 pytestmark = pytest.mark.browser
 __all__ = ["page"]  # the axe-ready page fixture, shared
 
-SAMPLE = sample_application(13)
+SAMPLE = sample_application(13, overrides={"hygiene_staff": "2"})  # large premises: two
 NAME = SAMPLE.truth["applicant_name"]
 
 
@@ -167,6 +167,7 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
     expect(row).to_contain_text(CERTIFICATE["fire_cert_number"])
     expect(row).to_contain_text("new since the request")
     expect(page.locator("#field-row-applicant_name")).not_to_contain_text("new since the request")
+    expect(page.get_by_text(re.compile(r"Proposed outcome: approve\b"))).to_be_visible()
     page.screenshot(path=artifacts / "round-trip-case-answered.png", full_page=True)
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.get_by_text("First approval recorded: approve")).to_be_visible()
