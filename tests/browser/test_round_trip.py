@@ -179,11 +179,12 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
     letter = page.get_by_role("link", name="approve letter (繁體中文, version 1, PDF)")
     pdf = page.request.get(server.url + (letter.get_attribute("href") or ""))
     assert pdf.status == 200
+    (artifacts / "round-trip-letter-zh.pdf").write_bytes(pdf.body())
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(pdf.body()))
     assert NAME in text
     assert reference in text
-    assert "食物業牌照" in text
-    assert "批准" in text
+    assert "食物業牌照：原則上批准" in text  # the letter's title
+    assert "上述申請已獲原則上批准" in text
 
     report = send_due_messages()
     assert len(report.sent) == 3
@@ -208,5 +209,6 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
         assert message["Content-Language"] == "zh-Hant"
         assert reference in message.get_body().get_content()  # type: ignore[union-attr]
     assert "消防裝置及設備證書" in asked.get_body().get_content()  # type: ignore[union-attr]
+    assert "已獲批准" in decision.get_body().get_content()  # type: ignore[union-attr]
     attachments = [part.get_filename() for part in decision.iter_attachments()]
     assert attachments == [f"{reference}-approve-zh-Hant.pdf"]
