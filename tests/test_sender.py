@@ -170,6 +170,7 @@ def test_a_decision_reaches_the_applicant_in_chinese_with_the_letter_attached(
     text = body.get_content()
     assert "陳大文" in text
     assert "已獲批准" in text
+    assert (email["Content-Language"], body["Content-Language"]) == ("zh-Hant", "zh-Hant")
     assert f"{get_settings().public_base_url}/status" in text
     (attachment,) = list(email.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
@@ -199,6 +200,7 @@ def test_an_english_applicant_gets_the_english_text(mailbox: Mailbox) -> None:
     assert "A clearer copy of the fire certificate" in text
     assert "1 April 2026" in text
     assert list(email.iter_attachments()) == []
+    assert email["Content-Language"] == "en"
     assert _row(message_id).status is DeliveryStatus.SENT
 
 

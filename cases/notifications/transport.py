@@ -46,12 +46,16 @@ def build_email(
     email["Date"] = formatdate(localtime=False)
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(idstring=message_key, domain=domain)
+    email.set_content(body, charset="utf-8")  # drops every Content-* header set before it
+    # the text's language; with attachments it moves to the text part and is named again on the
+    # whole message, so a mail client sees it either way
     email["Content-Language"] = language
-    email.set_content(body, charset="utf-8")
     for attachment in attachments:
         email.add_attachment(
             attachment.data, maintype="application", subtype="pdf", filename=attachment.filename
         )
+    if email.is_multipart():
+        email["Content-Language"] = language
     return email
 
 
