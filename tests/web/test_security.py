@@ -13,6 +13,7 @@ import re
 import stat
 from base64 import b64encode
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -397,7 +398,9 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_byte_is_read(
         "server": ("testserver", 80),
         "scheme": "http",
     }
-    asyncio.run(RequestSizeLimit(inner)(scope, receive, send))
+    # A thread of its own: an earlier test (Playwright's sync API) may leave a loop running here.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, RequestSizeLimit(inner)(scope, receive, send)).result()
     assert reached == []  # neither the app nor a single body byte
     assert sent[0]["status"] == 413
 
