@@ -10,8 +10,9 @@ from typing import Any
 
 from cases.catalogue import PermitType, in_language
 from cases.errors import CatalogueError, CatalogueProblem
-from cases.letters import format_date, format_fee, render_letter_html, template_name
+from cases.letters import render_letter_html, template_name
 from cases.settings import get_settings
+from cases.values import format_date, format_fee
 from cases.vocabulary import Decision, Language
 
 __all__ = ["check_templates", "sample_context"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from cases.letters.context import letter_context
 from cases.letters.deadlines import DeadlineSweep, sweep_information_requests
-from cases.letters.formatting import format_date, format_fee
 from cases.letters.issue import current_letters, issue_letters, letter_languages
 from cases.letters.reissue import REISSUE_ROLES, reissue_letter
 from cases.letters.rendering import ASSETS_FOLDER, print_pdf, render_letter_html, template_name
@@ -18,8 +17,6 @@ __all__ = [
     "REISSUE_ROLES",
     "DeadlineSweep",
     "current_letters",
-    "format_date",
-    "format_fee",
     "issue_letters",
     "letter_context",
     "letter_languages",

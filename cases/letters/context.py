@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from cases.catalogue import PermitType, get_permit_type, in_language
 from cases.eligibility import explain
-from cases.letters.formatting import format_date, format_fee
 from cases.models import Case, EligibilityResult, ExtractedField
+from cases.values import format_date, format_fee
 from cases.vocabulary import Language
 
 __all__ = ["letter_context"]

@@ -20,7 +20,6 @@ from cases.db import session_scope
 from cases.gates import refer_unanswered
 from cases.letters.notices import (
     PrintedNotice,
-    format_date,
     notice_basics,
     print_notice,
     record_notice,
@@ -36,6 +35,7 @@ from cases.models import (
 )
 from cases.notifications import queue_message
 from cases.repository import get_case, transition
+from cases.values import format_date
 from cases.vocabulary import Language, LetterKind
 
 __all__ = ["ACTOR", "DeadlineSweep", "sweep_information_requests"]

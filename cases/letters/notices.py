@@ -22,19 +22,12 @@ from cases.documents import store_bytes, stored_path
 from cases.letters.rendering import print_pdf, render_letter_html, template_name
 from cases.models import Letter
 from cases.settings import get_settings
+from cases.values import format_date
 from cases.vocabulary import Language, LetterKind
 
-__all__ = ["PrintedNotice", "format_date", "notice_basics", "print_notice", "record_notice"]
+__all__ = ["PrintedNotice", "notice_basics", "print_notice", "record_notice"]
 
 SHARED = "_notices"
-_MONTHS = [dt.date(2000, month, 1).strftime("%B") for month in range(1, 13)]
-
-
-def format_date(day: dt.date, language: Language) -> str:
-    """A date as a letter prints it: ``19 December 2026``, ``2026年12月19日``."""
-    if language is Language.ZH_HANT:
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def notice_basics(permit: Permit, reference: str, language: Language) -> dict[str, Any]:

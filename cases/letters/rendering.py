@@ -21,8 +21,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNot
 from jinja2.sandbox import SandboxedEnvironment
 
 from cases.errors import CatalogueError, CatalogueProblem
-from cases.letters.formatting import format_date, format_fee
 from cases.settings import get_settings
+from cases.values import format_date, format_fee
 
 __all__ = ["ASSETS_FOLDER", "print_pdf", "render_letter_html", "template_name"]
 

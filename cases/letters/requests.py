@@ -11,11 +11,12 @@ from cases.access import Actor
 from cases.catalogue import Permit, get_permit_type
 from cases.db import session_scope
 from cases.gates import check_request, get_task, open_information_request
-from cases.letters.notices import format_date, notice_basics, print_notice, record_notice
+from cases.letters.notices import notice_basics, print_notice, record_notice
 from cases.models import Applicant, Case, MessageKind
 from cases.notifications import queue_message
 from cases.repository import get_case
 from cases.settings import get_settings
+from cases.values import format_date
 from cases.vocabulary import Language, LetterKind
 
 __all__ = ["request_information"]

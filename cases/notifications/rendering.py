@@ -11,7 +11,6 @@ its file and line, so a typo fails there and not in a message to an applicant.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.models import MessageKind
 from cases.settings import get_settings
+from cases.values import format_date
 from cases.vocabulary import Language
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "MESSAGE_FACTS",
     "RenderedMessage",
     "check_message_templates",
-    "long_date",
     "message_template_name",
     "render_message",
     "sample_facts",
@@ -115,16 +114,6 @@ def sample_facts(kind: MessageKind) -> dict[str, Any]:
     return {name: _SAMPLES[name] for name in sorted(known_facts(kind))}
 
 
-def long_date(value: object, language: Language) -> str:
-    """An ISO date as a letter writes it: ``15 January 2026`` / ``2026年1月15日``."""
-    if value is None or value == "":
-        return ""
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    if language is Language.ZH_HANT:
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {day:%B %Y}"
-
-
 def _environment(root: Path, language: Language) -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
         loader=FileSystemLoader(str(root)),
@@ -132,7 +121,7 @@ def _environment(root: Path, language: Language) -> SandboxedEnvironment:
         autoescape=False,  # plain text: an applicant's "<" is a character, not markup
         keep_trailing_newline=True,
     )
-    environment.filters["long_date"] = lambda value: long_date(value, language)
+    environment.filters["long_date"] = lambda value: format_date(value, language)
     return environment
 
 

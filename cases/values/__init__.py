@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cases.values import problems
 from cases.values.addresses import AREAS, normalise_address
+from cases.values.formatting import format_date, format_fee
 from cases.values.hkid import hkid_check_digit, is_valid_hkid, normalise_hkid, repair_hkid
 from cases.values.normalise import (
     Normalised,
@@ -28,6 +29,8 @@ __all__ = [
     "Normalised",
     "check_order",
     "check_pattern",
+    "format_date",
+    "format_fee",
     "hkid_check_digit",
     "is_valid_hkid",
     "normalise",

@@ -1,4 +1,4 @@
-"""Dates and amounts as a letter in each official language prints them.
+"""Dates and amounts as a letter or a message in each official language prints them.
 
 English: ``2 March 2026`` and ``HK$5,120.00``; Traditional Chinese, as Hong Kong government
 letters write them: ``2026年3月2日`` and ``港幣5,120.00元``.
@@ -29,7 +29,7 @@ def format_date(day: dt.date | str | Any, language: str = Language.EN) -> str:
     if isinstance(day, str):
         text = day
         try:
-            day = dt.date.fromisoformat(text.strip())
+            day = dt.datetime.fromisoformat(text.strip())
         except ValueError:
             return text
     if isinstance(day, dt.datetime):
