@@ -18,12 +18,8 @@ from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.gates import refer_unanswered
-from cases.letters.notices import (
-    PrintedNotice,
-    notice_basics,
-    print_notice,
-    record_notice,
-)
+from cases.letters.drafting import Printed, record_printed
+from cases.letters.notices import notice_basics, print_notice
 from cases.lifecycle import CaseStatus
 from cases.models import (
     Applicant,
@@ -106,7 +102,7 @@ def _remind(request_id: int, today: dt.date) -> int | None:
         return case.id
 
 
-def _lapse_letter(request_id: int) -> PrintedNotice | None:
+def _lapse_letter(request_id: int) -> Printed | None:
     with session_scope() as session:
         found = _locked(session, request_id)
         if found is None:
@@ -134,7 +130,7 @@ def _lapse(request_id: int) -> int | None:
         if found is None:
             return None
         case, request = found
-        letter = record_notice(session, case.id or 0, notice, serial=0, actor=ACTOR)
+        letter = record_printed(session, case.id or 0, notice, actor=ACTOR)
         request.resolution, request.resolved_at = RequestResolution.LAPSED, utcnow()
         session.add(request)
         facts = {"request_id": request.id, "due_on": request.due_on.isoformat()}

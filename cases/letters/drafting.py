@@ -26,11 +26,13 @@ from cases.vocabulary import Decision, LetterKind
 
 __all__ = [
     "Draft",
+    "Printed",
     "PrintedLetter",
     "check_unchanged",
     "draft_letter",
     "print_letter",
     "record_letter",
+    "record_printed",
     "seen",
 ]
 
@@ -103,15 +105,57 @@ def record_letter(
     version: int = 1,
     reissue_reason: str | None = None,
 ) -> Letter:
-    """The letter's row and its ``letter.issued`` audit event (in ``session``'s transaction)."""
+    """The decision letter's row and its ``letter.issued`` audit event (in ``session``)."""
     draft = printed.draft
-    letter = Letter(
-        case_id=draft.case_id,
-        outcome=LetterKind(draft.outcome.value),
-        language=draft.language,
+    return record_printed(
+        session,
+        draft.case_id,
+        Printed(
+            kind=LetterKind(draft.outcome.value),
+            language=draft.language,
+            template=draft.template,
+            template_sha256=draft.template_sha256,
+            html_sha256=printed.html_sha256,
+            pdf_sha256=printed.pdf_sha256,
+        ),
+        actor=actor,
         version=version,
-        template=draft.template,
-        template_sha256=draft.template_sha256,
+        reissue_reason=reissue_reason,
+    )
+
+
+@dataclass(frozen=True)
+class Printed:
+    """Any letter as printed into the content store: a decision letter or a notice."""
+
+    kind: LetterKind
+    language: str
+    template: str
+    template_sha256: str
+    html_sha256: str
+    pdf_sha256: str
+
+
+def record_printed(
+    session: Session,
+    case_id: int,
+    printed: Printed,
+    *,
+    actor: str,
+    serial: int = 0,
+    version: int = 1,
+    reissue_reason: str | None = None,
+) -> Letter:
+    """A printed letter's row and its ``letter.issued`` audit event, in ``session`` (not
+    committed): every kind of letter is recorded here, so each is found and audited alike."""
+    letter = Letter(
+        case_id=case_id,
+        outcome=printed.kind,
+        language=printed.language,
+        serial=serial,
+        version=version,
+        template=printed.template,
+        template_sha256=printed.template_sha256,
         html_path=stored_path(printed.html_sha256),
         html_sha256=printed.html_sha256,
         pdf_path=stored_path(printed.pdf_sha256),
@@ -125,14 +169,15 @@ def record_letter(
         session,
         actor=actor,
         action="letter.issued",
-        case_id=draft.case_id,
+        case_id=case_id,
         payload={
             "letter_id": letter.id,
-            "outcome": draft.outcome.value,
-            "language": draft.language,
+            "outcome": printed.kind.value,
+            "language": printed.language,
+            "serial": serial,
             "version": version,
-            "template": draft.template,
-            "template_sha256": draft.template_sha256,
+            "template": printed.template,
+            "template_sha256": printed.template_sha256,
             "pdf_sha256": printed.pdf_sha256,
         },
     )

@@ -11,7 +11,8 @@ from cases.access import Actor
 from cases.catalogue import Permit, get_permit_type
 from cases.db import session_scope
 from cases.gates import check_request, get_task, open_information_request
-from cases.letters.notices import notice_basics, print_notice, record_notice
+from cases.letters.drafting import record_printed
+from cases.letters.notices import notice_basics, print_notice
 from cases.models import Applicant, Case, MessageKind
 from cases.notifications import queue_message
 from cases.repository import get_case
@@ -70,7 +71,7 @@ def request_information(
         case, request = open_information_request(
             session, task_id, what, due_on, document_kinds=document_kinds, actor=actor
         )
-        letter = record_notice(
+        letter = record_printed(
             session, case.id or 0, notice, serial=request.id or 0, actor=actor.username
         )
         queue_message(
