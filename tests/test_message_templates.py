@@ -3,6 +3,7 @@ reported by `permits catalogue check` with the template's file and line."""
 
 from __future__ import annotations
 
+import gettext
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from cases.errors import CatalogueError
 from cases.models import MessageKind
 from cases.notifications import check_message_templates, render_message
+from cases.notifications.rendering import sample_facts
 from cases.settings import get_settings
 from cases.vocabulary import Language
 from tests.conftest import Invoke
@@ -104,3 +106,15 @@ def test_the_catalogue_check_command_reports_a_message_template_problem(
     assert result.exit_code == 1
     unwrapped = "".join(result.output.split())  # the console wraps long lines
     assert "lapse.en.txt.j2:1:referense:notafactofalapsemessage" in unwrapped
+
+
+@pytest.mark.parametrize("kind", [MessageKind.ACKNOWLEDGEMENT, MessageKind.INFORMATION_REQUEST])
+def test_a_chinese_message_names_the_reference_and_code_as_the_status_page_labels_them(
+    kind: MessageKind,
+) -> None:
+    """The applicant types what the message names into fields the status page labels: the
+    same words, or they look for a number they were never given."""
+    pages = gettext.translation("messages", Path("web/locale"), languages=["zh_Hant"])
+    body = render_message(kind, Language.ZH_HANT, sample_facts(kind)).body
+    assert pages.gettext("Reference") in body
+    assert pages.gettext("Access code") in body
