@@ -65,8 +65,31 @@ def _stored_specs(
     return [s for s in permit.all_fields if s.source in uploaded or s.source not in optional]
 
 
+@dataclass
+class _Fields:
+    """Where extracted fields go: a field the case already has (read again from an answer to a
+    request for information) is replaced; ``earlier`` is read once, empty for a new case."""
+
+    session: Session
+    earlier: dict[str, ExtractedField]
+
+    @classmethod
+    def of_case(cls, session: Session, case_id: int, *, read_before: bool) -> _Fields:
+        if not read_before:
+            return cls(session, {})
+        fields = session.exec(select(ExtractedField).where(ExtractedField.case_id == case_id))
+        return cls(session, {f.name: f for f in fields})
+
+    def put(self, extracted: ExtractedField) -> None:
+        replaced = self.earlier.pop(extracted.name, None)
+        if replaced is not None:
+            self.session.delete(replaced)
+            self.session.flush()
+        self.session.add(extracted)
+
+
 def _store_kinds(
-    session: Session, case_id: int, permit: Permit, classified: Classified, sample: Fact | None
+    fields: _Fields, case_id: int, permit: Permit, classified: Classified, sample: Fact | None
 ) -> dict[str, Fact]:
     """One field per supporting document kind uploaded: the kind its text reads as."""
     flagged: dict[str, Fact] = {}
@@ -76,8 +99,7 @@ def _store_kinds(
         found = supporting.classification
         reason = kind_flag_reason(uploaded, supporting) or sample
         name = document_type_field(kind)
-        _put_field(
-            session,
+        fields.put(
             ExtractedField(
                 case_id=case_id,
                 document_id=document.id,
@@ -98,7 +120,7 @@ def _store_kinds(
 
 
 def _store_fields(
-    session: Session,
+    fields: _Fields,
     case_id: int,
     permit_type: PermitType,
     read: DocumentsRead,
@@ -124,8 +146,7 @@ def _store_fields(
         elif reading is None and spec.name in read.missing:
             reason = read.missing[spec.name]
         reason = reason or sample
-        _put_field(
-            session,
+        fields.put(
             ExtractedField(
                 case_id=case_id,
                 document_id=document.id if document else None,
@@ -143,23 +164,10 @@ def _store_fields(
         summary.fields += 1
         if reason:
             summary.flagged[spec.name] = reason
-    kinds = _store_kinds(session, case_id, permit_type.permit, classified, sample)
+    kinds = _store_kinds(fields, case_id, permit_type.permit, classified, sample)
     summary.fields += len(classified)
     summary.flagged.update(kinds)
     return summary
-
-
-def _put_field(session: Session, extracted: ExtractedField) -> None:
-    """Store a field; a field the case has already (read again from an answer) is replaced."""
-    earlier = session.exec(
-        select(ExtractedField).where(
-            ExtractedField.case_id == extracted.case_id, ExtractedField.name == extracted.name
-        )
-    ).first()
-    if earlier is not None:
-        session.delete(earlier)
-        session.flush()
-    session.add(extracted)
 
 
 def _unread(session: Session, case_id: int) -> tuple[list[Document], bool]:
@@ -186,10 +194,6 @@ def _start(case_id: int) -> tuple[list[Document], str, bool] | None:
         return documents, case.permit_type, read_before
 
 
-def _ids(unread: tuple[list[Document], bool]) -> tuple[list[int | None], bool]:
-    return [d.id for d in unread[0]], unread[1]
-
-
 def _has_fields(session: Session, case_id: int) -> bool:
     return (
         session.exec(select(ExtractedField.id).where(ExtractedField.case_id == case_id)).first()
@@ -207,14 +211,18 @@ def extract_case(case_id: int) -> ExtractionSummary:
     readings, classified = read.readings, read.classified
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
-        if case.status not in runs_in(Stage.EXTRACT) or _ids(_unread(session, case_id)) != _ids(
-            (documents, read_before)
+        unread, still_read_before = _unread(session, case_id)
+        if (
+            case.status not in runs_in(Stage.EXTRACT)
+            or [d.id for d in unread] != [d.id for d in documents]
+            or still_read_before != read_before
         ):
             return ExtractionSummary(case_id, skipped=True)  # another run got here first
+        fields = _Fields.of_case(session, case_id, read_before=read_before)
         summary = _store_fields(
-            session, case_id, permit_type, read, documents, read_before=read_before
+            fields, case_id, permit_type, read, documents, read_before=read_before
         )
-        for document in documents:
+        for document in unread:  # the same documents, as this session holds them
             document.read_at = utcnow()
             session.add(document)
         application_date = readings.get("application_date")
