@@ -4,10 +4,12 @@ by when (in their language), uploads, and the case flow is started again."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlmodel import col, select
 
 from cases.access import issue_access_code
@@ -136,3 +138,22 @@ def test_answering_twice_is_refused_the_second_time(client: TestClient) -> None:
     assert again.status_code == 409
     assert "There is no open request for information" in again.text
     assert _answer_documents(case_id) == ["cert.png"]
+
+
+@pytest.mark.usefixtures("db")
+def test_a_chinese_applicant_is_told_in_chinese_why_a_file_was_refused(
+    client: TestClient, calls: list[tuple[int, str]]
+) -> None:
+    """The refusal's reason is rendered from its fact in the page's language, as when applying."""
+    case_id, reference, code = _asked()
+    _choose_chinese(client)
+    oversized = io.BytesIO()
+    Image.new("1", (12000, 6000)).save(oversized, format="PNG")  # 72 megapixels, 60 accepted
+    files = {"document_fire_certificate": ("cert.png", oversized.getvalue(), "image/png")}
+    refused = _answer(client, reference, code, files)
+    assert refused.status_code == 422
+    assert "cert.png" in refused.text
+    assert "圖像為 12000x6000 像素（72 百萬像素），超過接受上限 60 百萬像素" in refused.text
+    assert "megapixels" not in refused.text
+    assert _answer_documents(case_id) == []
+    assert calls == []

@@ -13,15 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument
 from cases.intake import (
     APPLICANT_PROBLEMS,
-    DOCUMENT_PROBLEMS,
     InvalidApplicant,
-    Upload,
     check_applicant,
     submit,
 )
@@ -29,15 +27,14 @@ from cases.vocabulary import Language
 from web.i18n import current_language, gettext_, in_language, ngettext_, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
-from web.routes import read_form
+from web.routes import DOCUMENT_PREFIX, read_form, refusal_reason, slot_uploads
 from web.trigger import resume_case
 
-__all__ = ["ACTOR", "DOCUMENT_PREFIX", "router"]
+__all__ = ["ACTOR", "router"]
 
 router = APIRouter(dependencies=[Depends(use_language)])
 
 ACTOR = "applicant"
-DOCUMENT_PREFIX = "document_"
 _RECEIVED_KEY = "applied"
 _DETAILS = ("name", "email", "phone", "preferred_language")
 
@@ -83,28 +80,6 @@ def application_form(request: Request, permit_type_id: str) -> HTMLResponse:
     return _render_form(request, get_permit_type(permit_type_id))
 
 
-def _uploads(form: FormData, permit_type: PermitType) -> tuple[list[Upload], dict[str, str]]:
-    """One upload per slot the applicant filled, its kind the slot's; the empty required ones."""
-    uploads: list[Upload] = []
-    missing: dict[str, str] = {}
-    for requirement in permit_type.permit.required_documents:
-        item = form.get(DOCUMENT_PREFIX + requirement.kind)
-        if isinstance(item, UploadFile) and item.filename:
-            uploads.append(Upload(item.filename, item.file.read(), kind=requirement.kind))
-        elif requirement.required:
-            missing[DOCUMENT_PREFIX + requirement.kind] = gettext_(
-                "Choose a file for this document."
-            )
-    return uploads, missing
-
-
-def _reason(refused: InvalidDocument) -> str:
-    """Why a file was refused, in the page's language when the refusal says it as a fact."""
-    fact = dict(refused.fact or {})
-    template = DOCUMENT_PROBLEMS.get(str(fact.pop("code", "")))
-    return gettext_(template) % fact if template else refused.reason
-
-
 def _too_many(request: Request, permit_type: PermitType, exc: TooManyAttempts) -> HTMLResponse:
     minutes = max(1, -(-exc.retry_after_s // 60))
     message = ngettext_(
@@ -130,7 +105,9 @@ def apply(
         return _too_many(request, permit_type, exc)
     limiter.failed(key)  # every submission counts, accepted or not
     values = {name: str(form.get(name) or "") for name in _DETAILS}
-    uploads, problems = _uploads(form, permit_type)
+    uploads, empty = slot_uploads(form, permit_type.permit.required_documents)
+    choose = gettext_("Choose a file for this document.")
+    problems = {DOCUMENT_PREFIX + requirement.kind: choose for requirement in empty}
     try:
         details = check_applicant(**values)
     except InvalidApplicant as exc:
@@ -152,7 +129,7 @@ def apply(
         refused = gettext_(
             "%(file)s was not accepted: %(reason)s. Nothing was sent; choose the files again "
             "and submit."
-        ) % {"file": exc.filename, "reason": _reason(exc)}
+        ) % {"file": exc.filename, "reason": refusal_reason(exc)}
         return _render_form(
             request, permit_type, values=values, file_error=refused, status_code=422
         )

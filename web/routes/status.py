@@ -23,12 +23,10 @@ from cases.intake import OTHER_DOCUMENT, Upload, answer_request
 from web.i18n import gettext_, in_language, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
-from web.routes import read_form
+from web.routes import DOCUMENT_PREFIX, read_form, refusal_reason
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(use_language)])
-
-DOCUMENT_PREFIX = "document_"
 
 
 def _limiter(request: Request) -> FailureLimiter:
@@ -127,7 +125,7 @@ def _problem(exc: PermitsError) -> str:
             "%(file)s was not accepted: %(reason)s. Nothing was stored; choose another file and "
             "send again."
         )
-        return message % {"file": exc.filename, "reason": gettext_(exc.reason)}
+        return message % {"file": exc.filename, "reason": refusal_reason(exc)}
     return gettext_(str(exc))
 
 

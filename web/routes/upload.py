@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from cases.catalogue import PermitType, get_permit_type, load_catalogue
 from cases.errors import InvalidDocument, PermitsError
@@ -14,12 +14,10 @@ from cases.intake import Upload, submit
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, in_language, use_language
 from web.rendering import flash, render
-from web.routes import read_form
+from web.routes import read_form, slot_uploads
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
-
-DOCUMENT_PREFIX = "document_"
 
 
 def _render_upload(
@@ -42,14 +40,10 @@ def upload_form(request: Request, permit_type: str | None = None) -> HTMLRespons
 
 def _uploads(form: FormData, permit_type: PermitType) -> list[Upload]:
     """One upload per document the permit lists; a required one left empty is an error."""
-    uploads: list[Upload] = []
-    for requirement in permit_type.permit.required_documents:
-        item = form.get(DOCUMENT_PREFIX + requirement.kind)
-        if isinstance(item, UploadFile) and item.filename:
-            uploads.append(Upload(item.filename, item.file.read(), kind=requirement.kind))
-        elif requirement.required:
-            missing = gettext_("this document is required; choose a file")
-            raise InvalidDocument(in_language(requirement.name), missing)
+    uploads, empty = slot_uploads(form, permit_type.permit.required_documents)
+    if empty:
+        missing = gettext_("this document is required; choose a file")
+        raise InvalidDocument(in_language(empty[0].name), missing)
     return uploads
 
 
