@@ -1,17 +1,18 @@
-"""Small shared operations on a case: load it, move it to another status (audited)."""
+"""Small shared operations on a case: load it, move it to another status (audited), find the
+request for information it waits on."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.errors import NotFound
 from cases.lifecycle import CaseStatus, check_transition
-from cases.models import Case, utcnow
+from cases.models import Case, InformationRequest, utcnow
 
-__all__ = ["get_case", "get_case_by_reference", "transition"]
+__all__ = ["get_case", "get_case_by_reference", "open_request", "transition"]
 
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
@@ -53,3 +54,12 @@ def transition(
         case_id=case.id,
         payload={"from": previous, "to": target, "why": why, **(details or {})},
     )
+
+
+def open_request(session: Session, case_id: int | None) -> InformationRequest | None:
+    """The case's unanswered request for information, if it has one (the newest)."""
+    return session.exec(
+        select(InformationRequest)
+        .where(InformationRequest.case_id == case_id, col(InformationRequest.resolution).is_(None))
+        .order_by(col(InformationRequest.id).desc())
+    ).first()

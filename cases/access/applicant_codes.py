@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from cases.errors import PermitsError
 from cases.lifecycle import CaseStatus
 from cases.models import Case, InformationRequest
+from cases.repository import open_request
 
 __all__ = [
     "ApplicantStatus",
@@ -94,13 +95,7 @@ def issue_access_code(session: Session, case: Case) -> str:
 
 def _awaited(session: Session, case: Case) -> tuple[str, InformationRequest | None]:
     if case.status == CaseStatus.AWAITING_APPLICANT:
-        request = session.exec(
-            select(InformationRequest)
-            .where(
-                InformationRequest.case_id == case.id, col(InformationRequest.resolution).is_(None)
-            )
-            .order_by(col(InformationRequest.id).desc())
-        ).first()
+        request = open_request(session, case.id)
         return "Information from you; the office will contact you.", request
     if case.status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.LETTER_ISSUED):
         return "Nothing.", None

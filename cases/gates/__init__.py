@@ -12,7 +12,6 @@ from cases.gates.requests import (
     NO_ANSWER,
     check_request,
     open_information_request,
-    open_request,
     refer_unanswered,
 )
 from cases.gates.tasks import (
@@ -36,7 +35,6 @@ __all__ = [
     "decide",
     "get_task",
     "open_information_request",
-    "open_request",
     "open_task",
     "propose_decision",
     "refer_unanswered",

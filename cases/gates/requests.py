@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases.access import Actor
 from cases.audit import append_event
@@ -37,7 +37,6 @@ __all__ = [
     "NO_ANSWER",
     "check_request",
     "open_information_request",
-    "open_request",
     "refer_unanswered",
 ]
 
@@ -65,15 +64,6 @@ def check_request(
     if unknown:  # only a tampered form sends one: the page offers the permit's kinds
         message = f"This permit has no document of kind {', '.join(unknown)}; choose among "
         raise InvalidInput(message + f"{', '.join(sorted(known))}.")
-
-
-def open_request(session: Session, case_id: int) -> InformationRequest | None:
-    """The case's unanswered request, if it has one (the newest)."""
-    return session.exec(
-        select(InformationRequest)
-        .where(InformationRequest.case_id == case_id, col(InformationRequest.resolution).is_(None))
-        .order_by(col(InformationRequest.id).desc())
-    ).first()
 
 
 def open_information_request(

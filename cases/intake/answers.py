@@ -32,7 +32,7 @@ from cases.models import (
     Review,
     utcnow,
 )
-from cases.repository import transition
+from cases.repository import open_request, transition
 
 __all__ = ["ACTOR", "OTHER_DOCUMENT", "AnswerRecorded", "RequestNotOpen", "answer_request"]
 
@@ -62,11 +62,7 @@ class AnswerRecorded:
 
 
 def _open_request(session: Session, case: Case) -> InformationRequest:
-    request = session.exec(
-        select(InformationRequest)
-        .where(InformationRequest.case_id == case.id, col(InformationRequest.resolution).is_(None))
-        .order_by(col(InformationRequest.id).desc())
-    ).first()
+    request = open_request(session, case.id)
     if request is None or case.status != CaseStatus.AWAITING_APPLICANT:
         raise RequestNotOpen
     return request
