@@ -211,12 +211,12 @@ def _names(item: DropItem) -> tuple[str, str]:
 def _uploads(
     item: DropItem, permit_type: PermitType, contents: Sequence[tuple[Path, bytes]]
 ) -> list[Upload]:
-    """Every file inspected first (a bad one is named), then given its kind or taken apart."""
+    """The files with their kinds; a single PDF is inspected (a bad one named) before it is taken
+    apart by page. A folder's files are inspected once, by ``submit``, before anything is stored."""
     base = item.path if item.is_folder else item.path.parent
     uploads = [Upload(str(path.relative_to(base)), data) for path, data in contents]
-    for upload in uploads:
-        inspect_upload(upload)
     if not item.is_folder:
+        inspect_upload(uploads[0])
         return application_uploads(uploads[0], permit_type)
     kinds = folder_kinds(permit_type, [u.filename for u in uploads])
     return [Upload(u.filename, u.data, kind) for u, kind in zip(uploads, kinds, strict=True)]
