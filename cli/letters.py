@@ -69,7 +69,9 @@ def letters_reissue(
         case_id = get_case_by_reference(session, reference).id
         user = get_user(session, by)
         if user is None or not user.active:
-            raise NotFound(f"no active staff account '{by}' (see: permits users list)")
+            raise NotFound(
+                f"no active staff account '{by}'; an admin creates one with: permits users add"
+            )
         actor = Actor(user.username, user.role)
     assert case_id is not None
     letter = reissue_letter(case_id, language, reason, actor=actor)

@@ -79,3 +79,4 @@ def test_a_reissue_by_someone_without_an_account_is_refused(cli: Invoke) -> None
 
     assert result.exit_code == 1
     assert "no active staff account 'nobody'" in result.output
+    assert "permits users add" in " ".join(result.output.split())  # a command that exists
