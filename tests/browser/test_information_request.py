@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cases.access import issue_access_code
 from cases.db import session_scope
@@ -40,6 +40,36 @@ def _case_of_a_chinese_applicant() -> tuple[int, str, str]:
         return case_id, case.reference, issue_access_code(session, case)
 
 
+def ask_for_the_fire_certificate(
+    page: Page, server: LiveServer, case_id: int, reference: str, what: str
+) -> None:
+    """As caseworker casey, on the case page: ask for the fire certificate, saying ``what``."""
+    log_in(page, server, "casey")
+    page.goto(f"{server.url}/cases/{case_id}")
+    expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
+    page.get_by_label("Fire services certificate (FS 251)").check()
+    page.get_by_label("What the applicant should send (shown to them)").fill(what)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_text(re.compile("Information requested from the applicant"))).to_be_visible()
+    log_out(page)
+
+
+def open_the_request_in_chinese(
+    page: Page, server: LiveServer, reference: str, code: str, what: str
+) -> Locator:
+    """As the applicant, on the status page in Chinese: the request, naming the certificate and
+    the caseworker's words."""
+    page.goto(server.url + "/status")
+    page.get_by_role("button", name="繁體中文").click()
+    page.get_by_label("參考編號").fill(reference)
+    page.get_by_label("查詢碼").fill(code)
+    page.get_by_role("button", name="顯示進度").click()
+    request = page.get_by_role("region", name="我們需要你提供的資料")
+    expect(request).to_contain_text("消防裝置及設備證書（FS 251）")
+    expect(request).to_contain_text(what)
+    return request
+
+
 def test_staff_request_applicant_answers_in_chinese_case_returns_with_new_evidence(
     axe_page: Page,
     server: LiveServer,
@@ -50,24 +80,9 @@ def test_staff_request_applicant_answers_in_chinese_case_returns_with_new_eviden
     page = axe_page  # the status page is checked for WCAG AA with axe
     case_id, reference, code = _case_of_a_chinese_applicant()
 
-    log_in(page, server, "casey")
-    page.goto(f"{server.url}/cases/{case_id}")
-    page.get_by_label("Fire services certificate (FS 251)").check()
-    page.get_by_label("What the applicant should send (shown to them)").fill(
-        "The certificate must show the shop's current address."
-    )
-    page.get_by_role("button", name="Send request").click()
-    expect(page.get_by_text(re.compile("Information requested from the applicant"))).to_be_visible()
-    log_out(page)
-
-    page.goto(server.url + "/status")
-    page.get_by_role("button", name="繁體中文").click()
-    page.get_by_label("參考編號").fill(reference)
-    page.get_by_label("查詢碼").fill(code)
-    page.get_by_role("button", name="顯示進度").click()
-    request = page.get_by_role("region", name="我們需要你提供的資料")
-    expect(request).to_contain_text("消防裝置及設備證書（FS 251）")
-    expect(request).to_contain_text("The certificate must show the shop's current address.")
+    what = "The certificate must show the shop's current address."
+    ask_for_the_fire_certificate(page, server, case_id, reference, what)
+    request = open_the_request_in_chinese(page, server, reference, code, what)
     assert_accessible(page, "the status page with a request, in Chinese")
     certificate = tmp_path / "certificate.png"
     certificate.write_bytes(png())

@@ -39,6 +39,10 @@ from cases.settings import get_settings
 from tests.browser.conftest import LiveServer
 from tests.browser.test_accessibility import assert_accessible, page, switch_language
 from tests.browser.test_console import log_in, log_out
+from tests.browser.test_information_request import (
+    ask_for_the_fire_certificate,
+    open_the_request_in_chinese,
+)
 from tests.factories import FOOD, sample_application
 from tests.test_information_requests import CERTIFICATE
 from tests.web.test_web import png
@@ -126,25 +130,9 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
     _process(case_id)
 
     page.get_by_role("button", name="English").click()
-    log_in(page, server, "casey")
-    page.goto(f"{server.url}/cases/{case_id}")
-    expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
-    page.get_by_label("Fire services certificate (FS 251)").check()
-    page.get_by_label("What the applicant should send (shown to them)").fill(
-        "請提供列明店舖現址的證書。"
-    )
-    page.get_by_role("button", name="Send request").click()
-    expect(page.get_by_text(re.compile("Information requested from the applicant"))).to_be_visible()
-    log_out(page)
-
-    page.goto(server.url + "/status")
-    page.get_by_role("button", name="繁體中文").click()
-    page.get_by_label("參考編號").fill(reference)
-    page.get_by_label("查詢碼").fill(code)
-    page.get_by_role("button", name="顯示進度").click()
-    request = page.get_by_role("region", name="我們需要你提供的資料")
-    expect(request).to_contain_text("消防裝置及設備證書（FS 251）")
-    expect(request).to_contain_text("請提供列明店舖現址的證書。")
+    what = "請提供列明店舖現址的證書。"
+    ask_for_the_fire_certificate(page, server, case_id, reference, what)
+    request = open_the_request_in_chinese(page, server, reference, code, what)
     page.screenshot(path=artifacts / "round-trip-status-request-zh.png", full_page=True)
     assert_accessible(page, "the status page with a request, in Chinese")
     certificate = tmp_path / "certificate.png"
