@@ -258,6 +258,33 @@ def test_the_answer_twice_is_refused_the_second_time() -> None:
     assert [d.filename for d in documents if d.information_request_id] == ["cert.png"]
 
 
+@pytest.mark.parametrize(
+    ("uploads", "note", "said"),
+    [
+        ([], "   ", "Choose the files asked for, or write a note"),
+        ([], "x" * 2001, "write at most 2000 characters"),
+        ([Upload("lease.png", png(), kind="tenancy_agreement")], "", "was not asked for"),
+    ],
+)
+def test_an_answer_the_office_cannot_use_is_refused_saying_what_to_do(
+    uploads: list[Upload], note: str, said: str
+) -> None:
+    """Nothing sent, a note too long, a document that was not asked for: refused with what to
+    do, and the request stays open with nothing stored."""
+    case_id, reference, code = _asked()
+    with pytest.raises((InvalidInput, InvalidDocument), match=said):
+        answer_request(reference, code, uploads, note)
+    assert _request(case_id).resolution is None
+    assert _status(case_id) == CaseStatus.AWAITING_APPLICANT
+    with session_scope() as session:
+        answered = session.exec(
+            select(Document).where(
+                Document.case_id == case_id, col(Document.information_request_id).is_not(None)
+            )
+        ).all()
+    assert answered == []
+
+
 # --- deadlines -----------------------------------------------------------------------------------
 
 
