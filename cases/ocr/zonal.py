@@ -171,7 +171,7 @@ def _read_checkbox(sheet: Sheet, field: FormField, page: int) -> FieldReading:
     well under 1%. The confidence falls to 0 halfway between, where a person must look.
     """
     zone = cut_zone(sheet, field, inset_share=_CHECKBOX_INSET, clean=False)
-    ink = _without_frame(ink_mask(zone.image, paper=float(np.median(sheet.gray))) > 0)
+    ink = _without_frame(ink_mask(zone.image, paper=sheet.paper) > 0)
     ratio = float(np.mean(ink)) if ink.size else 0.0
     confidence = min(1.0, abs(ratio - _TICK_SHARE) / _TICK_SHARE)
     x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
