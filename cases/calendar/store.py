@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session, col, select
 
 from cases.calendar.days import WorkingCalendar
@@ -19,5 +17,4 @@ def closure_days(session: Session) -> list[ClosureDay]:
 
 def office_calendar(session: Session) -> WorkingCalendar:
     """Today's calendar: weekends, Hong Kong holidays and every stored closure day."""
-    days: list[dt.date] = list(session.exec(select(ClosureDay.day)))
-    return WorkingCalendar(frozenset(days))
+    return WorkingCalendar(frozenset(closure.day for closure in closure_days(session)))

@@ -24,6 +24,7 @@ from cases.intake.applicant import ApplicantDetails
 from cases.intake.inspection import DocumentInfo, Upload, inspect_upload
 from cases.models import Applicant, Case, Document, MessageKind, utcnow
 from cases.notifications import queue_message
+from cases.service_levels import ensure_case_due
 
 __all__ = ["Submission", "add_document", "submit", "submit_application"]
 
@@ -167,6 +168,7 @@ def _create_case(
         case_id=case.id,
         payload={"reference": case.reference, "permit_type": permit_type.id, "channel": channel},
     )
+    ensure_case_due(session, case, actor=actor)
     if details is not None:
         # Which details the applicant gave, not their values: the audit trail is kept for years
         # and is no place for an address book; the Applicant row holds them.
