@@ -23,6 +23,7 @@ from cases.service_levels import (
     resume_clock,
     sweep_service_levels,
 )
+from tests.conftest import Invoke
 from tests.factories import CASEWORKER, FOOD, said
 
 HK = dt.timezone(dt.timedelta(hours=8))
@@ -290,3 +291,71 @@ def test_a_reminder_once_before_due_and_an_overdue_task_escalated_once_not_twice
 def get_reference(case_id: int) -> str:
     with session_scope() as session:
         return get_case(session, case_id).reference
+
+
+# --- the commands and the scheduled flow ---------------------------------------------------------
+
+
+@pytest.fixture
+def admin(db: str) -> str:
+    from cases.access import create_user
+
+    with session_scope() as session:
+        create_user(
+            session,
+            username="office.admin",
+            password="a long enough passphrase 1",
+            role=Role.ADMIN,
+            display_name="Admin",
+            actor="test",
+        )
+    return "office.admin"
+
+
+def test_permits_calendar_close_and_list(cli: Invoke, admin: str) -> None:
+    case_id = _case(hk(2027, 3, 1))
+    closed = cli("calendar", "close", "2027-03-10", "--reason", "Black rainstorm", "--by", admin)
+    assert closed.exit_code == 0, closed.output
+    assert "2027-03-10 is a closure day (Black rainstorm); 1 open cases' due dates moved" in (
+        closed.output
+    )
+    assert _due(case_id)[0] == dt.date(2027, 4, 16)
+    listed = cli("calendar", "list", "--year", "2027")
+    assert listed.exit_code == 0, listed.output
+    assert "Black rainstorm" in listed.output
+    assert "Good Friday" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("2027-03-14", "--by", "office.admin"), "is a Sunday, not a working day already"),
+        (("10/3/2027", "--by", "office.admin"), "is not a date; write it as YYYY-MM-DD"),
+        (("2027-03-10", "--by", "test.caseworker"), "is not an active admin account"),
+    ],
+)
+def test_permits_calendar_close_refuses_with_a_message(
+    cli: Invoke, admin: str, args: tuple[str, ...], message: str
+) -> None:
+    del admin
+    result = cli("calendar", "close", args[0], "--reason", "typhoon", *args[1:])
+    assert result.exit_code != 0
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert list_closure_days() == []
+
+
+@pytest.mark.usefixtures("db")
+def test_permits_sla_sweep_and_the_flow_escalate_once(cli: Invoke) -> None:
+    from flows.service_levels import sweep_service_level_clocks
+
+    case_id = _case(hk(2026, 1, 2))  # long overdue
+    task_id = _task(case_id).id
+    result = cli("sla", "sweep")
+    assert result.exit_code == 0, result.output
+    assert "0 tasks reminded, 1 tasks escalated to the senior queue" in " ".join(
+        result.output.split()
+    )
+    assert sweep_service_level_clocks.fn() == {"due_set": [], "reminded": [], "escalated": []}
+    assert _task(case_id).escalated_at is not None
+    assert task_id is not None
