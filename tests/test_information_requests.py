@@ -15,6 +15,7 @@ import yaml
 from sqlmodel import col, select
 
 from cases.access import issue_access_code
+from cases.calendar import WorkingCalendar
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.documents import resolve_stored_path
@@ -54,7 +55,7 @@ from tests.web.test_web import case_at_decision_gate, png
 pytestmark = pytest.mark.usefixtures("db")
 
 TODAY = dt.date.today()
-DUE = TODAY + dt.timedelta(days=14)
+DUE = WorkingCalendar().add_working_days(TODAY, 10)  # a working day: the deadline stays
 CERTIFICATE = {
     "fire_cert_number": "FSD-2026-01234",
     "fire_cert_premises_address": "Shop 1, G/F, 1 Nathan Road, Tsim Sha Tsui",

@@ -359,3 +359,29 @@ def test_permits_sla_sweep_and_the_flow_escalate_once(cli: Invoke) -> None:
     assert sweep_service_level_clocks.fn() == {"due_set": [], "reminded": [], "escalated": []}
     assert _task(case_id).escalated_at is not None
     assert task_id is not None
+
+
+# --- the request for information's deadline ------------------------------------------------------
+
+
+@pytest.mark.usefixtures("db")
+def test_a_request_due_on_a_day_the_office_is_closed_runs_to_the_next_working_day() -> None:
+    from cases.letters import request_information
+    from cases.models import InformationRequest, MessageKind, OutboxMessage
+    from tests.web.test_web import case_at_decision_gate
+
+    _case_id, task_id = case_at_decision_gate()
+    sunday = dt.date.today() + dt.timedelta(days=20)
+    while sunday.weekday() != 6:
+        sunday += dt.timedelta(days=1)
+    monday = sunday
+    while not CALENDAR.is_working_day(monday):  # Monday, unless it is a holiday too
+        monday += dt.timedelta(days=1)
+    request_information(task_id, "A clearer plan.", sunday, actor=CASEWORKER)
+    with session_scope() as session:
+        asked = session.exec(select(InformationRequest)).one()
+        message = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INFORMATION_REQUEST)
+        ).one()
+    assert asked.due_on == monday
+    assert message.facts["due_on"] == monday.isoformat()  # what the applicant is told
