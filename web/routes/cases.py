@@ -34,6 +34,7 @@ from web.auth import StaffUser, require_user
 from web.i18n import LANGUAGES, gettext_, humanised, use_language
 from web.rendering import flash, render
 from web.routes import read_form
+from web.service_levels import due_reader
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
@@ -54,8 +55,10 @@ def render_case(
     with session_scope() as session:
         file = case_file(case_id, session=session)
         earliest, proposed = proposed_answer_dates(session)
+        due_of = due_reader(session)
     context = {
         "file": file,
+        "due_of": due_of,
         "error": error,
         "values": values or {},
         "tomorrow": earliest.isoformat(),

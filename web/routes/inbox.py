@@ -15,10 +15,12 @@ from cases.db import session_scope
 from cases.gates import claim_task, release_task
 from cases.models import TaskKind
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
+from cases.service_levels import mark_notice_read, unread_notices
 from cases.vocabulary import Risk
 from web.auth import StaffUser, require_user, safe_next
 from web.i18n import gettext_, use_language
 from web.rendering import flash, render
+from web.service_levels import due_reader
 
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
@@ -67,6 +69,8 @@ def inbox_page(
             session=session, user=user.actor, filters=filters, page=page, page_size=PAGE_SIZE
         )
         cases = recent_cases(session=session, limit=10)
+        due_of = due_reader(session)
+        notices = unread_notices(session=session, username=user.username)
     params = {
         "queue": filters.queue,
         "permit_type": filters.permit_type or "",
@@ -76,6 +80,8 @@ def inbox_page(
     }
     context = {
         "inbox": found,
+        "due_of": due_of,
+        "notices": notices,
         "filters": filters,
         "cases": cases,
         "permit_types": list(load_catalogue().values()),
@@ -101,4 +107,13 @@ def release(
 ) -> RedirectResponse:
     release_task(task_id, actor=user.actor)
     flash(request, gettext_("Task released: anyone in the team can pick it up."))
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/notices/{notice_id}/read")
+def notice_read(
+    notice_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
+) -> RedirectResponse:
+    mark_notice_read(notice_id, username=user.username)
+    flash(request, gettext_("Notice marked as read."))
     return RedirectResponse(safe_next(next), status_code=303)
