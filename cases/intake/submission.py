@@ -168,7 +168,6 @@ def _create_case(
         case_id=case.id,
         payload={"reference": case.reference, "permit_type": permit_type.id, "channel": channel},
     )
-    ensure_case_due(session, case, actor=actor)
     if details is not None:
         # Which details the applicant gave, not their values: the audit trail is kept for years
         # and is no place for an address book; the Applicant row holds them.
@@ -185,6 +184,7 @@ def _create_case(
                 "document_kinds": kinds,
             },
         )
+    ensure_case_due(session, case, actor=actor)
     return case
 
 
