@@ -30,14 +30,14 @@ OFFICE_TZ = ZoneInfo("Asia/Hong_Kong")
 _ONE_DAY = dt.timedelta(days=1)
 
 
-@lru_cache(maxsize=1)
-def _hong_kong() -> holidays.HolidayBase:
-    return holidays.country_holidays("HK", categories=("public", "optional"))
+@lru_cache(maxsize=4)
+def _hong_kong(language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("HK", categories=("public", "optional"), language=language)
 
 
-def holiday_name(day: dt.date) -> str | None:
-    """The Hong Kong general holiday on ``day`` (its English name), or None."""
-    name = _hong_kong().get(day)
+def holiday_name(day: dt.date, language: str = "en_HK") -> str | None:
+    """The Hong Kong general holiday on ``day`` (named in ``language``: en_HK, zh_HK), or None."""
+    name = _hong_kong(language).get(day)
     return str(name) if name else None
 
 

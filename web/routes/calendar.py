@@ -14,7 +14,7 @@ from cases.calendar import holiday_name, office_date
 from cases.errors import InvalidInput, PermitsError
 from cases.service_levels import add_closure_day, list_closure_days
 from web.auth import StaffUser, require_admin
-from web.i18n import gettext_, use_language
+from web.i18n import current_language, gettext_, use_language
 from web.rendering import flash, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin), Depends(use_language)])
@@ -23,8 +23,12 @@ PAGE = "/admin/calendar"
 
 
 def _holidays(year: int) -> list[tuple[dt.date, str]]:
+    """The year's holidays, named in the page's language (the ``holidays`` package's names)."""
+    language = "zh_HK" if current_language() == "zh-Hant" else "en_HK"
     days = (dt.date(year, 1, 1) + dt.timedelta(days=n) for n in range(366))
-    return [(day, name) for day in days if day.year == year and (name := holiday_name(day))]
+    return [
+        (day, name) for day in days if day.year == year and (name := holiday_name(day, language))
+    ]
 
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
