@@ -9,22 +9,15 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
 from sqlmodel import select
 
 from cases.calendar import office_date
 from cases.db import alembic_config, get_engine, session_scope
 from cases.models import AuditEvent, Case
 from cases.service_levels import sweep_service_levels
+from tests.test_letter_versions_migration import _insert
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-def _insert(connection: Any, table: str, **values: Any) -> int:
-    columns = ", ".join(f'"{name}"' for name in values)
-    marks = ", ".join(f":{name}" for name in values)
-    statement = text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id')
-    return int(connection.execute(statement, values).scalar_one())
 
 
 def _old_case(connection: Any, reference: str, status: str) -> int:

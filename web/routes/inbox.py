@@ -92,13 +92,20 @@ def inbox_page(
     return render(request, "inbox.html", context)
 
 
+def _back(request: Request, done: str, next: str) -> RedirectResponse:
+    """Say what was done and go back to the page the button was on."""
+    flash(request, done)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
 @router.post("/tasks/{task_id}/claim")
 def claim(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     claim_task(task_id, actor=user.actor)
-    flash(request, gettext_("Task claimed: colleagues see that you are working on it."))
-    return RedirectResponse(safe_next(next), status_code=303)
+    return _back(
+        request, gettext_("Task claimed: colleagues see that you are working on it."), next
+    )
 
 
 @router.post("/tasks/{task_id}/release")
@@ -106,8 +113,7 @@ def release(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     release_task(task_id, actor=user.actor)
-    flash(request, gettext_("Task released: anyone in the team can pick it up."))
-    return RedirectResponse(safe_next(next), status_code=303)
+    return _back(request, gettext_("Task released: anyone in the team can pick it up."), next)
 
 
 @router.post("/notices/{notice_id}/read")
@@ -115,5 +121,4 @@ def notice_read(
     notice_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     mark_notice_read(notice_id, username=user.username)
-    flash(request, gettext_("Notice marked as read."))
-    return RedirectResponse(safe_next(next), status_code=303)
+    return _back(request, gettext_("Notice marked as read."), next)
