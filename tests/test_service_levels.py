@@ -385,3 +385,23 @@ def test_a_request_due_on_a_day_the_office_is_closed_runs_to_the_next_working_da
         ).one()
     assert asked.due_on == monday
     assert message.facts["due_on"] == monday.isoformat()  # what the applicant is told
+
+
+@pytest.mark.usefixtures("db")
+def test_a_request_due_on_a_closure_day_runs_to_the_next_working_day() -> None:
+    from cases.letters import request_information
+    from cases.models import InformationRequest
+    from tests.web.test_web import case_at_decision_gate
+
+    _case_id, task_id = case_at_decision_gate()
+    due = CALENDAR.add_working_days(dt.date.today(), 10)
+    request_information(task_id, "A clearer plan.", due, actor=CASEWORKER)
+    add_closure_day(due, "Black rainstorm", actor="admin")
+    with session_scope() as session:
+        asked = session.exec(select(InformationRequest)).one()
+    assert asked.due_on == CALENDAR.add_working_days(due, 1)
+    (moved,) = _events(asked.case_id, "information.deadline_moved")
+    assert said(moved.payload["fact"]) == (
+        f"The office was closed on {due.isoformat()} (Black rainstorm), the last day to answer "
+        f"the request for information: it now runs to {asked.due_on.isoformat()}."
+    )

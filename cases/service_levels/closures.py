@@ -4,7 +4,8 @@ open due date the day falls inside of moves one working day later.
 A closure day "falls inside" a case's service level when it comes after the day the case was
 submitted and no later than its due date: that day the office could not work the case. Each
 case moved is audited once, as a fact, in the transaction that stores the closure day, so the
-same day cannot be added (or move anything) twice.
+same day cannot be added (or move anything) twice. A request for information whose last day is
+the closure day runs to the next working day, like a deadline set on a closed day.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.calendar import (
+    WorkingCalendar,
     closure_days,
     end_of_office_day,
     holiday_name,
@@ -26,15 +28,26 @@ from cases.db import session_scope
 from cases.errors import InvalidInput
 from cases.facts import Message
 from cases.lifecycle import OPEN_STATUSES
-from cases.models import Case, ClosureDay
+from cases.models import Case, ClosureDay, InformationRequest
 from cases.service_levels.clock import shift_case
 
-__all__ = ["DUE_MOVED_CLOSURE", "ClosureAdded", "add_closure_day", "list_closure_days"]
+__all__ = [
+    "DEADLINE_MOVED_CLOSURE",
+    "DUE_MOVED_CLOSURE",
+    "ClosureAdded",
+    "add_closure_day",
+    "list_closure_days",
+]
 
 DUE_MOVED_CLOSURE = Message(
     "due_moved_closure",
     "The office was closed on %(closed_on)s (%(reason)s): due date moved from %(from_due)s to "
     "%(to_due)s.",
+)
+DEADLINE_MOVED_CLOSURE = Message(
+    "deadline_moved_closure",
+    "The office was closed on %(closed_on)s (%(reason)s), the last day to answer the request for "
+    "information: it now runs to %(to_day)s.",
 )
 MAX_REASON_CHARS = 500
 
@@ -83,6 +96,36 @@ def _affected(session: Session, day: dt.date) -> list[Case]:
     ]
 
 
+def _move_request_deadlines(
+    session: Session, day: dt.date, reason: str, calendar: WorkingCalendar, *, actor: str
+) -> None:
+    """A request for information whose last day (or last day after the reminder) is the closure
+    day runs to the next working day, as a deadline on a closed day does."""
+    requests = session.exec(
+        select(InformationRequest).where(
+            col(InformationRequest.resolution).is_(None),
+            (col(InformationRequest.due_on) == day) | (col(InformationRequest.grace_until) == day),
+        )
+    ).all()
+    to_day = calendar.add_working_days(day, 1)
+    for request in requests:
+        if request.due_on == day:
+            request.due_on = to_day
+        if request.grace_until == day:
+            request.grace_until = to_day
+        session.add(request)
+        fact = DEADLINE_MOVED_CLOSURE(
+            closed_on=day.isoformat(), reason=reason, to_day=to_day.isoformat()
+        )
+        append_event(
+            session,
+            actor=actor,
+            action="information.deadline_moved",
+            case_id=request.case_id,
+            payload={"request_id": request.id, "fact": fact},
+        )
+
+
 def add_closure_day(day: dt.date, reason: str, *, actor: str) -> ClosureAdded:
     """Store the closure day and move every open due date it falls inside of, in one transaction."""
     reason = reason.strip()
@@ -114,6 +157,7 @@ def add_closure_day(day: dt.date, reason: str, *, actor: str) -> ClosureAdded:
                 payload={"fact": fact, "tasks_moved": tasks},
             )
             added.moved.append(case.id or 0)
+        _move_request_deadlines(session, day, reason, calendar, actor=actor)
     return added
 
 
