@@ -28,6 +28,7 @@ __all__ = [
     "move_due",
     "pause_clock",
     "resume_clock",
+    "shift_case",
 ]
 
 DUE_SET = Message(
