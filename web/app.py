@@ -27,7 +27,8 @@ from web.i18n import gettext_, language_for
 from web.middleware import RequestSizeLimit, SecurityHeaders, SessionCookies
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import admin, api, apply, calendar, cases, form_editor, inbox, login, upload
+from web.routes import admin, api, apply, cases, form_editor, inbox, login, upload
+from web.routes import calendar as working_days
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
 
@@ -176,20 +177,10 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    routers = (
-        login,
-        inbox,
-        cases,
-        upload,
-        apply,
-        applicant_status,
-        api,
-        admin,
-        form_editor,
-        calendar,
-    )
+    routers = (login, inbox, cases, upload, apply, applicant_status, api, admin, form_editor)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(working_days.router)  # the admin's working-days page
     app.include_router(api.health)
     return app
 
