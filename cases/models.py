@@ -20,6 +20,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Case",
+    "ClosureDay",
     "DeliveryStatus",
     "Document",
     "DropBoxReceipt",
@@ -33,6 +34,7 @@ __all__ = [
     "RequestResolution",
     "Review",
     "Role",
+    "StaffNotice",
     "TaskKind",
     "TaskStatus",
     "User",
@@ -101,6 +103,10 @@ class Case(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     # argon2 hash of the applicant's access code for the public status page (cases.access).
     access_code_hash: str | None = Field(default=None, max_length=255)
+    # Service level: due at the end of an office day, counted in working days from submission;
+    # the clock is paused (since ``clock_paused_at``) while the case waits for the applicant.
+    due_at: dt.datetime | None = Field(default=None, index=True)
+    clock_paused_at: dt.datetime | None = None
 
 
 class Document(SQLModel, table=True):
@@ -218,6 +224,34 @@ class ApprovalTask(SQLModel, table=True):
     step: int = 1
     first_decision: Decision | None = Field(default=None, sa_type=EnumText(Decision))
     first_decision_by: str | None = Field(default=None, max_length=64)
+    # Service level (cases.service_levels): reminded once before due, escalated once when overdue
+    # (moved to the senior queue; ``escalated_from`` is who held it then, and was told).
+    reminded_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
+    escalated_from: str | None = Field(default=None, max_length=64)
+
+
+class StaffNotice(SQLModel, table=True):
+    """Something the system tells one member of staff in the app (staff have no e-mail here):
+    a fact rendered in their language, shown in their inbox until they mark it read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="approvaltask.id")
+    notice: dict[str, Any] = _json_column()
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    read_at: dt.datetime | None = None
+
+
+class ClosureDay(SQLModel, table=True):
+    """A day the office closed though it is no holiday (typhoon signal 8, black rainstorm)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date = Field(unique=True, index=True)
+    reason: str = Field(max_length=500)
+    added_by: str = Field(max_length=64)
+    added_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class RequestResolution(StrEnum):

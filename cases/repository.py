@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.errors import NotFound
-from cases.lifecycle import CaseStatus, check_transition
+from cases.lifecycle import OPEN_STATUSES, CaseStatus, check_transition
 from cases.models import Case, InformationRequest, utcnow
+from cases.service_levels.clock import pause_clock, resume_clock
 
 __all__ = ["get_case", "get_case_by_reference", "open_request", "transition"]
 
@@ -54,6 +55,11 @@ def transition(
         case_id=case.id,
         payload={"from": previous, "to": target, "why": why, **(details or {})},
     )
+    # The service-level clock stops while the case waits for the applicant.
+    if target == CaseStatus.AWAITING_APPLICANT:
+        pause_clock(session, case, actor=actor)
+    elif previous == CaseStatus.AWAITING_APPLICANT and target in OPEN_STATUSES:
+        resume_clock(session, case, actor=actor)
 
 
 def open_request(session: Session, case_id: int | None) -> InformationRequest | None:

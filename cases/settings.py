@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         description="How often the deadline flow looks for requests for information past their "
         "date (reminders, then lapse or refer).",
     )
+    sla_interval_s: int = Field(
+        3600,
+        description="How often the service-levels flow reminds before due and escalates overdue "
+        "tasks.",
+    )
+    sla_reminder_days: int = Field(
+        1, ge=0, description="Working days before a task is due that its reminder is sent."
+    )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted document.")
     max_image_pixels: int = Field(
         60_000_000, description="Largest accepted image, in pixels (decompression-bomb guard)."

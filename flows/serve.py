@@ -11,6 +11,7 @@ from flows.case_flow import extract_documents, process_case
 from flows.deadlines import sweep_request_deadlines
 from flows.messages import send_messages
 from flows.resume import resume_stalled_cases
+from flows.service_levels import sweep_service_level_clocks
 
 __all__ = ["serve_deployments", "serve_ocr_worker"]
 
@@ -36,12 +37,18 @@ def serve_deployments() -> None:
         interval=get_settings().deadline_interval_s,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    service_levels = sweep_service_level_clocks.to_deployment(
+        name="service-levels",
+        interval=get_settings().sla_interval_s,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
     # synchronous calls: deployments, not coroutines
     assert isinstance(case_flow, RunnerDeployment)
     assert isinstance(resume, RunnerDeployment)
     assert isinstance(messages, RunnerDeployment)
     assert isinstance(deadlines, RunnerDeployment)
-    serve(case_flow, resume, messages, deadlines, limit=4)
+    assert isinstance(service_levels, RunnerDeployment)
+    serve(case_flow, resume, messages, deadlines, service_levels, limit=4)
 
 
 def serve_ocr_worker() -> None:

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import SQLModel, col, func, select
 
 from cases.access import Actor
+from cases.calendar import WorkingCalendar
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
@@ -425,7 +426,7 @@ def test_holder_decides_a_claimed_task() -> None:
 
 def test_requesting_information_waits_for_the_applicant() -> None:
     case_id, task_id = _case_at_decision()
-    due = dt.date.today() + dt.timedelta(days=14)
+    due = WorkingCalendar().add_working_days(dt.date.today(), 10)  # a working day: kept as is
     case = request_information(task_id, "A copy of the tenancy agreement", due, actor=CASEWORKER)
     assert case.status == CaseStatus.AWAITING_APPLICANT
     assert _task(task_id).status == TaskStatus.CANCELLED

@@ -15,6 +15,7 @@ import yaml
 from sqlmodel import col, select
 
 from cases.access import issue_access_code
+from cases.calendar import WorkingCalendar
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.documents import resolve_stored_path
@@ -54,7 +55,7 @@ from tests.web.test_web import case_at_decision_gate, png
 pytestmark = pytest.mark.usefixtures("db")
 
 TODAY = dt.date.today()
-DUE = TODAY + dt.timedelta(days=14)
+DUE = WorkingCalendar().add_working_days(TODAY, 10)  # a working day: the deadline stays
 CERTIFICATE = {
     "fire_cert_number": "FSD-2026-01234",
     "fire_cert_premises_address": "Shop 1, G/F, 1 Nathan Road, Tsim Sha Tsui",
@@ -84,6 +85,11 @@ def _asked(
         reference = case.reference
     request_information(task_id, what, DUE, actor=CASEWORKER, document_kinds=kinds)
     return case_id, reference, code
+
+
+def _grace_until(days: int) -> dt.date:
+    """The last day after a reminder sent the day after the due date: ``days`` working days."""
+    return WorkingCalendar().add_working_days(DUE + dt.timedelta(days=1), days)
 
 
 def _messages(case_id: int, kind: MessageKind) -> list[OutboxMessage]:
@@ -296,7 +302,7 @@ def test_an_overdue_request_gets_one_reminder_and_a_rerun_sends_no_second() -> N
     again = sweep_information_requests(DUE + dt.timedelta(days=1))
     assert (again.reminded, again.lapsed, again.referred) == ([], [], [])
     (reminder,) = _messages(case_id, MessageKind.REMINDER)
-    grace_until = DUE + dt.timedelta(days=8)  # the food licence gives 7 days after the reminder
+    grace_until = _grace_until(7)  # the food licence gives 7 working days after the reminder
     assert reminder.facts["grace_until"] == grace_until.isoformat()
     assert sweep_information_requests(grace_until).referred == []  # still within the grace
     assert _status(case_id) == CaseStatus.AWAITING_APPLICANT
@@ -306,7 +312,7 @@ def test_an_overdue_request_gets_one_reminder_and_a_rerun_sends_no_second() -> N
 def test_refer_policy_hands_the_case_back_with_a_task_saying_there_was_no_answer() -> None:
     case_id, _reference, _code = _asked()
     sweep_information_requests(DUE + dt.timedelta(days=1))
-    sweep = sweep_information_requests(DUE + dt.timedelta(days=9))
+    sweep = sweep_information_requests(_grace_until(7) + dt.timedelta(days=1))
     assert sweep.referred == [case_id]
     assert _status(case_id) == CaseStatus.AWAITING_DECISION
     with session_scope() as session:
@@ -318,7 +324,7 @@ def test_refer_policy_hands_the_case_back_with_a_task_saying_there_was_no_answer
     assert task.kind == TaskKind.DECIDE
     assert task.reason["code"] == "no_answer"
     assert _request(case_id).resolution == RequestResolution.REFERRED
-    assert sweep_information_requests(DUE + dt.timedelta(days=10)).referred == []
+    assert sweep_information_requests(_grace_until(7) + dt.timedelta(days=2)).referred == []
     assert "information.referred" in _actions(case_id)
 
 
@@ -339,14 +345,14 @@ def lapsing(tmp_path: Path) -> Iterator[None]:
 def test_lapse_policy_closes_the_case_as_withdrawn_with_a_lapse_letter_and_message() -> None:
     case_id, _reference, _code = _asked(language=Language.ZH_HANT)
     sweep_information_requests(DUE + dt.timedelta(days=1))
-    assert sweep_information_requests(DUE + dt.timedelta(days=4)).lapsed == []
-    assert sweep_information_requests(DUE + dt.timedelta(days=5)).lapsed == [case_id]
+    assert sweep_information_requests(_grace_until(3)).lapsed == []
+    assert sweep_information_requests(_grace_until(3) + dt.timedelta(days=1)).lapsed == [case_id]
     assert _status(case_id) == CaseStatus.WITHDRAWN
     (message,) = _messages(case_id, MessageKind.LAPSE)
     text = _pdf_text(message.letter_ids[0])
     assert "申請已結束" in text
     assert _request(case_id).resolution == RequestResolution.LAPSED
-    assert sweep_information_requests(DUE + dt.timedelta(days=6)).lapsed == []
+    assert sweep_information_requests(_grace_until(3) + dt.timedelta(days=2)).lapsed == []
     assert len(_messages(case_id, MessageKind.LAPSE)) == 1
     assert "information.lapsed" in _actions(case_id)
 

@@ -166,9 +166,14 @@ def test_valid_application_creates_the_case_and_stores_the_files() -> None:
         assert path.is_relative_to(get_settings().documents_dir)
         assert path.read_bytes() == data
         assert document.size_bytes == len(data)
-    assert [e.action for e in events] == ["case.submitted", "document.stored", "document.stored"]
+    assert [e.action for e in events] == [
+        "case.submitted",
+        "service_level.due_set",  # due in working days from submission (cases.service_levels)
+        "document.stored",
+        "document.stored",
+    ]
     assert events[0].payload["reference"] == case.reference
-    assert _row_counts() == {"Case": 1, "Document": 2, "Applicant": 1, "AuditEvent": 3}
+    assert _row_counts() == {"Case": 1, "Document": 2, "Applicant": 1, "AuditEvent": 4}
 
 
 def test_unknown_permit_type_names_the_known_ones() -> None:

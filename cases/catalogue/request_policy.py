@@ -16,7 +16,7 @@ class RequestPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     grace_days: Annotated[int, Field(ge=0, le=90)] = Field(
-        7, description="Days the applicant still has after the one reminder is sent."
+        7, description="Working days the applicant still has after the one reminder is sent."
     )
     on_no_answer: Literal["lapse", "refer"] = Field(
         "refer",

@@ -10,8 +10,10 @@ from __future__ import annotations
 from cases.gates.decisions import decide, propose_decision
 from cases.gates.requests import (
     NO_ANSWER,
+    answer_deadline,
     check_request,
     open_information_request,
+    proposed_answer_dates,
     refer_unanswered,
 )
 from cases.gates.tasks import (
@@ -27,6 +29,7 @@ from cases.gates.verification import verify_fields
 
 __all__ = [
     "NO_ANSWER",
+    "answer_deadline",
     "check_may_work",
     "check_request",
     "claim_task",
@@ -37,6 +40,7 @@ __all__ = [
     "open_information_request",
     "open_task",
     "propose_decision",
+    "proposed_answer_dates",
     "refer_unanswered",
     "release_task",
     "verify_fields",

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from cases.access import Actor
 from cases.audit import append_event
+from cases.calendar import office_calendar, office_date
 from cases.catalogue import get_permit_type
 from cases.errors import InvalidInput
 from cases.facts import Fact, Message
@@ -34,17 +35,41 @@ from cases.models import (
 from cases.repository import get_case, transition
 
 __all__ = [
+    "DEFAULT_ANSWER_WORKING_DAYS",
     "NO_ANSWER",
+    "answer_deadline",
     "check_request",
     "open_information_request",
+    "proposed_answer_dates",
     "refer_unanswered",
 ]
+
+DEFAULT_ANSWER_WORKING_DAYS = 10  # what the request form proposes: two working weeks
 
 NO_ANSWER = Message(
     "no_answer",
     "The applicant did not answer the request for information due %(due_on)s, nor after the "
     "reminder (last day %(grace_until)s). Decide on the evidence there is, or ask again.",
 )
+
+
+def answer_deadline(session: Session, due_on: dt.date) -> dt.date:
+    """The last day to answer: ``due_on``, or the next working day when the office is closed
+    that day (a deadline on a general holiday runs to the next working day, as Hong Kong's
+    Interpretation and General Clauses Ordinance, s.71, has it). The letter shows this date."""
+    calendar = office_calendar(session)
+    while not calendar.is_working_day(due_on):
+        due_on += dt.timedelta(days=1)
+    return due_on
+
+
+def proposed_answer_dates(session: Session) -> tuple[dt.date, dt.date]:
+    """The earliest date the request form accepts and the one it proposes (working days)."""
+    calendar = office_calendar(session)
+    today = office_date(utcnow())
+    return calendar.add_working_days(today, 1), calendar.add_working_days(
+        today, DEFAULT_ANSWER_WORKING_DAYS
+    )
 
 
 def check_request(
@@ -57,7 +82,7 @@ def check_request(
             "Say what the applicant should send, or tick the documents to ask for: it is shown "
             "to them."
         )
-    if due_on <= utcnow().date():
+    if due_on <= office_date(utcnow()):
         raise InvalidInput("The date the applicant has to answer by must be in the future.")
     known = {d.kind for d in get_permit_type(permit_type).permit.required_documents}
     unknown = sorted(set(document_kinds) - known)

@@ -13,18 +13,16 @@ exactly the duplicated, conflicting work claims exist to prevent, and a release 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from cases.access import RELEASE_OTHERS, ROLE_RANK, Actor, role_name
 from cases.audit import append_event
-from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import AlreadyDecided, NotFound, PermissionDenied
 from cases.facts import Fact
 from cases.models import ApprovalTask, Case, Role, TaskKind, TaskStatus, utcnow
+from cases.service_levels.clock import ensure_case_due
 from cases.vocabulary import Decision
 
 __all__ = [
@@ -59,8 +57,7 @@ def create_task(
     first_decision: tuple[Decision, str] | None = None,
 ) -> ApprovalTask:
     """Open a gate task; ``first_decision`` (decision, username) makes it a four-eyes step 2."""
-    permit = get_permit_type(case.permit_type).permit
-    due = case.submitted_at + dt.timedelta(days=permit.service_level_days)
+    due = ensure_case_due(session, case, actor=actor)  # a task is due when its case is
     task = ApprovalTask(
         case_id=case.id or 0, kind=kind, reason=reason, required_role=role, due_at=due
     )

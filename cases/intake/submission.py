@@ -24,6 +24,7 @@ from cases.intake.applicant import ApplicantDetails
 from cases.intake.inspection import DocumentInfo, Upload, inspect_upload
 from cases.models import Applicant, Case, Document, MessageKind, utcnow
 from cases.notifications import queue_message
+from cases.service_levels import ensure_case_due
 
 __all__ = ["Submission", "add_document", "submit", "submit_application"]
 
@@ -183,6 +184,7 @@ def _create_case(
                 "document_kinds": kinds,
             },
         )
+    ensure_case_due(session, case, actor=actor)
     return case
 
 

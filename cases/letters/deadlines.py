@@ -1,10 +1,10 @@
 """Deadlines of requests for information, swept by a scheduled flow.
 
-A request not answered by its date gets one reminder and ``grace_days`` more (the permit's
-``information_requests`` policy); once those have passed too, the policy decides: ``lapse`` closes
-the application as withdrawn with a lapse letter and message, ``refer`` hands the case back to a
-caseworker with a task saying the applicant did not answer. Each step is recorded on the request
-under the case's row lock, so a second sweep (or two at once) sends nothing twice.
+A request not answered by its date gets one reminder and ``grace_days`` working days more (the
+permit's ``information_requests`` policy); once those have passed too, the policy decides:
+``lapse`` closes the application as withdrawn with a lapse letter and message, ``refer`` hands the
+case back to a caseworker with a task saying the applicant did not answer. Each step is recorded
+on the request under the case's row lock, so a second sweep (or two at once) sends nothing twice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from cases.audit import append_event
+from cases.calendar import office_calendar, office_date
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.gates import refer_unanswered
@@ -83,7 +84,7 @@ def _remind(request_id: int, today: dt.date) -> int | None:
         case, request = found
         policy = get_permit_type(case.permit_type).permit.information_requests
         request.reminded_at = utcnow()
-        request.grace_until = today + dt.timedelta(days=policy.grace_days)
+        request.grace_until = office_calendar(session).add_working_days(today, policy.grace_days)
         session.add(request)
         facts = {
             "request_id": request.id,
@@ -176,7 +177,7 @@ def _expired(request_id: int, today: dt.date) -> str | None:
 
 def sweep_information_requests(today: dt.date | None = None) -> DeadlineSweep:
     """Remind, lapse or refer every overdue request once; safe to run as often as wanted."""
-    today = today or dt.date.today()
+    today = today or office_date(utcnow())  # the office's day, in Hong Kong
     sweep = DeadlineSweep()
     for request_id in _overdue(today):
         with session_scope() as session:

@@ -10,7 +10,7 @@ from typing import Any
 from cases.access import Actor
 from cases.catalogue import Permit, get_permit_type
 from cases.db import session_scope
-from cases.gates import check_request, get_task, open_information_request
+from cases.gates import answer_deadline, check_request, get_task, open_information_request
 from cases.letters.drafting import record_printed
 from cases.letters.notices import notice_basics, print_notice
 from cases.models import Applicant, Case, MessageKind
@@ -62,6 +62,7 @@ def request_information(
     with session_scope() as session:
         case = get_case(session, get_task(session, task_id).case_id)
         check_request(case.permit_type, what, document_kinds, due_on)
+        due_on = answer_deadline(session, due_on)
         applicant = session.get(Applicant, case.applicant_id) if case.applicant_id else None
         language = applicant.preferred_language if applicant else Language.EN
         permit = get_permit_type(case.permit_type).permit

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 import web.routes.inbox as inbox_routes
 from cases.access import issue_access_code
+from cases.calendar import WorkingCalendar
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, Document, ExtractedField, FailedAttempt, Role, TaskStatus
@@ -157,7 +158,7 @@ def test_request_information_moves_the_case_to_the_applicant(caseworker: TestCli
     case_id, task_id = case_at_decision_gate()
     page = caseworker.get(f"/cases/{case_id}")
     assert f'action="/tasks/{task_id}/request-info"' in page.text
-    due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    due = WorkingCalendar().add_working_days(dt.date.today(), 10).isoformat()
     bad = post(caseworker, f"/tasks/{task_id}/request-info", what="Floor plan", due_on="")
     assert bad.status_code == 422
     assert "Give the date the applicant has to answer by" in bad.text

@@ -13,6 +13,7 @@ from PIL import Image
 from sqlmodel import col, select
 
 from cases.access import issue_access_code
+from cases.calendar import WorkingCalendar
 from cases.db import session_scope
 from cases.letters import request_information
 from cases.lifecycle import CaseStatus
@@ -21,7 +22,7 @@ from cases.repository import get_case
 from tests.factories import CASEWORKER
 from tests.web.test_web import case_at_decision_gate, png, stored_case, token_from
 
-DUE = dt.date.today() + dt.timedelta(days=10)
+DUE = WorkingCalendar().add_working_days(dt.date.today(), 8)  # a working day: kept as is
 
 
 def _asked(what: str = "Show the current address on the certificate.") -> tuple[int, str, str]:

@@ -23,7 +23,7 @@ from cases.documents import (
 )
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
-from cases.gates import decide, verify_fields
+from cases.gates import answer_deadline, decide, proposed_answer_dates, verify_fields
 from cases.letters import reissue_letter, request_information
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
@@ -34,12 +34,12 @@ from web.auth import StaffUser, require_user
 from web.i18n import LANGUAGES, gettext_, humanised, use_language
 from web.rendering import flash, render
 from web.routes import read_form
+from web.service_levels import due_reader
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
 FIELD_PREFIX = "field_"
-DEFAULT_ANSWER_DAYS = 14  # what the request-information form proposes
 Staff = Annotated[StaffUser, Depends(require_user)]
 
 
@@ -54,13 +54,15 @@ def render_case(
     """The case page; after a refused action it shows the message and what the person typed."""
     with session_scope() as session:
         file = case_file(case_id, session=session)
-    today = dt.date.today()
+        earliest, proposed = proposed_answer_dates(session)
+        due_of = due_reader(session)
     context = {
         "file": file,
+        "due_of": due_of,
         "error": error,
         "values": values or {},
-        "tomorrow": (today + dt.timedelta(days=1)).isoformat(),
-        "default_due": (today + dt.timedelta(days=DEFAULT_ANSWER_DAYS)).isoformat(),
+        "tomorrow": earliest.isoformat(),
+        "default_due": proposed.isoformat(),
     }
     return render(request, "case.html", context, status_code=status_code)
 
@@ -254,6 +256,8 @@ def request_info(
             due = dt.date.fromisoformat(due_on)
         except ValueError:
             raise InvalidInput("Give the date the applicant has to answer by.") from None
+        with session_scope() as session:  # a closed day runs on to the next working day
+            due = answer_deadline(session, due)
         case = request_information(
             task_id, what, due, actor=user.actor, document_kinds=document_kinds or []
         )

@@ -15,10 +15,12 @@ from cases.db import session_scope
 from cases.gates import claim_task, release_task
 from cases.models import TaskKind
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
+from cases.service_levels import mark_notice_read, unread_notices
 from cases.vocabulary import Risk
 from web.auth import StaffUser, require_user, safe_next
 from web.i18n import gettext_, use_language
 from web.rendering import flash, render
+from web.service_levels import due_reader
 
 router = APIRouter(dependencies=[Depends(require_user), Depends(use_language)])
 
@@ -67,6 +69,8 @@ def inbox_page(
             session=session, user=user.actor, filters=filters, page=page, page_size=PAGE_SIZE
         )
         cases = recent_cases(session=session, limit=10)
+        due_of = due_reader(session)
+        notices = unread_notices(session=session, username=user.username)
     params = {
         "queue": filters.queue,
         "permit_type": filters.permit_type or "",
@@ -76,6 +80,8 @@ def inbox_page(
     }
     context = {
         "inbox": found,
+        "due_of": due_of,
+        "notices": notices,
         "filters": filters,
         "cases": cases,
         "permit_types": list(load_catalogue().values()),
@@ -86,13 +92,20 @@ def inbox_page(
     return render(request, "inbox.html", context)
 
 
+def _back(request: Request, done: str, next: str) -> RedirectResponse:
+    """Say what was done and go back to the page the button was on."""
+    flash(request, done)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
 @router.post("/tasks/{task_id}/claim")
 def claim(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     claim_task(task_id, actor=user.actor)
-    flash(request, gettext_("Task claimed: colleagues see that you are working on it."))
-    return RedirectResponse(safe_next(next), status_code=303)
+    return _back(
+        request, gettext_("Task claimed: colleagues see that you are working on it."), next
+    )
 
 
 @router.post("/tasks/{task_id}/release")
@@ -100,5 +113,12 @@ def release(
     task_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
 ) -> RedirectResponse:
     release_task(task_id, actor=user.actor)
-    flash(request, gettext_("Task released: anyone in the team can pick it up."))
-    return RedirectResponse(safe_next(next), status_code=303)
+    return _back(request, gettext_("Task released: anyone in the team can pick it up."), next)
+
+
+@router.post("/notices/{notice_id}/read")
+def notice_read(
+    notice_id: int, request: Request, user: Staff, next: Annotated[str, Form()] = "/inbox"
+) -> RedirectResponse:
+    mark_notice_read(notice_id, username=user.username)
+    return _back(request, gettext_("Notice marked as read."), next)
