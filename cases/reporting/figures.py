@@ -1,0 +1,446 @@
+"""The KPI figures, each one SQL aggregate (or two) over the cases the filters choose.
+
+Times come from what is stored: a case's turnaround runs from its submission to the completion of
+its last decision task; a gate's waiting time runs from the task's creation until someone claims
+it (or completes it unclaimed), its working time from the claim to the completion; the applicant's
+gate from a request for information to its answer. A task breaches its service level when it is
+completed after its due time (or is still open past it). Periods select cases by submission date,
+except throughput, which counts what was received and decided in each week of the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import DateTime, and_, bindparam, case, func, literal, select, text
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from cases.catalogue import load_catalogue
+from cases.lifecycle import CaseStatus
+from cases.models import (
+    ApprovalTask,
+    Case,
+    EligibilityResult,
+    ExtractedField,
+    FieldStatus,
+    InformationRequest,
+    TaskKind,
+    TaskStatus,
+)
+from cases.reporting.sql import seconds_between, week_start, whole_days
+from cases.reporting.tables import KpiFilters, KpiTable, share
+
+__all__ = ["TURNAROUND_BUCKETS", "case_conditions", "decided_at", "dialect_of"]
+
+# Turnaround histogram: (column code, first day, last day or None)
+TURNAROUND_BUCKETS = (
+    ("days_0_2", 0, 2),
+    ("days_3_7", 3, 7),
+    ("days_8_14", 8, 14),
+    ("days_15_30", 15, 30),
+    ("days_31_plus", 31, None),
+)
+EVALUATED = "eligibility.evaluated"
+GATES = ("verify_fields", "decide", "second_approval", "applicant")
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def case_conditions(filters: KpiFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.permit_type:
+        conditions.append(col(Case.permit_type) == filters.permit_type)
+    if filters.since:
+        conditions.append(col(Case.submitted_at) >= _start_of(filters.since))
+    if filters.until:
+        conditions.append(col(Case.submitted_at) < _start_of(filters.until + dt.timedelta(days=1)))
+    return conditions
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600, 1)
+
+
+def decided_at() -> Any:
+    """Per decided case, when its (last) decision task was completed."""
+    return (
+        select(
+            col(ApprovalTask.case_id).label("case_id"),
+            func.max(ApprovalTask.completed_at).label("decided_at"),
+        )
+        .where(
+            col(ApprovalTask.kind) == TaskKind.DECIDE,
+            col(ApprovalTask.status) == TaskStatus.DONE,
+            col(ApprovalTask.decision).is_not(None),
+        )
+        .group_by(col(ApprovalTask.case_id))
+        .subquery("decided")
+    )
+
+
+# --- turnaround ----------------------------------------------------------------------------------
+
+
+def _nearest_rank(counts: dict[int, int], total: int, percent: float) -> int:
+    rank, seen = max(1, math.ceil(percent / 100 * total)), 0
+    for days in sorted(counts):
+        seen += counts[days]
+        if seen >= rank:
+            return days
+    return max(counts)
+
+
+def turnaround(session: Session, filters: KpiFilters) -> KpiTable:
+    """Days from submission to decision, per permit type: decided cases, median, 90th
+    percentile, mean and the histogram (whole days, so percentiles are exact to the day)."""
+    decided = decided_at()
+    days = whole_days(dialect_of(session), Case.submitted_at, decided.c.decided_at)
+    rows = session.execute(
+        select(col(Case.permit_type), days.label("days"), func.count())
+        .join(decided, decided.c.case_id == Case.id)
+        .where(col(Case.decided_outcome).is_not(None), *case_conditions(filters))
+        .group_by(col(Case.permit_type), days)
+    ).all()
+    per_type: dict[str, dict[int, int]] = defaultdict(dict)
+    for permit_type, day, count in rows:
+        per_type[permit_type][max(0, int(day))] = int(count)
+    buckets = tuple(name for name, _first, _last in TURNAROUND_BUCKETS)
+    table = KpiTable(
+        "turnaround",
+        ("permit_type", "decided", "p50_days", "p90_days", "mean_days", *buckets),
+    )
+    for permit_type in sorted(per_type):
+        counts = per_type[permit_type]
+        total = sum(counts.values())
+        mean = sum(d * n for d, n in counts.items()) / total
+        histogram = [
+            sum(n for d, n in counts.items() if d >= first and (last is None or d <= last))
+            for _name, first, last in TURNAROUND_BUCKETS
+        ]
+        table.rows.append(
+            (
+                permit_type,
+                total,
+                _nearest_rank(counts, total, 50),
+                _nearest_rank(counts, total, 90),
+                round(mean, 1),
+                *histogram,
+            )
+        )
+    return table
+
+
+# --- stages now ----------------------------------------------------------------------------------
+
+
+def stages(session: Session, filters: KpiFilters) -> KpiTable:
+    """How many cases are at each status now."""
+    rows = session.execute(
+        select(col(Case.status), func.count())
+        .where(*case_conditions(filters))
+        .group_by(col(Case.status))
+    ).all()
+    table = KpiTable("stages", ("status", "cases"))
+    counts = {str(status): int(count) for status, count in rows}
+    table.rows.extend((str(s), counts[str(s)]) for s in CaseStatus if str(s) in counts)
+    return table
+
+
+# --- gates: waiting against working --------------------------------------------------------------
+
+
+def _gate_of_task() -> ColumnElement[str]:
+    return case(
+        (col(ApprovalTask.kind) == TaskKind.VERIFY_FIELDS, literal("verify_fields")),
+        (col(ApprovalTask.step) == 2, literal("second_approval")),
+        else_=literal("decide"),
+    )
+
+
+def gates(session: Session, filters: KpiFilters, now: dt.datetime) -> KpiTable:
+    """Per gate: tasks completed, mean hours waiting (created to claimed, or to completed when
+    nobody claimed it) and mean hours worked (claimed to completed); open tasks and how long
+    they have waited on average. The applicant's gate: requests answered, mean hours to answer."""
+    dialect = dialect_of(session)
+    done = col(ApprovalTask.status) == TaskStatus.DONE
+    is_open = col(ApprovalTask.status) == TaskStatus.OPEN
+    waited_until = func.coalesce(ApprovalTask.claimed_at, ApprovalTask.completed_at)
+    wait = seconds_between(dialect, ApprovalTask.created_at, waited_until)
+    work = seconds_between(dialect, ApprovalTask.claimed_at, ApprovalTask.completed_at)
+    age = seconds_between(dialect, ApprovalTask.created_at, literal(now))
+    gate = _gate_of_task().label("gate")
+    rows = session.execute(
+        select(
+            gate,
+            func.sum(case((done, 1), else_=0)),
+            func.avg(case((done, wait))),
+            func.avg(case((and_(done, col(ApprovalTask.claimed_at).is_not(None)), work))),
+            func.sum(case((is_open, 1), else_=0)),
+            func.avg(case((is_open, age))),
+        )
+        .join(Case, col(Case.id) == ApprovalTask.case_id)
+        .where(*case_conditions(filters))
+        .group_by(gate)
+    ).all()
+    found = {
+        name: (int(d or 0), _hours(w), _hours(k), int(o or 0), _hours(a))
+        for name, d, w, k, o, a in rows
+    }
+    found["applicant"] = _applicant_gate(session, filters, now)
+    table = KpiTable(
+        "gates",
+        ("gate", "completed", "waiting_hours", "working_hours", "open", "open_waiting_hours"),
+    )
+    table.rows.extend((name, *found[name]) for name in GATES if name in found)
+    return table
+
+
+def _applicant_gate(
+    session: Session, filters: KpiFilters, now: dt.datetime
+) -> tuple[int, float | None, float | None, int, float | None]:
+    dialect = dialect_of(session)
+    answered = col(InformationRequest.answered_at).is_not(None)
+    waiting = col(InformationRequest.resolution).is_(None)
+    answer = seconds_between(
+        dialect, InformationRequest.requested_at, InformationRequest.answered_at
+    )
+    age = seconds_between(dialect, InformationRequest.requested_at, literal(now))
+    row = session.execute(
+        select(
+            func.sum(case((answered, 1), else_=0)),
+            func.avg(case((answered, answer))),
+            func.sum(case((waiting, 1), else_=0)),
+            func.avg(case((waiting, age))),
+        )
+        .join(Case, col(Case.id) == InformationRequest.case_id)
+        .where(*case_conditions(filters))
+    ).one()
+    return int(row[0] or 0), _hours(row[1]), None, int(row[2] or 0), _hours(row[3])
+
+
+# --- service levels ------------------------------------------------------------------------------
+
+
+def breaches(session: Session, filters: KpiFilters, now: dt.datetime) -> KpiTable:
+    """Per permit type: gate tasks completed with a due time, how many after it, the breach
+    rate; open tasks and how many are past due now."""
+    done = and_(
+        col(ApprovalTask.status) == TaskStatus.DONE, col(ApprovalTask.completed_at).is_not(None)
+    )
+    late = and_(done, col(ApprovalTask.completed_at) > ApprovalTask.due_at)
+    is_open = col(ApprovalTask.status) == TaskStatus.OPEN
+    overdue = and_(is_open, col(ApprovalTask.due_at) < now)
+    rows = session.execute(
+        select(
+            col(Case.permit_type),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
+        )
+        .join(Case, col(Case.id) == ApprovalTask.case_id)
+        .where(col(ApprovalTask.due_at).is_not(None), *case_conditions(filters))
+        .group_by(col(Case.permit_type))
+        .order_by(col(Case.permit_type))
+    ).all()
+    table = KpiTable(
+        "service_levels",
+        ("permit_type", "completed", "completed_late", "breach_rate", "open", "open_overdue"),
+    )
+    for permit_type, completed, completed_late, opened, past_due in rows:
+        completed, completed_late = int(completed or 0), int(completed_late or 0)
+        table.rows.append(
+            (
+                permit_type,
+                completed,
+                completed_late,
+                share(completed_late, completed),
+                int(opened or 0),
+                int(past_due or 0),
+            )
+        )
+    return table
+
+
+# --- OCR corrections -----------------------------------------------------------------------------
+
+
+def corrections(session: Session, filters: KpiFilters) -> KpiTable:
+    """Per field: values read, checked by a person, changed by that person; the correction rate
+    (changed of read) and changed of checked (as ``permits ocr corrections`` counts it). A
+    changed field keeps what was read (``original_value``)."""
+    verified = col(ExtractedField.status) == FieldStatus.VERIFIED
+    changed = col(ExtractedField.original_value).is_not(None)
+    rows = session.execute(
+        select(
+            col(ExtractedField.name),
+            func.count(),
+            func.sum(case((verified, 1), else_=0)),
+            func.sum(case((changed, 1), else_=0)),
+        )
+        .join(Case, col(Case.id) == ExtractedField.case_id)
+        .where(*case_conditions(filters))
+        .group_by(col(ExtractedField.name))
+    ).all()
+    table = KpiTable(
+        "ocr_corrections",
+        ("field", "read", "checked", "corrected", "correction_rate", "corrected_of_checked"),
+    )
+    measured = [(n, int(r), int(v or 0), int(c or 0)) for n, r, v, c in rows]
+    measured.sort(key=lambda row: (-(row[3] / row[1]), row[0]))
+    table.rows.extend((n, r, v, c, share(c, r), share(c, v)) for n, r, v, c in measured)
+    return table
+
+
+# --- JSON documents: review findings, failed rules ------------------------------------------------
+
+
+def _case_where(filters: KpiFilters, params: dict[str, Any]) -> str:
+    """The filters as SQL text over ``c`` (the case), for the JSON queries written as text."""
+    clauses = []
+    if filters.permit_type:
+        clauses.append("c.permit_type = :permit_type")
+        params["permit_type"] = filters.permit_type
+    if filters.since:
+        clauses.append("c.submitted_at >= :since")
+        params["since"] = _start_of(filters.since)
+    if filters.until:
+        clauses.append("c.submitted_at < :until")
+        params["until"] = _start_of(filters.until + dt.timedelta(days=1))
+    return " AND ".join(clauses) or "1 = 1"
+
+
+def _bound(session: Session, sql: str, params: dict[str, Any]) -> Iterable[Any]:
+    statement = text(sql)
+    dated = [bindparam(name, type_=DateTime()) for name in ("since", "until") if name in params]
+    if dated:
+        statement = statement.bindparams(*dated)
+    return session.execute(statement, params).all()
+
+
+def findings(session: Session, filters: KpiFilters) -> KpiTable:
+    """Review findings per code, and of those a person confirmed or dismissed. Reviews record
+    no confirmation yet, so those two columns stay empty (None) until they do."""
+    params: dict[str, Any] = {}
+    where = _case_where(filters, params)
+    if dialect_of(session) == "postgresql":
+        sql = (
+            "SELECT item.value -> 'fact' ->> 'code', count(*) FROM review r "
+            'JOIN "case" c ON c.id = r.case_id '
+            "CROSS JOIN json_array_elements(r.findings -> 'findings') AS item(value) "
+            f"WHERE {where} GROUP BY 1"
+        )
+    else:
+        sql = (
+            "SELECT json_extract(item.value, '$.fact.code'), count(*) FROM review r "
+            'JOIN "case" c ON c.id = r.case_id, '
+            "json_each(r.findings, '$.findings') AS item "
+            f"WHERE {where} GROUP BY 1"
+        )
+    counts = Counter({str(code): int(n) for code, n in _bound(session, sql, params)})
+    table = KpiTable("findings", ("code", "found", "confirmed", "dismissed"))
+    table.rows.extend((code, n, None, None) for code, n in counts.most_common())
+    return table
+
+
+def failed_rules(session: Session, filters: KpiFilters) -> KpiTable:
+    """Per permit type and rule: cases evaluated, cases that failed it, and the outcome a
+    failure asks for. Read from each case's ``eligibility.evaluated`` event, the record of the
+    same single evaluation as its stored trace, holding only the failed rules' ids (a trace is
+    ~5 kB of JSON per case: too much to parse for a page over 100,000 cases)."""
+    params: dict[str, Any] = {"action": EVALUATED}
+    where = _case_where(filters, params)
+    if dialect_of(session) == "postgresql":
+        sql = (
+            "SELECT c.permit_type, item.value, count(*) FROM auditevent a "
+            'JOIN "case" c ON c.id = a.case_id '
+            "CROSS JOIN json_array_elements_text(a.payload -> 'failed_rules') AS item(value) "
+            f"WHERE a.action = :action AND {where} GROUP BY 1, 2"
+        )
+    else:
+        sql = (
+            "SELECT c.permit_type, item.value, count(*) FROM auditevent a "
+            'JOIN "case" c ON c.id = a.case_id, '
+            "json_each(a.payload, '$.failed_rules') AS item "
+            f"WHERE a.action = :action AND {where} GROUP BY 1, 2"
+        )
+    evaluated = dict(
+        session.execute(
+            select(col(Case.permit_type), func.count())
+            .join(EligibilityResult, col(EligibilityResult.case_id) == Case.id)
+            .where(*case_conditions(filters))
+            .group_by(col(Case.permit_type))
+        ).all()
+    )
+    table = KpiTable(
+        "failed_rules", ("permit_type", "rule", "outcome_if_failed", "failed", "evaluated", "rate")
+    )
+    found = sorted(_bound(session, sql, params), key=lambda r: (r[0], -int(r[2]), r[1]))
+    for permit_type, rule, n in found:
+        total = int(evaluated.get(permit_type, 0))
+        outcome = _rule_outcomes(permit_type).get(rule)
+        table.rows.append((permit_type, rule, outcome, int(n), total, share(int(n), total)))
+    return table
+
+
+def _rule_outcomes(permit_type: str) -> dict[str, str]:
+    """What failing each rule of the permit type asks for (the newest rule set saying so)."""
+    found = load_catalogue().get(permit_type)
+    outcomes: dict[str, str] = {}
+    for ruleset in sorted(found.rulesets, key=lambda r: r.effective_from) if found else []:
+        outcomes.update({rule.id: str(rule.outcome_if_failed) for rule in ruleset.rules})
+    return outcomes
+
+
+# --- throughput ----------------------------------------------------------------------------------
+
+
+def throughput(session: Session, filters: KpiFilters) -> KpiTable:
+    """Per week (its Monday): cases received, and cases decided, in that week."""
+    dialect = dialect_of(session)
+    period = KpiFilters(permit_type=filters.permit_type)
+    received_week = week_start(dialect, Case.submitted_at).label("week")
+    received = session.execute(
+        select(received_week, func.count()).where(*case_conditions(filters)).group_by(received_week)
+    ).all()
+    decided = decided_at()
+    decided_week = week_start(dialect, decided.c.decided_at).label("week")
+    conditions = case_conditions(period)
+    if filters.since:
+        conditions.append(decided.c.decided_at >= _start_of(filters.since))
+    if filters.until:
+        conditions.append(decided.c.decided_at < _start_of(filters.until + dt.timedelta(days=1)))
+    decisions = session.execute(
+        select(decided_week, func.count())
+        .select_from(Case)
+        .join(decided, decided.c.case_id == Case.id)
+        .where(col(Case.decided_outcome).is_not(None), *conditions)
+        .group_by(decided_week)
+    ).all()
+    weeks: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    for week, n in received:
+        weeks[_as_date(week)][0] = int(n)
+    for week, n in decisions:
+        weeks[_as_date(week)][1] = int(n)
+    table = KpiTable("throughput", ("week", "received", "decided"))
+    table.rows.extend((week, *weeks[week]) for week in sorted(weeks))
+    return table
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
