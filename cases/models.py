@@ -127,7 +127,11 @@ class FieldStatus(StrEnum):
 
 
 class ExtractedField(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("case_id", "name"),)
+    # The KPI correction counts read every field's name, status and original from this index.
+    __table_args__ = (
+        UniqueConstraint("case_id", "name"),
+        Index("ix_extractedfield_name_status_original", "name", "status", "original_value"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -195,6 +199,19 @@ class ApprovalTask(SQLModel, table=True):
             "kind",
             "claimed_by",
             "case_id",
+        ),
+        # The KPIs' decision times, gate waits and service levels read the times from here.
+        Index(
+            "ix_approvaltask_kpi_times",
+            "kind",
+            "status",
+            "case_id",
+            "completed_at",
+            "decision",
+            "step",
+            "created_at",
+            "claimed_at",
+            "due_at",
         ),
     )
 
@@ -301,6 +318,9 @@ class Letter(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     """One entry of the append-only, hash-chained audit trail. Never updated, never deleted."""
+
+    # The KPIs find one kind of event per case (``eligibility.evaluated``) by action.
+    __table_args__ = (Index("ix_auditevent_action_case_id", "action", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, case, func, literal, select, text
+from sqlalchemy import DateTime, Select, and_, bindparam, case, func, literal, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -46,6 +46,7 @@ TURNAROUND_BUCKETS = (
     ("days_31_plus", 31, None),
 )
 EVALUATED = "eligibility.evaluated"
+_ALL = "1 = 1"
 GATES = ("verify_fields", "decide", "second_approval", "applicant")
 
 
@@ -62,6 +63,20 @@ def case_conditions(filters: KpiFilters) -> list[ColumnElement[bool]]:
     if filters.until:
         conditions.append(col(Case.submitted_at) < _start_of(filters.until + dt.timedelta(days=1)))
     return conditions
+
+
+def _scoped(filters: KpiFilters, case_id: Any) -> Callable[..., Select[Any]]:
+    """``select`` over a table of a case's rows, joined to its case only when the filters
+    need the case (unfiltered, the figure reads that one table, or one of its indexes)."""
+    conditions = case_conditions(filters)
+
+    def scoped(*columns: Any) -> Select[Any]:
+        statement = select(*columns)
+        if not conditions:
+            return statement
+        return statement.join(Case, col(Case.id) == case_id).where(*conditions)
+
+    return scoped
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -181,17 +196,14 @@ def gates(session: Session, filters: KpiFilters, now: dt.datetime) -> KpiTable:
     age = seconds_between(dialect, ApprovalTask.created_at, literal(now))
     gate = _gate_of_task().label("gate")
     rows = session.execute(
-        select(
+        _scoped(filters, ApprovalTask.case_id)(
             gate,
             func.sum(case((done, 1), else_=0)),
             func.avg(case((done, wait))),
             func.avg(case((and_(done, col(ApprovalTask.claimed_at).is_not(None)), work))),
             func.sum(case((is_open, 1), else_=0)),
             func.avg(case((is_open, age))),
-        )
-        .join(Case, col(Case.id) == ApprovalTask.case_id)
-        .where(*case_conditions(filters))
-        .group_by(gate)
+        ).group_by(gate)
     ).all()
     found = {
         name: (int(d or 0), _hours(w), _hours(k), int(o or 0), _hours(a))
@@ -217,14 +229,12 @@ def _applicant_gate(
     )
     age = seconds_between(dialect, InformationRequest.requested_at, literal(now))
     row = session.execute(
-        select(
+        _scoped(filters, InformationRequest.case_id)(
             func.sum(case((answered, 1), else_=0)),
             func.avg(case((answered, answer))),
             func.sum(case((waiting, 1), else_=0)),
             func.avg(case((waiting, age))),
         )
-        .join(Case, col(Case.id) == InformationRequest.case_id)
-        .where(*case_conditions(filters))
     ).one()
     return int(row[0] or 0), _hours(row[1]), None, int(row[2] or 0), _hours(row[3])
 
@@ -283,15 +293,12 @@ def corrections(session: Session, filters: KpiFilters) -> KpiTable:
     verified = col(ExtractedField.status) == FieldStatus.VERIFIED
     changed = col(ExtractedField.original_value).is_not(None)
     rows = session.execute(
-        select(
+        _scoped(filters, ExtractedField.case_id)(
             col(ExtractedField.name),
             func.count(),
             func.sum(case((verified, 1), else_=0)),
             func.sum(case((changed, 1), else_=0)),
-        )
-        .join(Case, col(Case.id) == ExtractedField.case_id)
-        .where(*case_conditions(filters))
-        .group_by(col(ExtractedField.name))
+        ).group_by(col(ExtractedField.name))
     ).all()
     table = KpiTable(
         "ocr_corrections",
@@ -318,7 +325,7 @@ def _case_where(filters: KpiFilters, params: dict[str, Any]) -> str:
     if filters.until:
         clauses.append("c.submitted_at < :until")
         params["until"] = _start_of(filters.until + dt.timedelta(days=1))
-    return " AND ".join(clauses) or "1 = 1"
+    return " AND ".join(clauses) or _ALL
 
 
 def _bound(session: Session, sql: str, params: dict[str, Any]) -> Iterable[Any]:
@@ -329,6 +336,10 @@ def _bound(session: Session, sql: str, params: dict[str, Any]) -> Iterable[Any]:
     return session.execute(statement, params).all()
 
 
+def _case_join(where: str, alias: str) -> str:
+    return "" if where == _ALL else f'JOIN "case" c ON c.id = {alias}.case_id'
+
+
 def findings(session: Session, filters: KpiFilters) -> KpiTable:
     """Review findings per code, and of those a person confirmed or dismissed. Reviews record
     no confirmation yet, so those two columns stay empty (None) until they do."""
@@ -337,21 +348,31 @@ def findings(session: Session, filters: KpiFilters) -> KpiTable:
     if dialect_of(session) == "postgresql":
         sql = (
             "SELECT item.value -> 'fact' ->> 'code', count(*) FROM review r "
-            'JOIN "case" c ON c.id = r.case_id '
+            f"{_case_join(where, 'r')} "
             "CROSS JOIN json_array_elements(r.findings -> 'findings') AS item(value) "
             f"WHERE {where} GROUP BY 1"
         )
     else:
         sql = (
             "SELECT json_extract(item.value, '$.fact.code'), count(*) FROM review r "
-            'JOIN "case" c ON c.id = r.case_id, '
-            "json_each(r.findings, '$.findings') AS item "
+            f"{_case_join(where, 'r')}, json_each(r.findings, '$.findings') AS item "
             f"WHERE {where} GROUP BY 1"
         )
     counts = Counter({str(code): int(n) for code, n in _bound(session, sql, params)})
+    decided = finding_decisions(session, filters)
     table = KpiTable("findings", ("code", "found", "confirmed", "dismissed"))
-    table.rows.extend((code, n, None, None) for code, n in counts.most_common())
+    table.rows.extend(
+        (code, n, *decided.get(code, (None, None))) for code, n in counts.most_common()
+    )
     return table
+
+
+def finding_decisions(
+    session: Session, filters: KpiFilters
+) -> dict[str, tuple[int | None, int | None]]:
+    """Per finding code, how many a person confirmed and dismissed. The seam for the review
+    confirmations: reviews record none yet, so every code's counts are unknown (empty)."""
+    return {}
 
 
 def failed_rules(session: Session, filters: KpiFilters) -> KpiTable:
