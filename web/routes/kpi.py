@@ -21,7 +21,7 @@ from cases.models import Role
 from cases.reporting import KPI_TABLES, KpiFilters, as_csv, compute_dashboard, compute_table
 from cases.reporting import export_cases as export_case_rows
 from web.auth import StaffUser, require_user
-from web.i18n import use_language
+from web.i18n import gettext_, use_language
 from web.kpi_view import cell_text, charts_for, column_labels, table_titles
 from web.rendering import render
 
@@ -36,7 +36,7 @@ def require_manager(request: Request) -> StaffUser:
     staff = require_user(request)
     if staff.role not in _MANAGERS:
         raise PermissionDenied(
-            "Only senior caseworkers and administrators can open the KPI dashboard."
+            gettext_("Only senior caseworkers and administrators can open the KPI dashboard.")
         )
     return staff
 
@@ -122,7 +122,7 @@ def export_download(
 ) -> Response:
     """Admins only: every case submitted since the date, personal data if ticked (audited)."""
     if user.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can export cases.")
+        raise PermissionDenied(gettext_("Only administrators can export cases."))
     start = _day(since, "since")
     with session_scope() as session:
         export = export_case_rows(
