@@ -21,6 +21,7 @@ from cases.reporting import (
     KpiFilters,
     as_csv,
     compute_dashboard,
+    current_dashboard,
     export_cases,
 )
 from tests.conftest import Invoke
@@ -193,3 +194,12 @@ def test_permits_export_cases(session: Session, cli: Invoke) -> None:
     refused = cli("export", "cases", "--since", "2026-01-01", "--with-personal-data")
     assert refused.exit_code == 2
     assert "--by" in refused.output
+
+
+def test_the_page_reuses_figures_until_something_happens(session: Session) -> None:
+    first = current_dashboard(session, KpiFilters())
+    assert current_dashboard(session, KpiFilters()) is first
+    assert current_dashboard(session, KpiFilters(permit_type=FOOD)) is not first
+    export_cases(session, actor=Actor("senior", Role.SENIOR_CASEWORKER))  # audited: a change
+    session.commit()
+    assert current_dashboard(session, KpiFilters()) is not first

@@ -7,7 +7,13 @@ CSV downloads render the same tables.
 
 from __future__ import annotations
 
-from cases.reporting.dashboard import KPI_TABLES, Dashboard, compute_dashboard, compute_table
+from cases.reporting.dashboard import (
+    KPI_TABLES,
+    Dashboard,
+    compute_dashboard,
+    compute_table,
+    current_dashboard,
+)
 from cases.reporting.export import EXPORT_COLUMNS, PERSONAL_COLUMNS, CaseExport, export_cases
 from cases.reporting.tables import KpiFilters, KpiTable, as_csv
 
@@ -22,5 +28,6 @@ __all__ = [
     "as_csv",
     "compute_dashboard",
     "compute_table",
+    "current_dashboard",
     "export_cases",
 ]

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from cases.errors import NotFound
-from cases.models import utcnow
+from cases.models import AuditChainHead, utcnow
 from cases.reporting import figures
 from cases.reporting.tables import KpiFilters, KpiTable
 
-__all__ = ["KPI_TABLES", "Dashboard", "compute_dashboard", "compute_table"]
+__all__ = [
+    "KPI_TABLES",
+    "Dashboard",
+    "compute_dashboard",
+    "compute_table",
+    "current_dashboard",
+]
 
 _Figure = Callable[[Session, KpiFilters, dt.datetime], KpiTable]
 
@@ -63,3 +71,28 @@ def compute_dashboard(
     moment = now or utcnow()
     tables = {name: figure(session, filters, moment) for name, figure in _FIGURES.items()}
     return Dashboard(filters, moment, tables)
+
+
+_MAX_AGE_S = 60.0
+_reused: dict[tuple[str, KpiFilters], tuple[float, int, Dashboard]] = {}
+_lock = threading.Lock()
+
+
+def current_dashboard(session: Session, filters: KpiFilters) -> Dashboard:
+    """The dashboard as the page shows it: computed afresh, or the same figures again when they
+    are under a minute old and nothing has happened since. Every change to a case appends to
+    the audit chain in its own transaction, so an unmoved chain head means unchanged rows; the
+    minute bounds what only the clock changes (how long open tasks have waited, what is now
+    overdue)."""
+    head = session.exec(select(AuditChainHead.seq)).first() or 0
+    key = (str(session.get_bind().engine.url), filters)
+    with _lock:
+        found = _reused.get(key)
+    if found and found[1] == head and time.monotonic() - found[0] < _MAX_AGE_S:
+        return found[2]
+    dashboard = compute_dashboard(session, filters)
+    with _lock:
+        if len(_reused) > 256:  # many filter combinations: start again rather than grow
+            _reused.clear()
+        _reused[key] = (time.monotonic(), head, dashboard)
+    return dashboard

@@ -18,7 +18,7 @@ from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.errors import InvalidInput, NotFound, PermissionDenied
 from cases.models import Role
-from cases.reporting import KPI_TABLES, KpiFilters, as_csv, compute_dashboard, compute_table
+from cases.reporting import KPI_TABLES, KpiFilters, as_csv, compute_table, current_dashboard
 from cases.reporting import export_cases as export_case_rows
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, use_language
@@ -76,7 +76,7 @@ def kpi_page(
     except InvalidInput:
         filters, error = KpiFilters(permit_type=permit_type), "bad_date"
     with session_scope() as session:
-        dashboard = compute_dashboard(session, filters)
+        dashboard = current_dashboard(session, filters)
     query = urlencode({k: v for k, v in filters.describe().items() if v})
     context: dict[str, Any] = {
         "dashboard": dashboard,
