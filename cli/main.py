@@ -22,6 +22,7 @@ from cli.forms import forms_app
 from cli.letters import letters_app
 from cli.messages import messages_app
 from cli.output import console, err, friendly
+from cli.progress import progress
 from cli.reporting import export_app, kpi
 from flows.env import configure_prefect
 
@@ -120,8 +121,8 @@ def demo(
     context = nullcontext() if running else start_services(web=False)
     if not running and not as_json:
         console.print("no running services found on this data folder; starting them for this run")
-    with context:
-        results = run_demo(cases, approve_all=approve_all, seed=seed)
+    with context, progress() as steps:
+        results = run_demo(cases, approve_all=approve_all, seed=seed, steps=steps)
     _print_demo(results, as_json, time.monotonic() - started)
 
 

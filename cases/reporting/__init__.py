@@ -13,6 +13,7 @@ from cases.reporting.dashboard import (
     compute_dashboard,
     compute_table,
     current_dashboard,
+    forget_dashboards,
 )
 from cases.reporting.export import EXPORT_COLUMNS, PERSONAL_COLUMNS, CaseExport, export_cases
 from cases.reporting.tables import KpiFilters, KpiTable, as_csv
@@ -30,4 +31,5 @@ __all__ = [
     "compute_table",
     "current_dashboard",
     "export_cases",
+    "forget_dashboards",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "compute_dashboard",
     "compute_table",
     "current_dashboard",
+    "forget_dashboards",
 ]
 
 _Figure = Callable[[Session, KpiFilters, dt.datetime], KpiTable]
@@ -96,3 +97,9 @@ def current_dashboard(session: Session, filters: KpiFilters) -> Dashboard:
             _reused.clear()
         _reused[key] = (time.monotonic(), head, dashboard)
     return dashboard
+
+
+def forget_dashboards() -> None:
+    """Drop every figure kept for reuse (the benchmark's cold requests)."""
+    with _lock:
+        _reused.clear()
