@@ -43,15 +43,20 @@ def _frame(width: int, height: int, title: str, desc: str, body: str) -> Markup:
     )
 
 
-def _legend(series: Sequence[Series], y: int) -> str:
+def _legend(series: Sequence[Series], y: int, *, lines: bool = False) -> str:
     parts = []
     for n, one in enumerate(series):
         x = 10 + n * 220
-        shape = (
-            f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="{COLOURS[n]}"/>'
-            if n == 0
-            else f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="url(#hatch)"/>'
-        )
+        if lines:
+            dash = "" if n == 0 else ' stroke-dasharray="6 3"'
+            shape = (
+                f'<line x1="{x - 6}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" '
+                f'stroke="{COLOURS[n]}" stroke-width="3"{dash}/>'
+            )
+        elif n == 0:
+            shape = f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="{COLOURS[0]}"/>'
+        else:
+            shape = f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="url(#hatch)"/>'
         parts.append(f'{shape}<text x="{x + 20}" y="{y}" {_FONT}>{escape(one.name)}</text>')
     return "".join(parts)
 
@@ -113,7 +118,7 @@ def line_chart(title: str, desc: str, labels: Sequence[str], series: Sequence[Se
     plot_w, plot_h = width - left - 20, height - top - bottom
     largest = max((v or 0 for s in series for v in s.values), default=0) or 1
     step = plot_w / max(1, len(labels) - 1)
-    body = [_legend(series, 18)]
+    body = [_legend(series, 18, lines=True)]
     base = top + plot_h
     body.append(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#595959"/>'

@@ -114,6 +114,8 @@ def cell_text(table: KpiTable, column: str, value: object) -> str:
 
 
 def row_label(table: KpiTable, row: tuple[object, ...]) -> str:
+    if table.name == "failed_rules":  # the rule, then whose it is
+        return f"{row[1]} · {_permit_name(str(row[0]))}"
     return cell_text(table, table.columns[0], row[0])
 
 

@@ -455,7 +455,11 @@ def throughput(session: Session, filters: KpiFilters) -> KpiTable:
     for week, n in decisions:
         weeks[_as_date(week)][1] = int(n)
     table = KpiTable("throughput", ("week", "received", "decided"))
-    table.rows.extend((week, *weeks[week]) for week in sorted(weeks))
+    if weeks:  # every week from the first to the last, quiet ones too (a chart's even steps)
+        week, last = min(weeks), max(weeks)
+        while week <= last:
+            table.rows.append((week, *weeks.get(week, (0, 0))))
+            week += dt.timedelta(days=7)
     return table
 
 
