@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col
@@ -45,7 +45,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-__all__ = ["DEFAULT_POSTGRES_URL", "TARGET_P95_MS", "BenchRefused", "bench_inbox"]
+__all__ = ["DEFAULT_POSTGRES_URL", "TARGET_P95_MS", "BenchRefused", "bench_inbox", "settle"]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox"
 TARGET_P95_MS = 150.0
@@ -141,6 +141,14 @@ def _settings_pointed_at(url: str, data_dir: Path) -> Iterator[None]:
             else:
                 os.environ[name] = value
         get_settings.cache_clear()
+
+
+def settle(engine: Engine) -> None:
+    """What autovacuum does soon after a bulk load on PostgreSQL (13+ vacuums insert-only tables
+    too): statistics for the planner, a visibility map for index-only scans."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
 
 
 def _team_tasks(url: str) -> int:
@@ -246,11 +254,7 @@ def _bench_database(
     engine = get_engine(url)
     say(f"{backend}: seeding {cases:,} cases")
     report = seed_cases(engine, cases, steps=steps)
-    if engine.dialect.name == "postgresql":
-        # What autovacuum does soon after a bulk load (PostgreSQL 13+ vacuums insert-only
-        # tables too): statistics for the planner, a visibility map for index-only scans.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    settle(engine)
     variants = inbox_variants(_team_tasks(url))
     say(f"{backend}: {report.open_tasks:,} open tasks; measuring {requests} requests of each page")
     with _settings_pointed_at(url, data_dir):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from cases.access import create_user, get_user
@@ -34,6 +34,7 @@ from tools.bench.inbox import (
     _logged_in,
     _settings_pointed_at,
     _summary,
+    settle,
 )
 from tools.bench.seed import seed_cases
 from web.app import create_app
@@ -77,9 +78,7 @@ def _seeded(url: str, cases: int, say: Say, steps: Steps | None) -> tuple[int, f
         raise RuntimeError(f"the bench database holds {stored:,} cases, not {cases:,}: remove it")
     say(f"seeding {cases:,} cases")
     report = seed_cases(get_engine(url), cases, steps=steps)
-    if get_engine(url).dialect.name == "postgresql":
-        with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("VACUUM ANALYZE"))
+    settle(get_engine(url))
     return report.cases, round(report.seconds, 1)
 
 
