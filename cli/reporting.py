@@ -30,9 +30,14 @@ def _date(value: str | None, option: str) -> dt.date | None:
         ) from None
 
 
-def _shown(value: Any) -> str:
+_RATES = frozenset({"breach_rate", "correction_rate", "corrected_of_checked", "rate"})
+
+
+def _shown(value: Any, column: str = "") -> str:
     if value is None:
         return "—"
+    if column in _RATES:
+        return f"{value:.1%}"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -44,11 +49,14 @@ def _shown(value: Any) -> str:
 
 def _print_table(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     table = Table(title=name.replace("_", " "), box=box.SIMPLE, title_justify="left")
-    for column in columns:
-        numeric = any(isinstance(row[columns.index(column)], int | float) for row in rows)
-        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    for n, column in enumerate(columns):
+        numeric = any(isinstance(row[n], int | float) for row in rows)
+        # The first column names the row: whole; the numbers' headers wrap instead.
+        table.add_column(
+            column.replace("_", " "), justify="right" if numeric else "left", no_wrap=n == 0
+        )
     for row in rows:
-        table.add_row(*(_shown(v) for v in row))
+        table.add_row(*(_shown(v, c) for v, c in zip(row, columns, strict=True)))
     console.print(table if rows else f"{name.replace('_', ' ')}: nothing to count yet")
 
 
