@@ -16,7 +16,7 @@ __all__ = ["Series", "bar_chart", "line_chart"]
 # Dark blue and dark orange: 8.6:1 and 5.2:1 on white, and told apart without colour vision by
 # their legend's shapes (solid bar, hatched bar / round point, square point).
 COLOURS = ("#1d4e89", "#a13f00")
-_FONT = 'font-family="system-ui, sans-serif" font-size="13"'
+_FONT = 'font-family="system-ui, sans-serif" font-size="14"'
 _ids = itertools.count(1)
 
 
@@ -30,6 +30,11 @@ def _number(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _fitted(label: str, most: int = 34) -> str:
+    """A bar's name short enough for its room (the table beside the chart has it whole)."""
+    return label if len(label) <= most else label[: most - 1] + "…"
 
 
 def _frame(width: int, height: int, title: str, desc: str, body: str) -> Markup:
@@ -75,11 +80,11 @@ def bar_chart(
     series: Sequence[Series],
     *,
     unit: str = "",
-    label_width: int = 230,
+    label_width: int = 290,
 ) -> Markup:
     """Horizontal bars, one group per label, one bar per series, each bar's value written at
     its end. Reads at a glance: longest bar, biggest number."""
-    bar, gap, width = 16, 10, 720
+    bar, gap, width = 16, 10, 780
     room = width - label_width - 90
     top = 30 if len(series) > 1 else 8
     group = bar * len(series) + gap
@@ -92,7 +97,7 @@ def bar_chart(
         y = top + row * group
         body.append(
             f'<text x="{label_width - 8}" y="{y + bar * len(series) / 2 + 5}" '
-            f'text-anchor="end" {_FONT}>{escape(label)}</text>'
+            f'text-anchor="end" {_FONT}>{escape(_fitted(label))}</text>'
         )
         for n, one in enumerate(series):
             value = one.values[row]

@@ -11,7 +11,7 @@ from web.charts import Series, bar_chart, line_chart
 from web.i18n import gettext_, glossary, humanised
 from web.rendering import templates
 
-__all__ = ["cell_text", "charts_for", "column_labels", "row_label", "table_titles"]
+__all__ = ["TEXT_COLUMNS", "cell_text", "charts_for", "column_labels", "row_label", "table_titles"]
 
 
 def table_titles() -> dict[str, str]:
@@ -84,6 +84,10 @@ def _words() -> dict[str, str]:
     }
 
 
+# Columns of words, not numbers: left-aligned (numbers are right-aligned to compare).
+TEXT_COLUMNS = frozenset(
+    {"permit_type", "status", "gate", "field", "code", "week", "rule", "outcome_if_failed"}
+)
 _RATES = frozenset({"breach_rate", "correction_rate", "corrected_of_checked", "rate"})
 _CODES = frozenset({"gate", "code"})
 

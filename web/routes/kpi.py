@@ -22,7 +22,7 @@ from cases.reporting import KPI_TABLES, KpiFilters, as_csv, compute_table, curre
 from cases.reporting import export_cases as export_case_rows
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, use_language
-from web.kpi_view import cell_text, charts_for, column_labels, table_titles
+from web.kpi_view import TEXT_COLUMNS, cell_text, charts_for, column_labels, table_titles
 from web.rendering import render
 
 __all__ = ["router"]
@@ -86,6 +86,7 @@ def kpi_page(
         "titles": table_titles(),
         "labels": column_labels(),
         "cell": cell_text,
+        "text_columns": TEXT_COLUMNS,
         "csv_query": f"?{query}" if query else "",
         "bad_date": error is not None,
         "today": dt.date.today().isoformat(),
