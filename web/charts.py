@@ -6,6 +6,7 @@ table beside each chart holds the same numbers. No JavaScript, no chart library,
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,8 +34,18 @@ def _number(value: float | None) -> str:
 
 
 def _fitted(label: str, most: int = 34) -> str:
-    """A bar's name short enough for its room (the table beside the chart has it whole)."""
-    return label if len(label) <= most else label[: most - 1] + "…"
+    """A bar's name short enough for its room (the table beside the chart has it whole); a
+    Chinese character takes two places."""
+    widths = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label]
+    if sum(widths) <= most:
+        return label
+    used, kept = 0, []
+    for character, width in zip(label, widths, strict=True):
+        if used + width > most - 1:
+            break
+        used += width
+        kept.append(character)
+    return "".join(kept) + "…"
 
 
 def _frame(width: int, height: int, title: str, desc: str, body: str) -> Markup:
