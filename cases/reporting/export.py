@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlmodel import Session, col
 
 from cases.access import Actor
@@ -58,8 +58,20 @@ class CaseExport:
         return as_csv(self.columns, lists)
 
 
-def _failed(trace: dict[str, Any] | None) -> list[str]:
-    return [r["rule_id"] for r in (trace or {}).get("rules", []) if not r.get("passed", True)]
+# The ids of the rules a case failed, in the trace's order, joined by ";" in the database: the
+# trace (~5 kB of JSON a case) never travels to Python (100,000 of them took ~40 s and 300 MB).
+_FAILED_RULES = {
+    "postgresql": (
+        "(SELECT string_agg(r.value ->> 'rule_id', ';' ORDER BY r.n) "
+        "FROM json_array_elements(eligibilityresult.trace -> 'rules') WITH ORDINALITY "
+        "AS r(value, n) WHERE (r.value ->> 'passed') = 'false')"
+    ),
+    "sqlite": (
+        "(SELECT group_concat(json_extract(r.value, '$.rule_id'), ';') "
+        "FROM json_each(eligibilityresult.trace, '$.rules') AS r "
+        "WHERE json_extract(r.value, '$.passed') = 0)"
+    ),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -85,7 +97,7 @@ def _rows(session: Session, since: dt.date | None, personal: bool) -> Iterator[d
         decided.c.decided_at,
         col(EligibilityResult.fee),
         col(Case.ruleset_version),
-        col(EligibilityResult.trace),
+        literal_column(_FAILED_RULES[session.get_bind().dialect.name]),
     ]
     if personal:
         columns += [Applicant.name, Applicant.email, Applicant.phone, Applicant.hkid]
@@ -103,8 +115,7 @@ def _rows(session: Session, since: dt.date | None, personal: bool) -> Iterator[d
     names = EXPORT_COLUMNS + (PERSONAL_COLUMNS if personal else ())
     for row in session.execute(statement.execution_options(yield_per=_BATCH)):
         values = list(row)
-        trace = values[10]
-        values[10] = _failed(trace)
+        values[10] = values[10].split(";") if values[10] else []
         yield {
             name: values[n] if name == "failed_rules" else _plain(values[n])
             for n, name in enumerate(names)
