@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from cases.errors import NotFound
 from cases.models import AuditChainHead, utcnow
-from cases.reporting import figures
+from cases.reporting import documents, figures
 from cases.reporting.tables import KpiFilters, KpiTable
 
 __all__ = [
@@ -33,9 +33,9 @@ _FIGURES: dict[str, _Figure] = {
     "gates": figures.gates,
     "service_levels": figures.breaches,
     "ocr_corrections": lambda s, f, _now: figures.corrections(s, f),
-    "findings": lambda s, f, _now: figures.findings(s, f),
+    "findings": lambda s, f, _now: documents.findings(s, f),
     "throughput": lambda s, f, _now: figures.throughput(s, f),
-    "failed_rules": lambda s, f, _now: figures.failed_rules(s, f),
+    "failed_rules": lambda s, f, _now: documents.failed_rules(s, f),
 }
 KPI_TABLES = tuple(_FIGURES)
 

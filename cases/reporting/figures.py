@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DateTime, Select, and_, bindparam, case, func, literal, select, text
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from cases.catalogue import load_catalogue
 from cases.lifecycle import CaseStatus
 from cases.models import (
     ApprovalTask,
     Case,
-    EligibilityResult,
     ExtractedField,
     FieldStatus,
     InformationRequest,
@@ -35,7 +33,13 @@ from cases.models import (
 from cases.reporting.sql import seconds_between, week_start, whole_days
 from cases.reporting.tables import KpiFilters, KpiTable, share
 
-__all__ = ["TURNAROUND_BUCKETS", "case_conditions", "decided_at", "dialect_of"]
+__all__ = [
+    "TURNAROUND_BUCKETS",
+    "case_conditions",
+    "decided_at",
+    "dialect_of",
+    "start_of",
+]
 
 # Turnaround histogram: (column code, first day, last day or None)
 TURNAROUND_BUCKETS = (
@@ -45,8 +49,6 @@ TURNAROUND_BUCKETS = (
     ("days_15_30", 15, 30),
     ("days_31_plus", 31, None),
 )
-EVALUATED = "eligibility.evaluated"
-_ALL = "1 = 1"
 GATES = ("verify_fields", "decide", "second_approval", "applicant")
 
 
@@ -59,9 +61,9 @@ def case_conditions(filters: KpiFilters) -> list[ColumnElement[bool]]:
     if filters.permit_type:
         conditions.append(col(Case.permit_type) == filters.permit_type)
     if filters.since:
-        conditions.append(col(Case.submitted_at) >= _start_of(filters.since))
+        conditions.append(col(Case.submitted_at) >= start_of(filters.since))
     if filters.until:
-        conditions.append(col(Case.submitted_at) < _start_of(filters.until + dt.timedelta(days=1)))
+        conditions.append(col(Case.submitted_at) < start_of(filters.until + dt.timedelta(days=1)))
     return conditions
 
 
@@ -82,7 +84,7 @@ def _scoped(filters: KpiFilters, case_id: Any) -> Callable[..., Select[Any]]:
     return scoped
 
 
-def _start_of(day: dt.date) -> dt.datetime:
+def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
@@ -313,120 +315,6 @@ def corrections(session: Session, filters: KpiFilters) -> KpiTable:
     return table
 
 
-# --- JSON documents: review findings, failed rules ------------------------------------------------
-
-
-def _case_where(filters: KpiFilters, params: dict[str, Any]) -> str:
-    """The filters as SQL text over ``c`` (the case), for the JSON queries written as text."""
-    clauses = []
-    if filters.permit_type:
-        clauses.append("c.permit_type = :permit_type")
-        params["permit_type"] = filters.permit_type
-    if filters.since:
-        clauses.append("c.submitted_at >= :since")
-        params["since"] = _start_of(filters.since)
-    if filters.until:
-        clauses.append("c.submitted_at < :until")
-        params["until"] = _start_of(filters.until + dt.timedelta(days=1))
-    return " AND ".join(clauses) or _ALL
-
-
-def _bound(session: Session, sql: str, params: dict[str, Any]) -> Iterable[Any]:
-    statement = text(sql)
-    dated = [bindparam(name, type_=DateTime()) for name in ("since", "until") if name in params]
-    if dated:
-        statement = statement.bindparams(*dated)
-    return session.execute(statement, params).all()
-
-
-def _case_join(where: str, alias: str) -> str:
-    return "" if where == _ALL else f'JOIN "case" c ON c.id = {alias}.case_id'
-
-
-def findings(session: Session, filters: KpiFilters) -> KpiTable:
-    """Review findings per code, and of those a person confirmed or dismissed. Reviews record
-    no confirmation yet, so those two columns stay empty (None) until they do."""
-    params: dict[str, Any] = {}
-    where = _case_where(filters, params)
-    if dialect_of(session) == "postgresql":
-        sql = (
-            "SELECT item.value -> 'fact' ->> 'code', count(*) FROM review r "
-            f"{_case_join(where, 'r')} "
-            "CROSS JOIN json_array_elements(r.findings -> 'findings') AS item(value) "
-            f"WHERE {where} GROUP BY 1"
-        )
-    else:
-        sql = (
-            "SELECT json_extract(item.value, '$.fact.code'), count(*) FROM review r "
-            f"{_case_join(where, 'r')}, json_each(r.findings, '$.findings') AS item "
-            f"WHERE {where} GROUP BY 1"
-        )
-    counts = Counter({str(code): int(n) for code, n in _bound(session, sql, params)})
-    decided = finding_decisions(session, filters)
-    table = KpiTable("findings", ("code", "found", "confirmed", "dismissed"))
-    table.rows.extend(
-        (code, n, *decided.get(code, (None, None))) for code, n in counts.most_common()
-    )
-    return table
-
-
-def finding_decisions(
-    session: Session, filters: KpiFilters
-) -> dict[str, tuple[int | None, int | None]]:
-    """Per finding code, how many a person confirmed and dismissed. The seam for the review
-    confirmations: reviews record none yet, so every code's counts are unknown (empty)."""
-    return {}
-
-
-def failed_rules(session: Session, filters: KpiFilters) -> KpiTable:
-    """Per permit type and rule: cases evaluated, cases that failed it, and the outcome a
-    failure asks for. Read from each case's ``eligibility.evaluated`` event, the record of the
-    same single evaluation as its stored trace, holding only the failed rules' ids (a trace is
-    ~5 kB of JSON per case: too much to parse for a page over 100,000 cases)."""
-    params: dict[str, Any] = {"action": EVALUATED}
-    where = _case_where(filters, params)
-    if dialect_of(session) == "postgresql":
-        sql = (
-            "SELECT c.permit_type, item.value, count(*) FROM auditevent a "
-            'JOIN "case" c ON c.id = a.case_id '
-            "CROSS JOIN json_array_elements_text(a.payload -> 'failed_rules') AS item(value) "
-            f"WHERE a.action = :action AND {where} GROUP BY 1, 2"
-        )
-    else:
-        sql = (
-            "SELECT c.permit_type, item.value, count(*) FROM auditevent a "
-            'JOIN "case" c ON c.id = a.case_id, '
-            "json_each(a.payload, '$.failed_rules') AS item "
-            f"WHERE a.action = :action AND {where} GROUP BY 1, 2"
-        )
-    evaluated = dict(
-        session.execute(
-            select(col(Case.permit_type), func.count())
-            .join(EligibilityResult, col(EligibilityResult.case_id) == Case.id)
-            .where(*case_conditions(filters))
-            .group_by(col(Case.permit_type))
-        ).all()
-    )
-    table = KpiTable(
-        "failed_rules", ("permit_type", "rule", "outcome_if_failed", "failed", "evaluated", "rate")
-    )
-    found = sorted(_bound(session, sql, params), key=lambda r: (r[0], -int(r[2]), r[1]))
-    for permit_type, rule, n in found:
-        total = int(evaluated.get(permit_type, 0))
-        outcome = _rule_outcomes(permit_type).get(rule)
-        table.rows.append((permit_type, rule, outcome, int(n), total, share(int(n), total)))
-    return table
-
-
-def _rule_outcomes(permit_type: str) -> dict[str, str]:
-    """What failing each rule of the permit type asks for (the newest rule set saying so)."""
-    found = load_catalogue().get(permit_type)
-    outcomes: dict[str, str] = {}
-    for ruleset in sorted(found.rulesets, key=lambda r: r.effective_from) if found else []:
-        outcomes.update({rule.id: str(rule.outcome_if_failed) for rule in ruleset.rules})
-    return outcomes
-
-
 # --- throughput ----------------------------------------------------------------------------------
 
 
@@ -442,9 +330,9 @@ def throughput(session: Session, filters: KpiFilters) -> KpiTable:
     decided_week = week_start(dialect, decided.c.decided_at).label("week")
     conditions = case_conditions(period)
     if filters.since:
-        conditions.append(decided.c.decided_at >= _start_of(filters.since))
+        conditions.append(decided.c.decided_at >= start_of(filters.since))
     if filters.until:
-        conditions.append(decided.c.decided_at < _start_of(filters.until + dt.timedelta(days=1)))
+        conditions.append(decided.c.decided_at < start_of(filters.until + dt.timedelta(days=1)))
     decisions = session.execute(
         select(decided_week, func.count())
         .select_from(Case)

@@ -1,12 +1,13 @@
 """The few expressions SQLite and PostgreSQL write differently: the seconds between two
-timestamps, the Monday of a timestamp's week, and the elements of a JSON array column. Every KPI
-is an aggregate the database computes; only these pieces depend on the dialect."""
+timestamps, whole days between them, and the Monday of a timestamp's week. Every KPI is an
+aggregate the database computes; only these pieces (and the JSON figures of
+``cases.reporting.documents``) depend on the dialect."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, cast, func, literal_column, text
+from sqlalchemy import Date, Float, Integer, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = ["Dialect", "seconds_between", "week_start", "whole_days"]
@@ -35,11 +36,3 @@ def week_start(dialect: Dialect, moment: Any) -> ColumnElement[Any]:
         return cast(func.date_trunc("week", moment), Date)
     # Six days back, then forward to the next Monday: the Monday on or before ``moment``.
     return func.date(moment, literal_column("'-6 days'"), literal_column("'weekday 1'"))
-
-
-def json_array(dialect: Dialect, column: str, path: str) -> Any:
-    """A ``FROM`` item over the elements of the JSON array at ``path`` (``$.a`` / ``a``) in
-    ``column``, named ``item`` with each element as ``item.value``."""
-    if dialect == "postgresql":
-        return text(f"json_array_elements({column} -> '{path}') AS item(value)")
-    return text(f"json_each({column}, '$.{path}') AS item")
