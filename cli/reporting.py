@@ -20,14 +20,13 @@ export_app = typer.Typer(help="Export data for analysis elsewhere.", no_args_is_
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
+    from cases.errors import InvalidInput
+    from cases.reporting import parse_day
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31", param_hint=option
-        ) from None
+        return parse_day(value, option)
+    except InvalidInput as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
 _RATES = frozenset({"breach_rate", "correction_rate", "corrected_of_checked", "rate"})

@@ -16,7 +16,7 @@ from cases.reporting.dashboard import (
     forget_dashboards,
 )
 from cases.reporting.export import EXPORT_COLUMNS, PERSONAL_COLUMNS, CaseExport, export_cases
-from cases.reporting.tables import KpiFilters, KpiTable, as_csv
+from cases.reporting.tables import KpiFilters, KpiTable, as_csv, parse_day
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -32,4 +32,5 @@ __all__ = [
     "current_dashboard",
     "export_cases",
     "forget_dashboards",
+    "parse_day",
 ]

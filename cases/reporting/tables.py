@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KpiFilters", "KpiTable", "as_csv", "share"]
+from cases.errors import InvalidInput
+
+__all__ = ["KpiFilters", "KpiTable", "as_csv", "parse_day", "share"]
 
 Cell = Any
 
@@ -47,6 +49,18 @@ class KpiTable:
     def column(self, name: str) -> list[Cell]:
         index = self.columns.index(name)
         return [row[index] for row in self.rows]
+
+
+def parse_day(value: str | None, name: str) -> dt.date | None:
+    """A filter's date as typed (``YYYY-MM-DD``; empty: none); else a message saying how."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{name}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
+        ) from None
 
 
 def share(part: int, whole: int) -> float | None:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col
 
-from cases.access import create_user
+from cases.access import create_user, get_user
 from cases.db import get_engine, upgrade_database
 from cases.errors import PermitsError
 from cases.models import ApprovalTask, Role, TaskStatus
@@ -45,7 +45,14 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-__all__ = ["DEFAULT_POSTGRES_URL", "TARGET_P95_MS", "BenchRefused", "bench_inbox", "settle"]
+__all__ = [
+    "DEFAULT_POSTGRES_URL",
+    "TARGET_P95_MS",
+    "BenchRefused",
+    "add_bench_user",
+    "bench_inbox",
+    "settle",
+]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox"
 TARGET_P95_MS = 150.0
@@ -141,6 +148,21 @@ def _settings_pointed_at(url: str, data_dir: Path) -> Iterator[None]:
             else:
                 os.environ[name] = value
         get_settings.cache_clear()
+
+
+def add_bench_user(engine: Engine, username: str, role: Role, display_name: str) -> None:
+    """The account the bench logs in as (left as it is when an earlier run made it)."""
+    with Session(engine) as session:
+        if get_user(session, username) is None:
+            create_user(
+                session,
+                username=username,
+                password=_PASSWORD,
+                role=role,
+                display_name=display_name,
+                actor="bench",
+            )
+            session.commit()
 
 
 def settle(engine: Engine) -> None:
@@ -258,16 +280,7 @@ def _bench_database(
     variants = inbox_variants(_team_tasks(url))
     say(f"{backend}: {report.open_tasks:,} open tasks; measuring {requests} requests of each page")
     with _settings_pointed_at(url, data_dir):
-        with Session(engine) as session:
-            create_user(
-                session,
-                username=BENCH_USERNAME,
-                password=_PASSWORD,
-                role=Role.CASEWORKER,
-                display_name="Bench Caseworker",
-                actor="bench",
-            )
-            session.commit()
+        add_bench_user(engine, BENCH_USERNAME, Role.CASEWORKER, "Bench Caseworker")
         app = create_app(trigger=lambda _case_id, _reason: None)
         with TestClient(app) as client:
             _logged_in(client)

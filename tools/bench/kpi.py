@@ -24,16 +24,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from cases.access import create_user, get_user
 from cases.db import get_engine, upgrade_database
 from cases.models import Case, Role
 from cases.reporting import KPI_TABLES, forget_dashboards
 from tools.bench.inbox import (
-    _PASSWORD,
     _fresh_postgres,
     _logged_in,
     _settings_pointed_at,
     _summary,
+    add_bench_user,
     settle,
 )
 from tools.bench.seed import seed_cases
@@ -82,20 +81,6 @@ def _seeded(url: str, cases: int, say: Say, steps: Steps | None) -> tuple[int, f
     return report.cases, round(report.seconds, 1)
 
 
-def _senior(url: str) -> None:
-    with Session(get_engine(url)) as session:
-        if get_user(session, SENIOR) is None:
-            create_user(
-                session,
-                username=SENIOR,
-                password=_PASSWORD,
-                role=Role.SENIOR_CASEWORKER,
-                display_name="Bench Senior",
-                actor="bench",
-            )
-            session.commit()
-
-
 def _timed(
     client: TestClient, paths: list[str], requests: int, cold: bool, steps: Steps | None
 ) -> tuple[list[float], list[str]]:
@@ -119,7 +104,7 @@ def _measure(
     url: str, data_dir: Path, cases: int, requests: int, say: Say, steps: Steps | None
 ) -> dict[str, Any]:
     stored, seed_s = _seeded(url, cases, say, steps)
-    _senior(url)
+    add_bench_user(get_engine(url), SENIOR, Role.SENIOR_CASEWORKER, "Bench Senior")
     paths = _variants(dt.date.today())
     with _settings_pointed_at(url, data_dir):
         app = create_app(trigger=lambda _case_id, _reason: None)

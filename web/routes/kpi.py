@@ -7,7 +7,6 @@ role, names the columns in the page's language and draws the charts (:mod:`web.c
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,7 +17,14 @@ from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.errors import InvalidInput, NotFound, PermissionDenied
 from cases.models import Role
-from cases.reporting import KPI_TABLES, KpiFilters, as_csv, compute_table, current_dashboard
+from cases.reporting import (
+    KPI_TABLES,
+    KpiFilters,
+    as_csv,
+    compute_table,
+    current_dashboard,
+    parse_day,
+)
 from cases.reporting import export_cases as export_case_rows
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, use_language
@@ -44,21 +50,12 @@ def require_manager(request: Request) -> StaffUser:
 Manager = Annotated[StaffUser, Depends(require_manager)]
 
 
-def _day(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
-
-
 def _filters(permit_type: str | None, since: str | None, until: str | None) -> KpiFilters:
     known = load_catalogue()
     return KpiFilters(
         permit_type=permit_type if permit_type in known else None,
-        since=_day(since, "from"),
-        until=_day(until, "to"),
+        since=parse_day(since, "from"),
+        until=parse_day(until, "to"),
     )
 
 
@@ -89,7 +86,6 @@ def kpi_page(
         "text_columns": TEXT_COLUMNS,
         "csv_query": f"?{query}" if query else "",
         "bad_date": error is not None,
-        "today": dt.date.today().isoformat(),
     }
     return render(request, "kpi.html", context)
 
@@ -124,7 +120,7 @@ def export_download(
     """Admins only: every case submitted since the date, personal data if ticked (audited)."""
     if user.role != Role.ADMIN:
         raise PermissionDenied(gettext_("Only administrators can export cases."))
-    start = _day(since, "since")
+    start = parse_day(since, "since")
     with session_scope() as session:
         export = export_case_rows(
             session,
