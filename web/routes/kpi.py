@@ -71,7 +71,7 @@ def kpi_page(
     try:
         filters = _filters(permit_type, since, until)
     except InvalidInput:
-        filters, error = KpiFilters(permit_type=permit_type), "bad_date"
+        filters, error = _filters(permit_type, None, None), "bad_date"
     with session_scope() as session:
         dashboard = current_dashboard(session, filters)
     query = urlencode({k: v for k, v in filters.describe().items() if v})
