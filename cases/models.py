@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
@@ -127,10 +127,18 @@ class FieldStatus(StrEnum):
 
 
 class ExtractedField(SQLModel, table=True):
-    # The KPI correction counts read every field's name, status and original from this index.
+    # The KPI correction counts read every field's name and status from the first index, and
+    # the fields a person changed from the second (partial: only those rows).
     __table_args__ = (
         UniqueConstraint("case_id", "name"),
-        Index("ix_extractedfield_name_status_original", "name", "status", "original_value"),
+        Index("ix_extractedfield_name_status", "name", "status", "case_id"),
+        Index(
+            "ix_extractedfield_corrected",
+            "name",
+            "case_id",
+            sqlite_where=text("original_value IS NOT NULL"),
+            postgresql_where=text("original_value IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

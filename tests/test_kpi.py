@@ -7,6 +7,8 @@ import csv
 import datetime as dt
 import io
 import json
+import random
+import string
 
 import pytest
 from sqlmodel import Session, col, select
@@ -14,7 +16,7 @@ from sqlmodel import Session, col, select
 from cases.access import Actor
 from cases.db import get_engine
 from cases.errors import PermissionDenied
-from cases.models import AuditEvent, Role
+from cases.models import AuditEvent, ExtractedField, Role
 from cases.reporting import (
     EXPORT_COLUMNS,
     PERSONAL_COLUMNS,
@@ -208,3 +210,16 @@ def test_the_page_reuses_figures_until_something_happens(session: Session) -> No
     export_cases(session, actor=Actor("senior", Role.SENIOR_CASEWORKER))  # audited: a change
     session.commit()
     assert current_dashboard(session, KpiFilters()) is not first
+
+
+def test_a_long_reading_corrected_by_a_person_is_stored_and_counted(session: Session) -> None:
+    # What OCR read is in no index: a PostgreSQL index entry holds ~2,700 bytes at most.
+    field = session.exec(
+        select(ExtractedField).where(ExtractedField.name == "business_name")
+    ).first()
+    assert field is not None
+    noise = random.Random(1)  # what OCR made of a big box's scribbles: 6,000 characters
+    field.original_value = "".join(noise.choice(string.ascii_letters) for _ in range(6000))
+    session.add(field)
+    session.commit()
+    assert ("business_name", 2, 1, 1, 0.5, 1.0) in _rows(session, "ocr_corrections")

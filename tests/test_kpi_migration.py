@@ -13,9 +13,10 @@ from cases.reporting import KpiFilters, compute_dashboard
 from tests.kpi_cases import NOW, seed_kpi_cases
 
 _INDEXES = {
-    "extractedfield": "ix_extractedfield_name_status_original",
-    "auditevent": "ix_auditevent_action_case_id",
-    "approvaltask": "ix_approvaltask_kpi_times",
+    "ix_extractedfield_name_status": "extractedfield",
+    "ix_extractedfield_corrected": "extractedfield",
+    "ix_auditevent_action_case_id": "auditevent",
+    "ix_approvaltask_kpi_times": "approvaltask",
 }
 
 
@@ -23,9 +24,9 @@ def _indexes(url: str) -> set[str]:
     inspector = inspect(get_engine(url))
     return {
         index["name"] or ""
-        for table in _INDEXES
+        for table in set(_INDEXES.values())
         for index in inspector.get_indexes(table)
-        if index["name"] in _INDEXES.values()
+        if index["name"] in _INDEXES
     }
 
 
@@ -46,5 +47,5 @@ def test_indexes_come_and_go_around_existing_cases(db: str) -> None:
         assert _figures(db) == before
     finally:
         command.upgrade(config, "head")
-    assert _indexes(db) == set(_INDEXES.values())
+    assert _indexes(db) == set(_INDEXES)
     assert _figures(db) == before
