@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
@@ -133,7 +133,19 @@ class FieldStatus(StrEnum):
 
 
 class ExtractedField(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("case_id", "name"),)
+    # The KPI correction counts read every field's name and status from the first index, and
+    # the fields a person changed from the second (partial: only those rows).
+    __table_args__ = (
+        UniqueConstraint("case_id", "name"),
+        Index("ix_extractedfield_name_status", "name", "status", "case_id"),
+        Index(
+            "ix_extractedfield_corrected",
+            "name",
+            "case_id",
+            sqlite_where=text("original_value IS NOT NULL"),
+            postgresql_where=text("original_value IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -201,6 +213,19 @@ class ApprovalTask(SQLModel, table=True):
             "kind",
             "claimed_by",
             "case_id",
+        ),
+        # The KPIs' decision times, gate waits and service levels read the times from here.
+        Index(
+            "ix_approvaltask_kpi_times",
+            "kind",
+            "status",
+            "case_id",
+            "completed_at",
+            "decision",
+            "step",
+            "created_at",
+            "claimed_at",
+            "due_at",
         ),
     )
 
@@ -335,6 +360,9 @@ class Letter(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     """One entry of the append-only, hash-chained audit trail. Never updated, never deleted."""
+
+    # The KPIs find one kind of event per case (``eligibility.evaluated``) by action.
+    __table_args__ = (Index("ix_auditevent_action_case_id", "action", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)

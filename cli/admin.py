@@ -15,6 +15,7 @@ from rich.table import Table
 from cases.errors import PermitsError
 from cases.settings import get_settings
 from cli.output import console, err, friendly
+from cli.progress import progress
 
 __all__ = ["audit_app", "db_app", "ocr_app", "users_app"]
 
@@ -87,7 +88,15 @@ def ocr_train_handwriting(
     # the model in use and its card stay whole until both new files are written
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".training-") as folder:
         partial = Path(folder) / target.name
-        run = train(partial, base=base, samples=samples, steps=steps, log=console.print)
+        with progress() as steps_done:
+            run = train(
+                partial,
+                base=base,
+                samples=samples,
+                steps=steps,
+                log=err.print,
+                steps_done=steps_done,
+            )
         card_path(partial).replace(card_path(target))
         partial.replace(target)
     console.print(

@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from cli.output import console, err, friendly
+from cli.progress import progress
 
 __all__ = ["bench_app"]
 
@@ -30,7 +31,8 @@ def bench_rules_command(
     """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
     from tools.bench.rules import bench_rules
 
-    result = bench_rules(cases=cases, stored=stored)
+    with progress() as steps:
+        result = bench_rules(cases=cases, stored=stored, steps=steps)
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -50,7 +52,8 @@ def bench_ocr_command(
     """OCR accuracy and speed: this pipeline vs plain easyocr readtext vs Tesseract 5."""
     from tools.bench.ocr import run_bench
 
-    run_bench(pages, as_json, readtext_pages=readtext_pages)
+    with progress() as steps:
+        run_bench(pages, as_json, readtext_pages=readtext_pages, steps=steps)
 
 
 @bench_app.command("forms")
@@ -75,15 +78,17 @@ def bench_forms_command(
     folder = forms or FORMS_DIR
     if not folder.is_dir() or not any(folder.glob("*.pdf")):
         raise typer.BadParameter(f"{folder} holds no PDF forms", param_hint="--forms")
-    result = bench_forms(
-        folder,
-        seed=seed,
-        pages=pages,
-        fields=fields,
-        ticks=ticks,
-        tesseract=tesseract,
-        progress=None if as_json else lambda message: err.print(message, highlight=False),
-    )
+    with progress() as steps:
+        result = bench_forms(
+            folder,
+            seed=seed,
+            pages=pages,
+            fields=fields,
+            ticks=ticks,
+            tesseract=tesseract,
+            progress=None if as_json else lambda message: err.print(message, highlight=False),
+            steps=steps,
+        )
     if not result["forms"]:
         reasons = "; ".join(f"{s['form']}: {s['why']}" for s in result["skipped"])
         raise typer.BadParameter(f"no fillable form in {folder} ({reasons})", param_hint="--forms")
@@ -145,16 +150,63 @@ def bench_inbox_command(
 
     if backend not in ("sqlite", "postgres", "both"):
         raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
-    result = bench_inbox(
-        cases=cases,
-        requests=requests,
-        backend=backend,
-        postgres_url=postgres_url,
-        progress=None if as_json else lambda message: err.print(message, highlight=False),
-    )
+    with progress() as steps:
+        result = bench_inbox(
+            cases=cases,
+            requests=requests,
+            backend=backend,
+            postgres_url=postgres_url,
+            progress=None if as_json else lambda message: err.print(message, highlight=False),
+            steps=steps,
+        )
     if as_json:
         print(json.dumps(result, indent=2))
     else:
         _print_bench_inbox(result, TARGET_P95_MS)
     if any(numbers.get("failures") for numbers in result.values()):
+        raise typer.Exit(1)
+
+
+@bench_app.command("kpi")
+@friendly
+def bench_kpi_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Cases to seed (or find seeded)")] = 100_000,
+    requests: Annotated[
+        int, typer.Option(min=1, help="Timed requests of the page, cold and as served")
+    ] = 40,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file to seed once and reuse on later runs (default: temporary)"),
+    ] = None,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(help="Measure on this throw-away PostgreSQL database instead (emptied)"),
+    ] = None,
+) -> None:
+    """KPI dashboard response times (p50/p95, cold and as served) over 100,000 seeded cases."""
+    from tools.bench.kpi import TARGET_P95_MS, bench_kpi
+
+    with progress() as steps:
+        result = bench_kpi(
+            cases=cases,
+            requests=requests,
+            keep=keep,
+            postgres_url=postgres_url,
+            progress=lambda message: err.print(message, highlight=False),
+            steps=steps,
+        )
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        for backend, numbers in result.items():
+            console.print(
+                f"{backend}: {numbers['cases']:,} cases; /kpi cold p50 {numbers['cold_p50_ms']} "
+                f"ms, p95 {numbers['cold_p95_ms']} ms; as served p50 {numbers['served_p50_ms']} "
+                f"ms, p95 {numbers['served_p95_ms']} ms (target p95 {TARGET_P95_MS:g} ms)"
+            )
+    if any(numbers["failures"] for numbers in result.values()):
+        for numbers in result.values():
+            for failure in numbers["failures"]:
+                err.print(f"[red]failed request:[/red] {failure}", highlight=False)
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.output import console, err, friendly
+from cli.progress import progress
 
 __all__ = ["catalogue_app", "rules_app"]
 
@@ -153,8 +154,8 @@ def rules_diff(
     ruleset = load_ruleset(draft)
     chosen = get_permit_type(_permit_type_of_draft(draft, permit_type))
     ensure_migrated()
-    with session_scope() as session:
-        report = impact_of_draft(session, chosen, ruleset, since=since_date)
+    with session_scope() as session, progress() as steps:
+        report = impact_of_draft(session, chosen, ruleset, since=since_date, steps=steps)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

@@ -18,6 +18,7 @@ from cases.models import Letter, Role, TaskKind, User
 from cases.repository import get_case
 from cases.stages import failures_since_last_move
 from cases.vocabulary import Decision, Outcome
+from cli.progress import Steps
 from flows.deployments import start_case_flow
 from tools.samples.applications import HANDS, generate_application
 
@@ -58,7 +59,11 @@ def ensure_demo_users() -> dict[str, str]:
     return {username: password for username, (_, _, password) in DEMO_USERS.items()}
 
 
-def submit_samples(count: int, *, seed: int) -> list[int]:
+def _quiet(_what: str, _done: int, _total: int | None) -> None:
+    """No one is watching (``permits up --demo``)."""
+
+
+def submit_samples(count: int, *, seed: int, steps: Steps = _quiet) -> list[int]:
     permit_type = get_permit_type(PERMIT_TYPE)
     labels = {f.name: f.label.en for f in permit_type.permit.fields}
     case_ids: list[int] = []
@@ -77,6 +82,7 @@ def submit_samples(count: int, *, seed: int) -> list[int]:
         assert case.id is not None
         start_case_flow(case.id, reason="submitted")
         case_ids.append(case.id)
+        steps("applications submitted", len(case_ids), count)
     return case_ids
 
 
@@ -87,11 +93,16 @@ def _settled(case_id: int) -> bool:
         return status not in AUTOMATIC_STATUSES or failures_since_last_move(session, case_id) > 0
 
 
-def wait_until_settled(case_ids: list[int], *, timeout: float) -> None:
+def wait_until_settled(
+    case_ids: list[int], *, timeout: float, steps: Steps = _quiet, round_: int = 1
+) -> None:
     """Wait until no case is in a status the flow advances by itself."""
     deadline = time.monotonic() + timeout
+    what = f"cases at a gate or done (round {round_})"
     while time.monotonic() < deadline:
-        if all(_settled(case_id) for case_id in case_ids):
+        settled = sum(_settled(case_id) for case_id in case_ids)
+        steps(what, settled, len(case_ids))
+        if settled == len(case_ids):
             return
         time.sleep(1)
 
@@ -145,14 +156,19 @@ def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
 
 
 def run_demo(
-    count: int, *, approve_all: bool, seed: int = 1000, timeout: float = 900
+    count: int,
+    *,
+    approve_all: bool,
+    seed: int = 1000,
+    timeout: float = 900,
+    steps: Steps = _quiet,
 ) -> list[dict[str, object]]:
     started = time.monotonic()
-    case_ids = submit_samples(count, seed=seed)
-    wait_until_settled(case_ids, timeout=timeout)
+    case_ids = submit_samples(count, seed=seed, steps=steps)
+    wait_until_settled(case_ids, timeout=timeout, steps=steps)
     # A verified case comes back to the decision gate, so approving can take two rounds.
-    for _ in range(3 if approve_all else 0):
+    for n in range(3 if approve_all else 0):
         if not approve_gates(case_ids):
             break
-        wait_until_settled(case_ids, timeout=timeout)
+        wait_until_settled(case_ids, timeout=timeout, steps=steps, round_=n + 2)
     return [asdict(s) for s in summarise(case_ids, started)]

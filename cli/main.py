@@ -22,6 +22,8 @@ from cli.forms import forms_app
 from cli.letters import letters_app
 from cli.messages import messages_app
 from cli.output import console, err, friendly
+from cli.progress import progress
+from cli.reporting import export_app, kpi
 from cli.service_levels import calendar_app, sla_app
 from flows.env import configure_prefect
 
@@ -41,6 +43,8 @@ app.add_typer(dropbox_app, name="dropbox")
 app.add_typer(messages_app, name="messages")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(sla_app, name="sla")
+app.add_typer(export_app, name="export")
+app.command("kpi")(friendly(kpi))
 
 
 @app.callback()
@@ -120,8 +124,8 @@ def demo(
     context = nullcontext() if running else start_services(web=False)
     if not running and not as_json:
         console.print("no running services found on this data folder; starting them for this run")
-    with context:
-        results = run_demo(cases, approve_all=approve_all, seed=seed)
+    with context, progress() as steps:
+        results = run_demo(cases, approve_all=approve_all, seed=seed, steps=steps)
     _print_demo(results, as_json, time.monotonic() - started)
 
 

@@ -99,6 +99,6 @@ def test_bench_inbox_command_prints_json(cli: Invoke) -> None:
         "bench", "inbox", "--json", "--cases", str(CASES), "--requests", "3", "--backend", "sqlite"
     )
     assert result.exit_code == 0, result.output
-    numbers = json.loads(result.output)
+    numbers = json.loads(result.stdout)  # progress lines go to stderr
     assert set(numbers) == {"sqlite"}
     _check_backend(numbers["sqlite"], 3)

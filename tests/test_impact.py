@@ -155,7 +155,8 @@ def test_rules_diff_command_reports_changes_as_json(tmp_path: Path, cli: Invoke)
     _evaluated_case(2, floor_area_m2="200")
     result = cli("rules", "diff", "--draft", str(_draft(tmp_path)), "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # progress goes to stderr, as plain lines off a terminal
+    assert "cases evaluated under the draft: 2/2 (100%)" in result.stderr
     assert report["cases_evaluated"] == 2
     assert report["cases_changed"] == 2
     assert report["per_rule"] == {"FBL-8": {"newly_failing": 0, "no_longer_failing": 1}}

@@ -27,7 +27,7 @@ from web.i18n import gettext_, language_for
 from web.middleware import RequestSizeLimit, SecurityHeaders, SessionCookies
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import admin, api, apply, cases, form_editor, inbox, login, upload
+from web.routes import admin, api, apply, cases, form_editor, inbox, kpi, login, upload
 from web.routes import calendar as working_days
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
@@ -177,7 +177,7 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    routers = (login, inbox, cases, upload, apply, applicant_status, api, admin, form_editor)
+    routers = (login, inbox, cases, upload, apply, applicant_status, api, admin, form_editor, kpi)
     for module in routers:
         app.include_router(module.router)
     app.include_router(working_days.router)  # the admin's working-days page

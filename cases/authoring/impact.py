@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from cases.catalogue import PermitType, Ruleset
@@ -112,6 +112,20 @@ def _stored_results(
     yield from rows.partitions(_BATCH)
 
 
+def _count_stored(session: Session, permit_type: str, since: dt.date | None) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Case)
+        .join(EligibilityResult, col(EligibilityResult.case_id) == col(Case.id))
+        .where(col(Case.permit_type) == permit_type)
+    )
+    if since is not None:
+        statement = statement.where(
+            col(Case.submitted_at) >= dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        )
+    return int(session.execute(statement).scalar_one())
+
+
 def _field_texts(session: Session, case_ids: list[int]) -> dict[int, dict[str, str]]:
     # Core columns, not the ORM entity: a million rows through ORM loading cost seconds.
     table = SQLModel.metadata.tables["extractedfield"]
@@ -166,11 +180,18 @@ def _record_changes(
 
 
 def impact_of_draft(
-    session: Session, permit_type: PermitType, draft: Ruleset, *, since: dt.date | None = None
+    session: Session,
+    permit_type: PermitType,
+    draft: Ruleset,
+    *,
+    since: dt.date | None = None,
+    steps: Callable[[str, int, int | None], None] | None = None,
 ) -> ImpactReport:
-    """Compare each evaluated case of the type (submitted on or after ``since``) under ``draft``."""
+    """Compare each evaluated case of the type (submitted on or after ``since``) under ``draft``;
+    ``steps(what, done, total)`` hears how far it is after each batch."""
     started = time.perf_counter()
     report = ImpactReport(permit_type.id, draft.version)
+    total = _count_stored(session, permit_type.id, since) if steps else None
     for batch in _stored_results(session, permit_type.id, since):
         texts = _field_texts(session, [row[0] for row in batch])
         changed = []
@@ -182,5 +203,7 @@ def impact_of_draft(
                 changed.append((case_id, reference, old_outcome, _money(old_fee), evaluation))
         if changed:
             _record_changes(report, changed, _old_failing(session, [c[0] for c in changed]))
+        if steps:
+            steps("cases evaluated under the draft", report.cases_evaluated, total)
     report.seconds = time.perf_counter() - started
     return report

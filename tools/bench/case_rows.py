@@ -146,10 +146,15 @@ class CaseBuilder:
         self._event("system:flow", "task.created", {**payload, "step": row["step"]})
         return task_id
 
-    def _close(self, task_id: int, who: str, **columns: Any) -> None:
+    def _close(self, task_id: int, who: str, minutes: float = 600, **columns: Any) -> None:
+        """Done by ``who`` about ``minutes`` after it was opened: three in four claimed first
+        (the wait until the claim, then the work), the rest completed straight from the queue."""
         row = self.rows.approvaltask[-1]
         assert row["id"] == task_id
-        row.update(status=str(TaskStatus.DONE), completed_by=who, completed_at=self._tick(600))
+        if self.rng.random() < 0.75:
+            row.update(claimed_by=who, claimed_at=self._tick(minutes * self.rng.uniform(0.3, 0.9)))
+            minutes *= 0.3
+        row.update(status=str(TaskStatus.DONE), completed_by=who, completed_at=self._tick(minutes))
         row.update(columns)
 
     def _leave_open(self, task_id: int, role: Role) -> None:
@@ -264,12 +269,17 @@ class CaseBuilder:
             return
         who = self.rng.choice(_COLLEAGUES)
         self._close(task_id, who)
+        corrected: dict[str, dict[str, str]] = {}
         for row in self.rows.extractedfield[-len(permit.fields) :]:
             if row["name"] in flagged:
                 row.update(
                     status=str(FieldStatus.VERIFIED), verified_by=who, verified_at=self.clock
                 )
-        self._event(who, "fields.verified", {"task_id": task_id, "corrected": {}})
+                if row["value"] and self.rng.random() < 0.4:  # misread: the person corrected it
+                    misread = row["value"][:-1] + ("1" if row["value"][-1] != "1" else "7")
+                    row.update(original_value=misread)
+                    corrected[row["name"]] = {"from": misread, "to": row["value"]}
+        self._event(who, "fields.verified", {"task_id": task_id, "corrected": corrected})
         self._moved(S.AWAITING_VERIFICATION, S.CHECKING, who, "fields verified")
 
     def _evaluate(self) -> None:
@@ -368,7 +378,8 @@ class CaseBuilder:
         self._moved(S.AWAITING_DECISION, S.AWAITING_APPLICANT, who, "information requested")
 
     def _decided(self, task_id: int, decision: Decision, who: str) -> None:
-        self._close(task_id, who, decision=decision)
+        # Decisions take days (1 to 6); the cases still open were seeded too recently for that.
+        self._close(task_id, who, minutes=self.rng.uniform(1440, 5760), decision=decision)
         self._event(who, "decision.recorded", {"task_id": task_id, "decision": decision})
         self._moved(S.AWAITING_DECISION, S.DECIDED, who, f"decision: {decision}")
         if self.status == S.DECIDED:

@@ -253,6 +253,7 @@ def bench_forms(
     ticks: int = 2,
     tesseract: bool = True,
     progress: Callable[[str], None] | None = None,
+    steps: Callable[[str, int, int | None], None] | None = None,
 ) -> dict[str, Any]:
     """Read every variant of every fillable form in ``forms_dir`` (``pages`` pages of each, with
     ``fields`` written fields and ``ticks`` checkboxes a page); the numbers, per variant and
@@ -268,7 +269,10 @@ def bench_forms(
     load_s = time.perf_counter() - started
     used, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="bench-forms-") as work:
-        for path in sorted(forms_dir.glob("*.pdf")):
+        paths = sorted(forms_dir.glob("*.pdf"))
+        for done, path in enumerate(paths):
+            if steps:
+                steps("forms read", done, len(paths))
             try:
                 form = _imported(path, Path(work), rng, sizes)
             except InvalidDocument as exc:
@@ -278,6 +282,8 @@ def bench_forms(
                 progress(f"{path.name}: {len(form.fields)} fields")
             _bench_form(form, seed, engines, tallies)
             used.append({"form": path.name, "pages": len({f.widget.page for f in form.fields})})
+        if steps:
+            steps("forms read", len(paths), len(paths))
     return _results(tallies, used, skipped, seed=seed, load_s=load_s)
 
 

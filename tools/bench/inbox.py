@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col
 
-from cases.access import create_user
+from cases.access import create_user, get_user
 from cases.db import get_engine, upgrade_database
 from cases.errors import PermitsError
 from cases.models import ApprovalTask, Role, TaskStatus
@@ -45,7 +45,14 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-__all__ = ["DEFAULT_POSTGRES_URL", "TARGET_P95_MS", "BenchRefused", "bench_inbox"]
+__all__ = [
+    "DEFAULT_POSTGRES_URL",
+    "TARGET_P95_MS",
+    "BenchRefused",
+    "add_bench_user",
+    "bench_inbox",
+    "settle",
+]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox"
 TARGET_P95_MS = 150.0
@@ -55,6 +62,7 @@ _WARM_UP = 2  # rounds over every inbox variant, and case pages, before timing
 _REFERENCE = re.compile(r'<td><a href="/cases/\d+">([A-Z]+-\d{4}-\d+)</a></td>')
 
 Progress = Callable[[str], None]
+Steps = Callable[[str, int, int | None], None]
 
 
 class BenchRefused(PermitsError):
@@ -142,6 +150,29 @@ def _settings_pointed_at(url: str, data_dir: Path) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def add_bench_user(engine: Engine, username: str, role: Role, display_name: str) -> None:
+    """The account the bench logs in as (left as it is when an earlier run made it)."""
+    with Session(engine) as session:
+        if get_user(session, username) is None:
+            create_user(
+                session,
+                username=username,
+                password=_PASSWORD,
+                role=role,
+                display_name=display_name,
+                actor="bench",
+            )
+            session.commit()
+
+
+def settle(engine: Engine) -> None:
+    """What autovacuum does soon after a bulk load on PostgreSQL (13+ vacuums insert-only tables
+    too): statistics for the planner, a visibility map for index-only scans."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+
+
 def _team_tasks(url: str) -> int:
     with Session(get_engine(url)) as session:
         statement = (
@@ -173,13 +204,13 @@ def inbox_variants(team_tasks: int) -> dict[str, str]:
     }
 
 
-def _logged_in(client: TestClient) -> None:
+def _logged_in(client: TestClient, username: str = BENCH_USERNAME) -> None:
     form = client.get("/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, "the login page has no CSRF field"
     response = client.post(
         "/login",
-        data={"username": BENCH_USERNAME, "password": _PASSWORD, "csrf_token": token.group(1)},
+        data={"username": username, "password": _PASSWORD, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
     if response.status_code != 303:
@@ -201,7 +232,11 @@ def _check_inbox(timings: _Timings, name: str, status: int, body: str) -> None:
 
 
 def _measure(
-    client: TestClient, variants: dict[str, str], case_ids: list[int], requests: int
+    client: TestClient,
+    variants: dict[str, str],
+    case_ids: list[int],
+    requests: int,
+    steps: Steps | None = None,
 ) -> _Timings:
     timings = _Timings()
     rng = random.Random(7)
@@ -221,6 +256,8 @@ def _measure(
         timings.case_ms.append(elapsed)
         if status != 200 or 'id="audit-heading"' not in body:
             timings.failures.append(f"case {case_id}: HTTP {status}")
+        if steps:
+            steps("requests timed", n + 1, requests)
     return timings
 
 
@@ -228,33 +265,27 @@ def _measure(
 
 
 def _bench_database(
-    backend: str, url: str, data_dir: Path, cases: int, requests: int, say: Progress
+    backend: str,
+    url: str,
+    data_dir: Path,
+    cases: int,
+    requests: int,
+    say: Progress,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     engine = get_engine(url)
     say(f"{backend}: seeding {cases:,} cases")
-    report = seed_cases(engine, cases)
-    if engine.dialect.name == "postgresql":
-        # What autovacuum does soon after a bulk load (PostgreSQL 13+ vacuums insert-only
-        # tables too): statistics for the planner, a visibility map for index-only scans.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    report = seed_cases(engine, cases, steps=steps)
+    settle(engine)
     variants = inbox_variants(_team_tasks(url))
     say(f"{backend}: {report.open_tasks:,} open tasks; measuring {requests} requests of each page")
     with _settings_pointed_at(url, data_dir):
-        with Session(engine) as session:
-            create_user(
-                session,
-                username=BENCH_USERNAME,
-                password=_PASSWORD,
-                role=Role.CASEWORKER,
-                display_name="Bench Caseworker",
-                actor="bench",
-            )
-            session.commit()
+        add_bench_user(engine, BENCH_USERNAME, Role.CASEWORKER, "Bench Caseworker")
         app = create_app(trigger=lambda _case_id, _reason: None)
         with TestClient(app) as client:
             _logged_in(client)
-            timings = _measure(client, variants, list(range(1, report.cases + 1)), requests)
+            case_ids = list(range(1, report.cases + 1))
+            timings = _measure(client, variants, case_ids, requests, steps)
     return {
         **_summary("inbox", timings.inbox_ms),
         **_summary("case", timings.case_ms),
@@ -267,17 +298,21 @@ def _bench_database(
     }
 
 
-def _bench_sqlite(cases: int, requests: int, say: Progress) -> dict[str, Any]:
+def _bench_sqlite(
+    cases: int, requests: int, say: Progress, steps: Steps | None = None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="permits-bench-inbox-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade_database(url)
         try:
-            return _bench_database("sqlite", url, Path(folder), cases, requests, say)
+            return _bench_database("sqlite", url, Path(folder), cases, requests, say, steps)
         finally:
             get_engine(url).dispose()
 
 
-def _bench_postgres(url: str, cases: int, requests: int, say: Progress) -> dict[str, Any]:
+def _bench_postgres(
+    url: str, cases: int, requests: int, say: Progress, steps: Steps | None = None
+) -> dict[str, Any]:
     shown = make_url(url).render_as_string(hide_password=True)
     try:
         _fresh_postgres(url)
@@ -285,7 +320,7 @@ def _bench_postgres(url: str, cases: int, requests: int, say: Progress) -> dict[
         reason = str(exc.orig or exc).strip().splitlines()[0]
         return {"error": f"PostgreSQL is unreachable at {shown}: {reason}"}
     with tempfile.TemporaryDirectory(prefix="permits-bench-inbox-") as folder:
-        return _bench_database("postgres", url, Path(folder), cases, requests, say)
+        return _bench_database("postgres", url, Path(folder), cases, requests, say, steps)
 
 
 def bench_inbox(
@@ -295,12 +330,13 @@ def bench_inbox(
     backend: str = "both",
     postgres_url: str = DEFAULT_POSTGRES_URL,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     """Seed and measure each chosen database; ``{"sqlite": {...}, "postgres": {...}}``."""
     say = progress or (lambda _message: None)
     result: dict[str, Any] = {}
     if backend in ("sqlite", "both"):
-        result["sqlite"] = _bench_sqlite(cases, requests, say)
+        result["sqlite"] = _bench_sqlite(cases, requests, say, steps)
     if backend in ("postgres", "both"):
-        result["postgres"] = _bench_postgres(postgres_url, cases, requests, say)
+        result["postgres"] = _bench_postgres(postgres_url, cases, requests, say, steps)
     return result

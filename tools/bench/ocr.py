@@ -265,19 +265,29 @@ def _run_engine(engine: str, scans: list[Scan]) -> dict[str, Any]:
     }
 
 
-def run_bench(n: int = 30, as_json: bool = False, *, readtext_pages: int = 4) -> dict[str, Any]:
+def run_bench(
+    n: int = 30,
+    as_json: bool = False,
+    *,
+    readtext_pages: int = 4,
+    steps: Callable[[str, int, int | None], None] | None = None,
+) -> dict[str, Any]:
     """Benchmark every engine on ``n`` scans (readtext, at ~25 s or more a page, on the first
     ``readtext_pages`` only; an engine given no page is reported as ``{"pages": 0}``); print a
     table, or JSON when ``as_json``; return the results."""
     scans = degraded_scans(n)
     results: dict[str, Any] = {}
-    for engine in ENGINES:
+    for done, engine in enumerate(ENGINES):
+        if steps:
+            steps("OCR engines measured", done, len(ENGINES))
         pages = scans[:readtext_pages] if engine == "easyocr_readtext" else scans
         if not pages:  # nothing to read (--readtext-pages 0): the engine is left out
             results[engine] = {"pages": 0}
             continue
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             results[engine] = pool.submit(_run_engine, engine, pages).result()
+    if steps:
+        steps("OCR engines measured", len(ENGINES), len(ENGINES))
     results["scans"] = {
         "pages": n,
         "dpi": sorted({s.dpi for s in scans}),

@@ -13,6 +13,7 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ __all__ = ["bench_rules", "bench_ruleset", "generated_values"]
 
 FOOD = "food-business-licence"
 _TYPES = ("Restaurant", "Light refreshment", "Food factory", "Karaoke")
+
+
+Steps = Callable[[str, int, int | None], None]
 
 
 def bench_ruleset(permit_type: PermitType, rules: int = 15) -> Ruleset:
@@ -121,7 +125,9 @@ def _store_cases(url: str, permit_type: PermitType, ruleset: Ruleset, count: int
             )
 
 
-def _impact_seconds(permit_type: PermitType, ruleset: Ruleset, count: int) -> dict[str, Any]:
+def _impact_seconds(
+    permit_type: PermitType, ruleset: Ruleset, count: int, steps: Steps | None
+) -> dict[str, Any]:
     draft = ruleset.model_copy(
         update={"rules": [r for r in ruleset.rules if r.id != "FBL-8"], "version": "draft"}
     )
@@ -132,7 +138,7 @@ def _impact_seconds(permit_type: PermitType, ruleset: Ruleset, count: int) -> di
         _store_cases(url, permit_type, ruleset, count)
         stored = time.perf_counter() - started
         with Session(get_engine(url)) as session:
-            report = impact_of_draft(session, permit_type, draft)
+            report = impact_of_draft(session, permit_type, draft, steps=steps)
         get_engine(url).dispose()
     assert report.cases_evaluated == count
     return {
@@ -144,7 +150,10 @@ def _impact_seconds(permit_type: PermitType, ruleset: Ruleset, count: int) -> di
 
 
 def bench_rules(
-    cases: int = 20_000, cold_cases: int = 500, stored: int = 100_000
+    cases: int = 20_000,
+    cold_cases: int = 500,
+    stored: int = 100_000,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     permit_type = get_permit_type(FOOD)
     ruleset = bench_ruleset(permit_type)
@@ -159,5 +168,5 @@ def bench_rules(
     }
     clear_compiled()
     if stored:
-        result.update(_impact_seconds(permit_type, ruleset, stored))
+        result.update(_impact_seconds(permit_type, ruleset, stored, steps))
     return result

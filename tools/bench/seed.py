@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,6 +128,7 @@ def seed_cases(
     seed: int = 1,
     now: dt.datetime | None = None,
     chunk: int = 2000,
+    steps: Callable[[str, int, int | None], None] | None = None,
 ) -> SeedReport:
     """Insert ``count`` cases into a freshly migrated, empty database; return what was made."""
     started = utcnow()
@@ -148,6 +150,8 @@ def seed_cases(
             open_tasks += builder.build()
         with engine.begin() as connection:
             insert_rows(connection, rows)
+        if steps:
+            steps("cases seeded", min(first + chunk - 1, count), count)
     with engine.begin() as connection:
         finish_seeding(connection, chain)
         stored = connection.execute(select(func.count()).select_from(Case.__table__)).scalar_one()  # type: ignore[attr-defined]

@@ -280,6 +280,7 @@ def train(
     seed: int = 7,
     order_seed: int = 3,
     log: Callable[[str], None] = print,
+    steps_done: Callable[[str, int, int | None], None] | None = None,
 ) -> TrainingRun:
     """Fine-tune the recogniser in ``base`` (easyocr's weights) and write it to ``out``, with
     its model card beside it (``cases.ocr.model_card``).
@@ -332,6 +333,8 @@ def train(
         loss_average = loss.item() if step == 0 else 0.98 * loss_average + 0.02 * loss.item()
         if step % 50 == 0 or step == steps - 1:
             log(f"step {step + 1}/{steps}: loss {loss_average:.3f}")
+        if steps_done:
+            steps_done("training steps", step + 1, steps)
     out.parent.mkdir(parents=True, exist_ok=True)
     weights = {
         f"module.{key}": value.half() if value.is_floating_point() else value

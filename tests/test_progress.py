@@ -1,0 +1,34 @@
+"""Long CLI work shows a bar with counts and time left on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from cli.progress import progress
+
+
+def test_plain_lines_when_not_on_a_terminal() -> None:
+    out = io.StringIO()
+    with progress(Console(file=out, width=200)) as steps:
+        for done in range(1, 5):
+            steps("cases seeded", done, 4)
+    lines = out.getvalue().splitlines()
+    # the first step, then nothing until ten seconds have passed or the work is done
+    assert len(lines) == 2
+    assert lines[0].startswith("cases seeded: 1/4 (25%), 0 s elapsed, ~0 s left")
+    assert lines[1].startswith("cases seeded: 4/4 (100%)")
+    assert "\x1b" not in out.getvalue()  # no terminal codes in a log
+
+
+def test_a_bar_with_counts_on_a_terminal() -> None:
+    out = io.StringIO()
+    terminal = Console(file=out, force_terminal=True, width=120)
+    with progress(terminal) as steps:
+        steps("requests timed", 3, 10)
+        steps("requests timed", 10, 10)
+    shown = out.getvalue()
+    assert "requests timed" in shown
+    assert "10/10" in shown
+    assert "━" in shown  # the bar

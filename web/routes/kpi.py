@@ -1,0 +1,138 @@
+"""The KPI dashboard (seniors and admins): charts drawn on the server, each with its data table
+and a CSV download; and the admins' case export (a POST: it is audited).
+
+The figures come from :mod:`cases.reporting`; this module only parses the filters, checks the
+role, names the columns in the page's language and draws the charts (:mod:`web.charts`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from cases.catalogue import load_catalogue
+from cases.db import session_scope
+from cases.errors import InvalidInput, NotFound, PermissionDenied
+from cases.models import Role
+from cases.reporting import (
+    KPI_TABLES,
+    KpiFilters,
+    as_csv,
+    compute_table,
+    current_dashboard,
+    parse_day,
+)
+from cases.reporting import export_cases as export_case_rows
+from web.auth import StaffUser, require_user
+from web.i18n import gettext_, use_language
+from web.kpi_view import TEXT_COLUMNS, cell_text, charts_for, column_labels, table_titles
+from web.rendering import render
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(use_language)])
+_MANAGERS = frozenset({Role.SENIOR_CASEWORKER, Role.ADMIN})
+
+
+def require_manager(request: Request) -> StaffUser:
+    """A senior caseworker or an admin; anyone else is told who may open the dashboard."""
+    staff = require_user(request)
+    if staff.role not in _MANAGERS:
+        raise PermissionDenied(
+            gettext_("Only senior caseworkers and administrators can open the KPI dashboard.")
+        )
+    return staff
+
+
+Manager = Annotated[StaffUser, Depends(require_manager)]
+
+
+def _filters(permit_type: str | None, since: str | None, until: str | None) -> KpiFilters:
+    known = load_catalogue()
+    return KpiFilters(
+        permit_type=permit_type if permit_type in known else None,
+        since=parse_day(since, "from"),
+        until=parse_day(until, "to"),
+    )
+
+
+@router.get("/kpi")
+def kpi_page(
+    request: Request,
+    user: Manager,
+    permit_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> HTMLResponse:
+    error = None
+    try:
+        filters = _filters(permit_type, since, until)
+    except InvalidInput:
+        filters, error = _filters(permit_type, None, None), "bad_date"
+    with session_scope() as session:
+        dashboard = current_dashboard(session, filters)
+    query = urlencode({k: v for k, v in filters.describe().items() if v})
+    context: dict[str, Any] = {
+        "dashboard": dashboard,
+        "filters": filters,
+        "permit_types": list(load_catalogue().values()),
+        "charts": charts_for(dashboard),
+        "titles": table_titles(),
+        "labels": column_labels(),
+        "cell": cell_text,
+        "text_columns": TEXT_COLUMNS,
+        "csv_query": f"?{query}" if query else "",
+        "bad_date": error is not None,
+    }
+    return render(request, "kpi.html", context)
+
+
+@router.get("/kpi/{name}.csv")
+def kpi_csv(
+    name: str,
+    user: Manager,
+    permit_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    if name not in KPI_TABLES:
+        raise NotFound(f"no KPI table named {name}")
+    filters = _filters(permit_type, since, until)
+    with session_scope() as session:
+        table = compute_table(session, name, filters)
+    return Response(
+        as_csv(table.columns, table.rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="kpi-{name}.csv"'},
+    )
+
+
+@router.post("/kpi/export")
+def export_download(
+    user: Manager,
+    since: Annotated[str, Form()] = "",
+    format: Annotated[str, Form()] = "csv",
+    personal_data: Annotated[str, Form()] = "",
+) -> Response:
+    """Admins only: every case submitted since the date, personal data if ticked (audited)."""
+    if user.role != Role.ADMIN:
+        raise PermissionDenied(gettext_("Only administrators can export cases."))
+    start = parse_day(since, "since")
+    with session_scope() as session:
+        export = export_case_rows(
+            session,
+            actor=user.actor,
+            since=start,
+            format=format,
+            with_personal_data=bool(personal_data),
+        )
+        text = export.text()
+    media = "text/csv" if format == "csv" else "application/x-ndjson"
+    return Response(
+        text,
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cases.{format}"'},
+    )
