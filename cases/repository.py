@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.errors import NotFound
-from cases.lifecycle import CaseStatus, check_transition
+from cases.lifecycle import CLOSING_STATUSES, CaseStatus, check_transition
 from cases.models import Case, InformationRequest, utcnow
 
 __all__ = ["get_case", "get_case_by_reference", "open_request", "transition"]
@@ -46,6 +46,8 @@ def transition(
     previous = case.status
     case.status = target
     case.updated_at = utcnow()
+    if target in CLOSING_STATUSES and case.closed_at is None:
+        case.closed_at = case.updated_at
     session.add(case)
     append_event(
         session,

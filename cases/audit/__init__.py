@@ -1,16 +1,35 @@
-"""The audit trail: append-only and hash-chained (each entry carries the hash of the one before),
-so an edit or a deletion anywhere breaks the chain and ``verify_chain`` says where.
+"""The audit trail: append-only and hash-chained with a key the database does not hold (each
+entry carries the MAC of the one before), checkpointed in an append-only anchor file, so an edit
+or a deletion anywhere breaks the chain and ``verify_chain`` says where. Personal values an event
+refers to are kept beside it, where retention can blank them without breaking the chain.
 """
 
 from __future__ import annotations
 
+from cases.audit.anchors import Anchor, anchor_chain, read_anchors
 from cases.audit.chain import (
     GENESIS,
-    ChainReport,
     append_event,
     chained_row,
+    ensure_keyed,
     event_hash,
-    verify_chain,
+    personal_digest,
 )
+from cases.audit.keys import audit_key, key_id
+from cases.audit.verify import ChainReport, verify_chain
 
-__all__ = ["GENESIS", "ChainReport", "append_event", "chained_row", "event_hash", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "Anchor",
+    "ChainReport",
+    "anchor_chain",
+    "append_event",
+    "audit_key",
+    "chained_row",
+    "ensure_keyed",
+    "event_hash",
+    "key_id",
+    "personal_digest",
+    "read_anchors",
+    "verify_chain",
+]
