@@ -231,16 +231,18 @@ def _bench_database(
     backend: str, url: str, data_dir: Path, cases: int, requests: int, say: Progress
 ) -> dict[str, Any]:
     engine = get_engine(url)
-    say(f"{backend}: seeding {cases:,} cases")
-    report = seed_cases(engine, cases)
-    if engine.dialect.name == "postgresql":
-        # What autovacuum does soon after a bulk load (PostgreSQL 13+ vacuums insert-only
-        # tables too): statistics for the planner, a visibility map for index-only scans.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    variants = inbox_variants(_team_tasks(url))
-    say(f"{backend}: {report.open_tasks:,} open tasks; measuring {requests} requests of each page")
+    # the bench's own data folder from the start: the seeded audit chain is keyed with its key
     with _settings_pointed_at(url, data_dir):
+        say(f"{backend}: seeding {cases:,} cases")
+        report = seed_cases(engine, cases)
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does soon after a bulk load (PostgreSQL 13+ vacuums insert-only
+            # tables too): statistics for the planner, a visibility map for index-only scans.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
+        variants = inbox_variants(_team_tasks(url))
+        tasks = f"{report.open_tasks:,} open tasks"
+        say(f"{backend}: {tasks}; measuring {requests} requests of each page")
         with Session(engine) as session:
             create_user(
                 session,
