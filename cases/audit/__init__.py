@@ -16,20 +16,30 @@ from cases.audit.chain import (
     personal_digest,
 )
 from cases.audit.keys import audit_key, key_id
+from cases.audit.personal import (
+    REMOVED_BY_RETENTION,
+    blank_personal,
+    readable_payload,
+    values_beside,
+)
 from cases.audit.verify import ChainReport, verify_chain
 
 __all__ = [
     "GENESIS",
+    "REMOVED_BY_RETENTION",
     "Anchor",
     "ChainReport",
     "anchor_chain",
     "append_event",
     "audit_key",
+    "blank_personal",
     "chained_row",
     "ensure_keyed",
     "event_hash",
     "key_id",
     "personal_digest",
     "read_anchors",
+    "readable_payload",
+    "values_beside",
     "verify_chain",
 ]

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from cases.audit.anchors import Anchor, read_anchors
 from cases.audit.chain import GENESIS, event_hash, personal_digest
 from cases.audit.keys import audit_key, key_id
+from cases.audit.personal import values_beside
 from cases.models import AuditChainHead, AuditEvent, AuditPersonal
 
 __all__ = ["TAMPERED_ADVICE", "ChainReport", "check_link", "verify_chain"]
@@ -119,20 +120,12 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
         ).all()
         if not events:
             break
-        kept = _kept_beside(session, events)
+        kept = values_beside(session, events)
         for event in events:
             problem = walk.event(event, kept)
             if problem:
                 return ChainReport(walk.checked, walk.checked + 1, problem, TAMPERED_ADVICE)
     return _after_walking(head, walk, anchors, keyed)
-
-
-def _kept_beside(session: Session, events: Any) -> dict[int, AuditPersonal]:
-    ids = [e.id for e in events if "personal" in e.payload]
-    if not ids:
-        return {}
-    rows = session.exec(select(AuditPersonal).where(col(AuditPersonal.event_id).in_(ids)))
-    return {row.event_id: row for row in rows}
 
 
 def _before_walking(

@@ -77,10 +77,12 @@ def create_task(
         payload={
             "task_id": task.id,
             "kind": kind,
-            "reason": reason,
+            # a reason quoting a person's note (four-eyes) keeps the note beside the event
+            **({"reason_code": reason["code"]} if "note" in reason else {"reason": reason}),
             "role": role,
             "step": task.step,
         },
+        personal={"reason": reason} if "note" in reason else None,
     )
     return task
 

@@ -100,8 +100,8 @@ def reissue_letter(case_id: int, language: str, reason: str, *, actor: Actor) ->
                 "language": chosen.value,
                 "version": letter.version,
                 "supersedes": previous.id if previous is not None else None,
-                "reason": why,
             },
+            personal={"reason": why},
         )
         queue_message(
             session,

@@ -5,10 +5,13 @@ Read-only: the caller's ``session``, never a write, so a page render cannot chan
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cases.audit import readable_payload, values_beside
 from cases.catalogue import Permit, PermitType, Text, get_permit_type
 from cases.eligibility import Explanation, explain
 from cases.errors import NotFound
@@ -16,6 +19,7 @@ from cases.models import (
     Applicant,
     ApprovalTask,
     AuditEvent,
+    AuditPersonal,
     Case,
     Document,
     EligibilityResult,
@@ -78,6 +82,13 @@ class CaseFile:
     document_names: dict[str, Text]  # document kind -> what the permit calls it
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
     applicant: Applicant | None = None  # who applied: contact details and preferred language
+    personal: dict[int, AuditPersonal] = dataclasses.field(
+        default_factory=dict
+    )  # beside events, by id
+
+    def details(self, event: AuditEvent) -> dict[str, Any]:
+        """What the audit trail says of an event, its personal values back in place."""
+        return readable_payload(event, self.personal.get(event.id or 0))
 
     @property
     def new_since_request(self) -> set[int]:
@@ -155,6 +166,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         ),
         messages=case_messages(session, case_id),
         events=events,
+        personal=values_beside(session, events),
         pages=page_views(documents, [(row.field, row.label) for row in fields], events),
         information_requests=list(
             session.exec(
