@@ -11,6 +11,7 @@ from flows.case_flow import extract_documents, process_case
 from flows.deadlines import sweep_request_deadlines
 from flows.messages import send_messages
 from flows.resume import resume_stalled_cases
+from flows.retention import anchor_audit_trail, purge_expired_cases
 
 __all__ = ["serve_deployments", "serve_ocr_worker"]
 
@@ -36,12 +37,24 @@ def serve_deployments() -> None:
         interval=get_settings().deadline_interval_s,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    retention = purge_expired_cases.to_deployment(
+        name="retention",
+        interval=get_settings().retention_interval_s,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    anchor = anchor_audit_trail.to_deployment(
+        name="audit-anchor",
+        interval=get_settings().audit_anchor_interval_s,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
     # synchronous calls: deployments, not coroutines
-    assert isinstance(case_flow, RunnerDeployment)
-    assert isinstance(resume, RunnerDeployment)
-    assert isinstance(messages, RunnerDeployment)
-    assert isinstance(deadlines, RunnerDeployment)
-    serve(case_flow, resume, messages, deadlines, limit=4)
+    deployments = [
+        d
+        for d in (case_flow, resume, messages, deadlines, retention, anchor)
+        if isinstance(d, RunnerDeployment)
+    ]
+    assert len(deployments) == 6
+    serve(*deployments, limit=4)
 
 
 def serve_ocr_worker() -> None:
