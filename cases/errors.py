@@ -155,3 +155,16 @@ class AuditChainBroken(PermitsError):
     would make a rewritten trail look intact."""
 
     http_status = 503
+
+
+class RemovedByRetention(PermitsError):
+    """The case's retention period has ended and retention removed what was asked for."""
+
+    http_status = 410
+
+    def __init__(self, reference: str, purged_on: str, what: str) -> None:
+        super().__init__(
+            f"case {reference}'s retention period has ended: its documents, letters and personal "
+            f"data were removed on {purged_on}, so {what}; its decision record is kept on the "
+            "case page"
+        )

@@ -8,13 +8,11 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, select
 
-from cases.audit import append_event, readable_payload, values_beside, verify_chain
+from cases.audit import readable_payload, values_beside, verify_chain
 from cases.db import session_scope
-from cases.documents import document_path, resolve_stored_path, store_bytes
-from cases.letters import issue_letters
+from cases.documents import document_path, resolve_stored_path
 from cases.models import (
     Applicant,
     AuditEvent,
@@ -27,70 +25,12 @@ from cases.models import (
     OutboxMessage,
     utcnow,
 )
-from cases.notifications import send_due_messages
 from cases.retention import TOMBSTONE, run_retention
 from cases.settings import get_settings
-from cases.vocabulary import Language
 from tests.conftest import Invoke
-from tests.factories import decided_case
+from tests.factories import closed_case
 
 pytestmark = pytest.mark.usefixtures("db")
-
-SHARED_SCAN = b"%PDF-1.4 the same fire certificate, sent by two applicants"
-# A restaurant of 8 m2 with 40 seats: refused (FBL-1) and referred (FBL-4).
-SMALL_RESTAURANT = {
-    "floor_area_m2": 8,
-    "business_type": "Restaurant",
-    "hygiene_staff": 1,
-    "seating_capacity": 40,
-    "fire_certificate_no": "FSD-2026-01234",
-}
-FIELDS = {"applicant_name": "CHAN Tai Man", "hkid": "A123456(3)", "floor_area_m2": "8"}
-
-
-def _closed_case(unique: bytes, *, years_ago: int) -> int:
-    """A refused food business case with an applicant, fields, two documents (one of them the
-    shared scan), a request, a letter and a message sent, closed ``years_ago`` years ago."""
-    case_id = decided_case(
-        "refuse", "Mr CHAN's premises are too small", language=Language.EN, values=SMALL_RESTAURANT
-    )
-    with session_scope() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        applicant = session.get(Applicant, case.applicant_id)
-        assert applicant is not None
-        applicant.hkid, applicant.email, applicant.phone = (
-            "A123456(3)",
-            "chan@example.hk",
-            "91234567",
-        )
-        for content in (unique, SHARED_SCAN):
-            digest = store_bytes(content)
-            session.add(
-                Document(
-                    case_id=case_id, kind="fire_certificate", filename="chan-tai-man.pdf",
-                    sha256=digest, media_type="application/pdf", size_bytes=len(content),
-                )
-            )  # fmt: skip
-        for name, value in FIELDS.items():
-            session.add(ExtractedField(case_id=case_id, name=name, value=value, raw_text=value))
-        request = InformationRequest(
-            case_id=case_id, what="Mr CHAN, send your tenancy", due_on=dt.date(2026, 4, 1),
-            requested_by="test.caseworker", answer_note="I am CHAN Tai Man, A123456(3)",
-        )  # fmt: skip
-        session.add(request)
-        append_event(
-            session, actor="test", action="test.noted", case_id=case_id,
-            payload={"request": 1}, personal={"note": "I am CHAN Tai Man, A123456(3)"},
-        )  # fmt: skip
-    issue_letters(case_id)
-    send_due_messages(limit=50)
-    with session_scope() as session:
-        session.execute(
-            text('UPDATE "case" SET closed_at = :at WHERE id = :id'),
-            {"at": utcnow() - dt.timedelta(days=365 * years_ago + 2), "id": case_id},
-        )
-    return case_id
 
 
 def _files(case_id: int) -> list[str]:
@@ -122,8 +62,8 @@ def _eml_files(case_id: int) -> list[str]:
 
 
 def test_a_purge_keeps_the_decision_record_and_removes_files_and_personal_data() -> None:
-    first = _closed_case(b"first applicant's own scan", years_ago=8)
-    second = _closed_case(b"second applicant's own scan", years_ago=1)
+    first = closed_case(b"first applicant's own scan", years_ago=8)
+    second = closed_case(b"second applicant's own scan", years_ago=1)
     unique, shared, letter = _files(first)
     assert _eml_files(first)
     with session_scope() as session:
@@ -203,7 +143,7 @@ def test_a_purge_keeps_the_decision_record_and_removes_files_and_personal_data()
 
 
 def test_a_dry_run_lists_what_would_go_and_writes_nothing(cli: Invoke) -> None:
-    case_id = _closed_case(b"a scan nobody else sent", years_ago=8)
+    case_id = closed_case(b"a scan nobody else sent", years_ago=8)
     files = _files(case_id)
     with session_scope() as session:
         events = len(session.exec(select(AuditEvent)).all())
@@ -227,7 +167,7 @@ def test_a_dry_run_lists_what_would_go_and_writes_nothing(cli: Invoke) -> None:
 
 
 def test_the_command_purges_and_says_what_went(cli: Invoke) -> None:
-    _closed_case(b"one more scan", years_ago=8)
+    closed_case(b"one more scan", years_ago=8)
     result = cli("retention", "run")
     assert result.exit_code == 0, result.output
     words = " ".join(result.stdout.split())

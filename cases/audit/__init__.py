@@ -17,6 +17,7 @@ from cases.audit.chain import (
 )
 from cases.audit.keys import audit_key, key_id
 from cases.audit.personal import (
+    FINDING_REMOVED,
     REMOVED_BY_RETENTION,
     blank_personal,
     readable_payload,
@@ -25,6 +26,7 @@ from cases.audit.personal import (
 from cases.audit.verify import ChainReport, verify_chain
 
 __all__ = [
+    "FINDING_REMOVED",
     "GENESIS",
     "REMOVED_BY_RETENTION",
     "Anchor",

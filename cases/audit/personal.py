@@ -11,10 +11,23 @@ from sqlmodel import Session, col, select
 from cases.facts import Message
 from cases.models import AuditEvent, AuditPersonal, utcnow
 
-__all__ = ["REMOVED_BY_RETENTION", "blank_personal", "readable_payload", "values_beside"]
+__all__ = [
+    "FINDING_REMOVED",
+    "REMOVED_BY_RETENTION",
+    "blank_personal",
+    "readable_payload",
+    "values_beside",
+]
 
+# Said where retention removed what a row or an event said (here, so every process that shows a
+# case knows them, whether or not it ever ran a purge).
 REMOVED_BY_RETENTION = Message(
     "removed_by_retention", "removed when the case's retention period ended (%(keys)s)"
+)
+FINDING_REMOVED = Message(
+    "finding_removed",
+    "a review finding (%(finding)s) whose details were removed when the case's retention "
+    "period ended",
 )
 
 

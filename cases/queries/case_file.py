@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from cases.audit import readable_payload, values_beside
 from cases.catalogue import Permit, PermitType, Text, get_permit_type
 from cases.eligibility import Explanation, explain
-from cases.errors import NotFound
+from cases.errors import NotFound, RemovedByRetention
 from cases.models import (
     Applicant,
     ApprovalTask,
@@ -186,6 +186,7 @@ def case_document(case_id: int, document_id: int, *, session: Session) -> Docume
     document = session.get(Document, document_id)
     if document is None or document.case_id != case_id:
         raise NotFound(f"case {case_id} has no document {document_id}")
+    _refuse_purged(session, case_id, "its documents cannot be shown")
     return document
 
 
@@ -194,7 +195,14 @@ def case_letter(case_id: int, letter_id: int, *, session: Session) -> Letter:
     letter = session.get(Letter, letter_id)
     if letter is None or letter.case_id != case_id:
         raise NotFound(f"case {case_id} has no letter {letter_id}")
+    _refuse_purged(session, case_id, "its letters cannot be shown")
     return letter
+
+
+def _refuse_purged(session: Session, case_id: int, what: str) -> None:
+    case = session.get(Case, case_id)
+    if case is not None and case.purged_at is not None:
+        raise RemovedByRetention(case.reference, f"{case.purged_at:%Y-%m-%d}", what)
 
 
 def task_case_id(task_id: int, *, session: Session) -> int:

@@ -13,11 +13,10 @@ from cases.retention.purge import (
     purge_case,
     run_retention,
 )
-from cases.retention.tombstones import FINDING_REMOVED, TOMBSTONE, personal_fields
+from cases.retention.tombstones import TOMBSTONE, personal_fields
 
 __all__ = [
     "ACTOR",
-    "FINDING_REMOVED",
     "TOMBSTONE",
     "CasePurge",
     "RetentionReport",

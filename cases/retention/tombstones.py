@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from cases.audit import REMOVED_BY_RETENTION
+from cases.audit import FINDING_REMOVED, REMOVED_BY_RETENTION
 from cases.catalogue import FieldType, PermitType
-from cases.facts import Fact, Message
+from cases.facts import Fact
 from cases.models import (
     Applicant,
     ApprovalTask,
@@ -32,18 +32,14 @@ from cases.models import (
     EligibilityResult,
     ExtractedField,
     InformationRequest,
+    Letter,
     OutboxMessage,
     Review,
 )
 
-__all__ = ["FINDING_REMOVED", "TOMBSTONE", "Blanked", "blank_case_rows", "personal_fields"]
+__all__ = ["TOMBSTONE", "Blanked", "blank_case_rows", "personal_fields"]
 
 TOMBSTONE = "[removed by retention]"
-FINDING_REMOVED = Message(
-    "finding_removed",
-    "a review finding (%(finding)s) whose details were removed when the case's retention "
-    "period ended",
-)
 _NOT_PERSONAL = frozenset({FieldType.INTEGER, FieldType.NUMBER, FieldType.MONEY, FieldType.BOOLEAN})
 
 
@@ -157,6 +153,10 @@ def _blank_conversation(session: Session, case_id: int, blanked: Blanked) -> Non
         request.answer_note = None if request.answer_note is None else TOMBSTONE
         session.add(request)
         blanked.requests += 1
+    for letter in session.exec(select(Letter).where(Letter.case_id == case_id)):
+        if letter.reissue_reason:
+            letter.reissue_reason = TOMBSTONE
+            session.add(letter)
     for task in session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)):
         task.reason = REMOVED_BY_RETENTION(keys="reason")
         task.decision_reason = None if task.decision_reason is None else TOMBSTONE
