@@ -35,10 +35,18 @@ ocr_app = typer.Typer(help="How well extraction reads documents.", no_args_is_he
 @friendly
 def db_upgrade() -> None:
     """Create or update the database schema to this version (safe to run again)."""
+    from cases.audit import key_audit_trail
     from cases.db import upgrade_database
 
     upgrade_database()
     console.print(f"database is up to date: {get_settings().resolved_database_url}")
+    rekeyed = key_audit_trail()
+    if rekeyed:
+        console.print(
+            f"audit trail keyed: {rekeyed} events written before the audit key now carry its "
+            "MAC (recorded as an audit.rekeyed event); back up the audit key apart from the "
+            "database"
+        )
 
 
 @ocr_app.command("corrections")

@@ -21,7 +21,7 @@ from cases.audit import (
     verify_chain,
 )
 from cases.db import session_scope
-from cases.errors import AuditChainBroken
+from cases.errors import AuditChainBroken, AuditKeyMismatch
 from cases.models import AuditChainHead, AuditEvent, AuditPersonal
 from cases.settings import get_settings
 from tests.conftest import Invoke
@@ -227,3 +227,30 @@ def test_personal_values_stay_beside_the_event_and_their_blanking_is_found() -> 
     report = _verify()
     assert report.problem is not None
     assert "blanked, but the trail records no retention purge" in report.problem
+
+
+def test_the_key_lives_outside_the_database_and_another_key_is_told_apart(
+    monkeypatch: pytest.MonkeyPatch, cli: Invoke
+) -> None:
+    _append(2)
+    key_file = get_settings().resolved_data_dir / "audit-key"
+    assert key_file.exists()
+    assert key_file.stat().st_mode & 0o077 == 0  # only its owner can read it
+    with session_scope() as session:
+        [head] = session.exec(select(AuditChainHead)).all()
+    stored = json.dumps([e.model_dump(mode="json") for e in _rows()] + [head.model_dump()])
+    assert key_file.read_text().strip() not in stored
+
+    monkeypatch.setenv("PERMITS_AUDIT_KEY", "another key, not the one the trail was written with")
+    get_settings.cache_clear()
+    report = _verify()
+    assert not report.ok
+    assert report.problem is not None
+    assert "not the key at hand" in report.problem
+    assert report.advice is not None
+    assert "PERMITS_AUDIT_KEY" in report.advice
+    with pytest.raises(AuditKeyMismatch):
+        _append(1, start=3)
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "restore the data folder's audit-key file" in _words(result.output)

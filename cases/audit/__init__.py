@@ -6,7 +6,7 @@ refers to are kept beside it, where retention can blank them without breaking th
 
 from __future__ import annotations
 
-from cases.audit.anchors import Anchor, anchor_chain, read_anchors
+from cases.audit.anchors import Anchor, anchor_chain, key_audit_trail, read_anchors
 from cases.audit.chain import (
     GENESIS,
     append_event,
@@ -38,6 +38,7 @@ __all__ = [
     "chained_row",
     "ensure_keyed",
     "event_hash",
+    "key_audit_trail",
     "key_id",
     "personal_digest",
     "read_anchors",

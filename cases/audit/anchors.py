@@ -21,7 +21,7 @@ from cases.db import session_scope
 from cases.models import AuditChainHead, utcnow
 from cases.settings import get_settings
 
-__all__ = ["Anchor", "anchor_chain", "read_anchors"]
+__all__ = ["Anchor", "anchor_chain", "key_audit_trail", "read_anchors"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,20 @@ class Anchor:
     problem: str | None = None  # the line is no checkpoint at all
 
 
+def key_audit_trail(key: bytes | None = None) -> int:
+    """Key the trail now if an earlier version left it unkeyed (``permits db upgrade`` does, so
+    the first request does not); how many events were re-keyed (0: it already was)."""
+    from cases.audit.keying import rekey_chain
+
+    key = key or audit_key()
+    with session_scope() as session:
+        head = session.exec(select(AuditChainHead).with_for_update()).first()
+        if head is not None and head.key_id is None:
+            return rekey_chain(session, head, key)
+        ensure_keyed(session, key)  # refuses a key the trail was not written with
+        return 0
+
+
 def _signature(key: bytes, seq: int, head: str, at: str, kid: str) -> str:
     return mac(key, canonical({"seq": seq, "head": head, "at": at, "key_id": kid}))
 
@@ -43,8 +57,7 @@ def anchor_chain(path: Path | None = None) -> Anchor | None:
     """Append the committed chain head to the anchor file; None while the trail is empty."""
     path = path or get_settings().resolved_audit_anchor_file
     key = audit_key()
-    with session_scope() as session:
-        ensure_keyed(session, key)
+    key_audit_trail(key)
     with session_scope() as session:
         head = session.exec(select(AuditChainHead)).first()
         if head is None or head.seq == 0:
