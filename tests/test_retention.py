@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from cases.audit import readable_payload, values_beside, verify_chain
 from cases.db import session_scope
 from cases.documents import document_path, resolve_stored_path
+from cases.letters import issue_letters
 from cases.models import (
     Applicant,
     AuditEvent,
@@ -28,7 +29,7 @@ from cases.models import (
 from cases.retention import TOMBSTONE, run_retention
 from cases.settings import get_settings
 from tests.conftest import Invoke
-from tests.factories import closed_case
+from tests.factories import closed_case, decided_case
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -175,3 +176,22 @@ def test_the_command_purges_and_says_what_went(cli: Invoke) -> None:
     again = cli("retention", "run")
     assert "no closed case has passed its retention period" in again.stdout
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_a_case_closes_when_its_letter_is_issued_and_only_then() -> None:
+    case_id = decided_case("approve")
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert case.closed_at is None  # decided, letter not yet out: still open
+    issue_letters(case_id)
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert case.status == "letter_issued"
+        assert case.closed_at is not None
+        assert case.closed_at == case.updated_at
+    # closed today: seven years from now it is due, not before
+    assert run_retention(dry_run=True).cases == []
+    later = utcnow() + dt.timedelta(days=365 * 7 + 2)
+    assert [c.case_id for c in run_retention(later, dry_run=True).cases] == [case_id]
