@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import serve
+from typing import Any
+
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
@@ -37,16 +39,8 @@ def serve_deployments() -> None:
         interval=get_settings().deadline_interval_s,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    retention = purge_expired_cases.to_deployment(
-        name="retention",
-        interval=get_settings().retention_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
-    anchor = anchor_audit_trail.to_deployment(
-        name="audit-anchor",
-        interval=get_settings().audit_anchor_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
+    retention = _every(purge_expired_cases, "retention", get_settings().retention_interval_s)
+    anchor = _every(anchor_audit_trail, "audit-anchor", get_settings().audit_anchor_interval_s)
     # synchronous calls: deployments, not coroutines
     deployments = [
         d
@@ -55,6 +49,12 @@ def serve_deployments() -> None:
     ]
     assert len(deployments) == 6
     serve(*deployments, limit=4)
+
+
+def _every(scheduled: Flow[[], Any], name: str, seconds: int) -> Any:
+    return scheduled.to_deployment(
+        name=name, interval=seconds, entrypoint_type=EntrypointType.MODULE_PATH
+    )
 
 
 def serve_ocr_worker() -> None:

@@ -16,8 +16,8 @@ from cases.audit import (
     ChainReport,
     anchor_chain,
     append_event,
-    chained_row,
     read_anchors,
+    rehash,
     verify_chain,
 )
 from cases.db import session_scope
@@ -51,27 +51,16 @@ def _rewrite_unkeyed(rows: list[AuditEvent], edits: dict[int, dict[str, Any]]) -
     first = min(edits, default=1)
     prev = rows[first - 1].prev_hash
     with session_scope() as session:
+        statement = text(
+            "UPDATE auditevent SET payload = :payload, prev_hash = :prev, hash = :hash "
+            "WHERE seq = :seq"
+        ).bindparams(bindparam("payload", type_=JSON))
         for event in rows[first - 1 :]:
-            payload = edits.get(event.seq, event.payload)
-            row = chained_row(
-                key=None,
-                seq=event.seq,
-                case_id=event.case_id,
-                at=event.at,
-                actor=event.actor,
-                action=event.action,
-                payload=payload,
-                prev_hash=prev,
-            )
-            statement = text(
-                "UPDATE auditevent SET payload = :payload, prev_hash = :prev, hash = :hash "
-                "WHERE seq = :seq"
-            ).bindparams(bindparam("payload", type_=JSON))
-            session.execute(
-                statement,
-                {"payload": payload, "prev": prev, "hash": row["hash"], "seq": event.seq},
-            )
-            prev = row["hash"]
+            event.payload = edits.get(event.seq, event.payload)  # a detached copy
+            unkeyed = rehash(event, None, prev)
+            values = {"payload": event.payload, "prev": prev, "hash": unkeyed, "seq": event.seq}
+            session.execute(statement, values)
+            prev = unkeyed
         session.execute(
             text("UPDATE auditchainhead SET last_hash = :h, seq = :s"),
             {"h": prev, "s": rows[-1].seq},

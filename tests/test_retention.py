@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from cases.audit import readable_payload, values_beside, verify_chain
 from cases.db import session_scope
@@ -44,14 +44,6 @@ def _files(case_id: int) -> list[str]:
 def _exists(stored: str) -> bool:
     path = document_path(stored) if "/" not in stored else resolve_stored_path(stored)
     return path.exists()
-
-
-def _events(case_id: int, action: str) -> list[AuditEvent]:
-    with session_scope() as session:
-        statement = select(AuditEvent).where(
-            AuditEvent.case_id == case_id, AuditEvent.action == action
-        )
-        return list(session.exec(statement.order_by(col(AuditEvent.seq))))
 
 
 def _eml_files(case_id: int) -> list[str]:
@@ -124,7 +116,7 @@ def test_a_purge_keeps_the_decision_record_and_removes_files_and_personal_data()
         assert "CHAN" not in shown
         assert "A123456" not in shown
         assert verify_chain(session).ok
-    [purged] = _events(first, "case.purged")
+    [purged] = [e for e in events if e.action == "case.purged"]
     assert purged.actor == "system:retention"
     assert purged.payload["files_removed"] == 3
     assert purged.payload["files_shared"] == 1

@@ -14,6 +14,7 @@ from cases.audit.chain import (
     ensure_keyed,
     event_hash,
     personal_digest,
+    rehash,
 )
 from cases.audit.keys import audit_key, key_id
 from cases.audit.personal import (
@@ -43,6 +44,7 @@ __all__ = [
     "personal_digest",
     "read_anchors",
     "readable_payload",
+    "rehash",
     "values_beside",
     "verify_chain",
 ]

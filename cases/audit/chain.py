@@ -32,6 +32,7 @@ __all__ = [
     "ensure_keyed",
     "event_hash",
     "personal_digest",
+    "rehash",
 ]
 
 GENESIS = "0" * 64
@@ -83,6 +84,20 @@ def chained_row(
         "prev_hash": prev_hash,
     }
     return row | {"hash": event_hash(key=key, **row)}
+
+
+def rehash(event: AuditEvent, key: bytes | None, prev_hash: str) -> str:
+    """The MAC ``event`` should carry under ``key`` after ``prev_hash``."""
+    return event_hash(
+        key=key,
+        seq=event.seq,
+        case_id=event.case_id,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        payload=event.payload,
+        prev_hash=prev_hash,
+    )
 
 
 def personal_digest(salt: str, values: dict[str, Any]) -> str:

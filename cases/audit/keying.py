@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from cases.audit.chain import GENESIS, append_event, event_hash
+from cases.audit.chain import GENESIS, append_event, rehash
 from cases.audit.keys import key_id
 from cases.audit.verify import check_link
 from cases.errors import AuditChainBroken
@@ -45,16 +45,7 @@ def rekey_chain(session: Session, head: AuditChainHead, key: bytes, *, batch: in
                     "and restore the database from a backup made before that event"
                 )
             old_prev = event.hash
-            new_hash = event_hash(
-                key=key,
-                seq=event.seq,
-                case_id=event.case_id,
-                at=event.at,
-                actor=event.actor,
-                action=event.action,
-                payload=event.payload,
-                prev_hash=new_prev,
-            )
+            new_hash = rehash(event, key, new_prev)
             changes.append({"id": event.id, "prev_hash": new_prev, "hash": new_hash})
             new_prev, done = new_hash, done + 1
         session.execute(update(AuditEvent), changes)

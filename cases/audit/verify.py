@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases.audit.anchors import Anchor, read_anchors
-from cases.audit.chain import GENESIS, event_hash, personal_digest
+from cases.audit.chain import GENESIS, personal_digest, rehash
 from cases.audit.keys import audit_key, key_id
 from cases.audit.personal import values_beside
 from cases.models import AuditChainHead, AuditEvent, AuditPersonal
@@ -44,17 +44,7 @@ def check_link(event: AuditEvent, expected_seq: int, prev: str, key: bytes | Non
         return f"event {expected_seq} is missing (next found is {event.seq})"
     if event.prev_hash != prev:
         return f"event {event.seq} does not point at the hash of event {event.seq - 1}"
-    recomputed = event_hash(
-        key=key,
-        seq=event.seq,
-        case_id=event.case_id,
-        at=event.at,
-        actor=event.actor,
-        action=event.action,
-        payload=event.payload,
-        prev_hash=event.prev_hash,
-    )
-    if recomputed != event.hash:
+    if rehash(event, key, event.prev_hash) != event.hash:
         return (
             f"event {event.seq} ({event.action}) was altered after it was written: its MAC does "
             f"not match its content (written {event.at:%Y-%m-%d %H:%M} UTC by {event.actor})"
