@@ -231,16 +231,21 @@ def run_retention(
     report = RetentionReport(dry_run=dry_run)
     with session_scope() as session:
         due = due_case_ids(session, now)
-    for done, case_id in enumerate(due, 1):
-        if dry_run:
-            with session_scope() as session:
-                purge = plan_case(session, case_id, now)
-        else:
-            purge = purge_case(case_id, now)
-        if purge is not None:
-            report.cases.append(purge)
-        if progress:
-            progress(done, len(due))
-    if report.cases and not dry_run:
-        report.anchor = anchor_chain()
+    try:
+        for done, case_id in enumerate(due, 1):
+            report.cases.extend(_one(case_id, now, dry_run))
+            if progress:
+                progress(done, len(due))
+    finally:  # what was purged before a failure is anchored all the same
+        if report.cases and not dry_run:
+            report.anchor = anchor_chain()
     return report
+
+
+def _one(case_id: int, now: dt.datetime, dry_run: bool) -> list[CasePurge]:
+    if dry_run:
+        with session_scope() as session:
+            purge = plan_case(session, case_id, now)
+    else:
+        purge = purge_case(case_id, now)
+    return [purge] if purge is not None else []
