@@ -121,6 +121,11 @@ def audit_verify() -> None:
             f"audit trail intact: {report.events_checked} events checked, "
             f"{report.anchors_checked} checkpoints in {anchors} agree"
             + ("" if report.keyed else " (not keyed yet: run `permits audit anchor` to key it)")
+            + (
+                " (no checkpoint yet: `permits audit anchor` writes one)"
+                if report.keyed and report.events_checked and not report.anchors_checked
+                else ""
+            )
         )
         return
     where = f" at event {report.first_broken_seq}" if report.first_broken_seq else ""
