@@ -239,7 +239,7 @@ def extract_case(case_id: int) -> ExtractionSummary:
                 "documents": [d.id for d in documents],
                 "only_new_documents": read_before,
                 "fields": summary.fields,
-                "flagged": summary.flagged,
+                "flagged": sorted(summary.flagged),
                 "documents_read_as": {
                     str(document.id): {
                         "uploaded_as": kind,
@@ -250,6 +250,8 @@ def extract_case(case_id: int) -> ExtractionSummary:
                     for kind, (document, supporting) in classified.items()
                 },
             },
+            # why each field was flagged quotes what was read: kept beside the event
+            personal={"why_flagged": summary.flagged} if summary.flagged else None,
         )
         _record_pages(session, case_id, read)
         _after_extraction(session, case, summary)

@@ -77,12 +77,12 @@ def create_task(
         payload={
             "task_id": task.id,
             "kind": kind,
-            # a reason quoting a person's note (four-eyes) keeps the note beside the event
-            **({"reason_code": reason["code"]} if "note" in reason else {"reason": reason}),
+            "reason_code": reason["code"],
             "role": role,
             "step": task.step,
         },
-        personal={"reason": reason} if "note" in reason else None,
+        # the reason quotes what was read and what a person wrote: kept beside the event
+        personal={"reason": reason},
     )
     return task
 
