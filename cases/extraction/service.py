@@ -270,13 +270,16 @@ def _record_pages(session: Session, case_id: int, read: DocumentsRead) -> None:
             case_id=case_id,
             payload={
                 "document": document.id,
-                "file": document.filename,
                 "method": f"ink map correlation, best first, min score {MIN_SCORE}",
                 # none_identified: each page was read as before identification (registered to
                 # the best fitting form page, or read whole), so nothing is missing or stray
                 "outcome": "identified" if assignment.any_matched else "none_identified",
                 "pages": [match.as_record() for match in assignment.matches],
                 "missing_form_pages": assignment.missing if assignment.any_matched else [],
+            },
+            # the file's name and the flags that quote it are kept beside the event (retention)
+            personal={
+                "file": document.filename,
                 "flags": {
                     str(page): fact
                     for (doc, page), fact in read.page_flags.items()

@@ -151,6 +151,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.seq))
         )
     )
+    personal = values_beside(session, events)
     return CaseFile(
         case=case,
         permit_name=permit.name if permit else Text(en=case.permit_type, zh_hant=case.permit_type),
@@ -166,8 +167,8 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         ),
         messages=case_messages(session, case_id),
         events=events,
-        personal=values_beside(session, events),
-        pages=page_views(documents, [(row.field, row.label) for row in fields], events),
+        personal=personal,
+        pages=page_views(documents, [(row.field, row.label) for row in fields], events, personal),
         information_requests=list(
             session.exec(
                 select(InformationRequest)
