@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from cli.output import console, err, friendly
 
@@ -58,17 +58,25 @@ def retention_run(
     if not report.cases:
         console.print("no closed case has passed its retention period")
         return
-    table = Table(
-        "case", "permit type", "closed", "documents", "letters", "files removed",
-        "shared, kept", "messages", "requests", "audit values",
-    )  # fmt: skip
+    table = Table(Column("case", no_wrap=True), Column("closed", no_wrap=True))
+    for header in ("docs", "letters", "files", "shared", "msgs", "audit"):
+        table.add_column(header, justify="right")
     for case in report.cases:
+        counts = (case.documents, case.letters, case.files_removed, case.files_shared)
         table.add_row(
-            case.reference, case.permit_type, case.closed_at[:10], str(case.documents),
-            str(case.letters), str(case.files_removed), str(case.files_shared),
-            str(case.messages), str(case.requests), str(case.personal_values),
-        )  # fmt: skip
+            case.reference,
+            case.closed_at[:10],
+            *map(str, counts),
+            str(case.messages),
+            str(case.personal_values),
+        )
     console.print(table)
+    console.print(
+        "docs, letters, msgs: how many the case has; files: leave the content store; "
+        "shared: kept, a case not yet purged holds the same content; audit: personal values "
+        "kept beside audit events, blanked",
+        highlight=False,
+    )
     verb = "would be purged (dry run: nothing changed)" if dry_run else "purged"
     anchored = f"; audit chain anchored at event {report.anchor.seq}" if report.anchor else ""
     console.print(f"{len(report.cases)} cases {verb}{anchored}", highlight=False)
