@@ -134,3 +134,37 @@ class ModelFileRejected(PermitsError):
             f"the model file {weights} {problem}. Restore it and its card from the release "
             f"(reinstall the application), or train both again with `{retrain}`."
         )
+
+
+class AuditKeyMismatch(PermitsError):
+    """The audit key at hand is not the one the chain was written with: writing on would mix
+    two keys in one chain, and verifying would call every event altered."""
+
+    http_status = 503
+
+    def __init__(self, chain_key_id: str, key_id: str) -> None:
+        super().__init__(
+            f"the audit trail is keyed with the key whose id is {chain_key_id}, but the key in "
+            f"use has id {key_id}; restore the data folder's audit-key file from its backup or "
+            "set PERMITS_AUDIT_KEY to the key the trail was written with"
+        )
+
+
+class AuditChainBroken(PermitsError):
+    """Re-keying refused: the unkeyed chain of an earlier version does not verify, and keying it
+    would make a rewritten trail look intact."""
+
+    http_status = 503
+
+
+class RemovedByRetention(PermitsError):
+    """The case's retention period has ended and retention removed what was asked for."""
+
+    http_status = 410
+
+    def __init__(self, reference: str, purged_on: str, what: str) -> None:
+        super().__init__(
+            f"case {reference}'s retention period has ended: its documents, letters and personal "
+            f"data were removed on {purged_on}, so {what}; its decision record is kept on the "
+            "case page"
+        )

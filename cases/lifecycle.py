@@ -19,6 +19,7 @@ from cases.errors import TransitionNotAllowed
 __all__ = [
     "ALLOWED",
     "AUTOMATIC_STATUSES",
+    "CLOSING_STATUSES",
     "OPEN_STATUSES",
     "STAGES",
     "CaseStatus",
@@ -66,6 +67,10 @@ ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
 
 # Statuses in which the case still needs someone (a machine or a person) to act.
 OPEN_STATUSES = frozenset(s for s, targets in ALLOWED.items() if targets)
+
+# Reaching one closes the case: its decision is issued (a reissue may still follow) or it was
+# withdrawn or lapsed. Its retention period runs from then (``Case.closed_at``).
+CLOSING_STATUSES = frozenset({S.LETTER_ISSUED, S.CLOSED, S.WITHDRAWN})
 
 
 class Stage(StrEnum):

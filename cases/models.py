@@ -19,6 +19,7 @@ __all__ = [
     "ApprovalTask",
     "AuditChainHead",
     "AuditEvent",
+    "AuditPersonal",
     "Case",
     "ClosureDay",
     "DeliveryStatus",
@@ -107,6 +108,10 @@ class Case(SQLModel, table=True):
     # the clock is paused (since ``clock_paused_at``) while the case waits for the applicant.
     due_at: dt.datetime | None = Field(default=None, index=True)
     clock_paused_at: dt.datetime | None = None
+    # when it reached a final status (its retention period runs from here; cases.retention)
+    closed_at: dt.datetime | None = Field(default=None, index=True)
+    # when retention removed its documents and personal data, keeping the decision record
+    purged_at: dt.datetime | None = None
 
 
 class Document(SQLModel, table=True):
@@ -391,6 +396,23 @@ class AuditChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+    # which audit key the chain is HMAC-ed with (cases.audit.keys.key_id); None: the unkeyed
+    # SHA-256 chain of earlier versions, re-keyed on the first append with a key
+    key_id: str | None = Field(default=None, max_length=16)
+
+
+class AuditPersonal(SQLModel, table=True):
+    """Personal values an audit event refers to, kept beside it rather than in it: the event's
+    payload holds only the names of the values and a salted digest of them, so retention can
+    blank this row (values and salt) and the chain, which never covered the values themselves,
+    still verifies. A blanked row is valid only when the chain records the case's purge."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="auditevent.id", unique=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    values: dict[str, Any] = _json_column()
+    salt: str | None = Field(default=None, max_length=64)
+    purged_at: dt.datetime | None = None
 
 
 class MessageKind(StrEnum):

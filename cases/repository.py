@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from cases.audit import append_event
 from cases.errors import NotFound
-from cases.lifecycle import OPEN_STATUSES, CaseStatus, check_transition
+from cases.lifecycle import CLOSING_STATUSES, OPEN_STATUSES, CaseStatus, check_transition
 from cases.models import Case, InformationRequest, utcnow
 from cases.service_levels.clock import pause_clock, resume_clock
 
@@ -47,6 +47,8 @@ def transition(
     previous = case.status
     case.status = target
     case.updated_at = utcnow()
+    if target in CLOSING_STATUSES and case.closed_at is None:
+        case.closed_at = case.updated_at
     session.add(case)
     append_event(
         session,

@@ -23,6 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The value earlier versions signed sessions with unless told otherwise: published, so refused.
 PUBLISHED_SECRET = "change-me-development-only"
 SECRET_FILE = "session-secret"
+AUDIT_KEY_FILE = "audit-key"
+AUDIT_ANCHOR_FILE = "audit-anchors.jsonl"
 
 
 class Settings(BaseSettings):
@@ -53,6 +55,26 @@ class Settings(BaseSettings):
         description="Signs session cookies. Unset: a random secret generated on first start and "
         f"kept in the data folder's '{SECRET_FILE}' file (mode 0600). Set it when several "
         "machines serve the web app without sharing the data folder.",
+    )
+    audit_key: SecretStr | None = Field(
+        None,
+        description="Keys the audit trail's hash chain (HMAC-SHA256), so someone who can write to "
+        "the database but does not hold the key cannot rewrite it unseen. Unset: a random key "
+        f"generated on first use and kept in the data folder's '{AUDIT_KEY_FILE}' file (mode "
+        "0600); back it up apart from the database. Set it in production, from a secret store.",
+    )
+    audit_anchor_file: Path | None = Field(
+        None,
+        description="Append-only file of signed audit chain heads (JSON lines), written at every "
+        f"retention purge and by `permits audit anchor`; defaults to '{AUDIT_ANCHOR_FILE}' in "
+        "the data folder. Point it at storage the database's users cannot rewrite.",
+    )
+    audit_anchor_interval_s: int = Field(
+        3600, description="How often the audit-anchor flow writes the chain head to the file."
+    )
+    retention_interval_s: int = Field(
+        86400,
+        description="How often the retention flow purges the cases whose retention period ended.",
     )
     https: bool = Field(
         False,
@@ -189,6 +211,18 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return _data_folder_secret(self.resolved_data_dir / SECRET_FILE)
 
+    def audit_secret(self) -> bytes:
+        """The configured audit key, else this data folder's own, generated on first use."""
+        if self.audit_key is not None:
+            return self.audit_key.get_secret_value().encode()
+        path = self.resolved_data_dir / AUDIT_KEY_FILE
+        return _data_folder_secret(path, what="audit key", lost=_AUDIT_KEY_LOST).encode()
+
+    @property
+    def resolved_audit_anchor_file(self) -> Path:
+        path = self.audit_anchor_file or self.resolved_data_dir / AUDIT_ANCHOR_FILE
+        return path.expanduser().resolve()
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
@@ -245,7 +279,16 @@ def _items(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _data_folder_secret(path: Path) -> str:
+_SESSION_SECRET_LOST = "delete it and start again (a new one is generated; everyone logs in again)"
+_AUDIT_KEY_LOST = (
+    "restore it from your backup (without it the audit trail cannot be verified), or set "
+    "PERMITS_AUDIT_KEY"
+)
+
+
+def _data_folder_secret(
+    path: Path, *, what: str = "session secret", lost: str = _SESSION_SECRET_LOST
+) -> str:
     """Read the secret at ``path``, creating it (random, mode 0600) if there is none yet.
 
     Written to a private temporary file and linked into place, so two processes starting at once
@@ -266,15 +309,11 @@ def _data_folder_secret(path: Path) -> str:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise RuntimeError(
-            f"the session secret {path} can be read by other users (mode {mode:o}); "
-            f"run: chmod 600 {path}"
+            f"the {what} {path} can be read by other users (mode {mode:o}); run: chmod 600 {path}"
         )
     secret = path.read_text().strip()
     if len(secret) < 32:
-        raise RuntimeError(
-            f"the session secret {path} is empty or too short; delete it and start again "
-            "(a new one is generated; everyone logs in again)"
-        )
+        raise RuntimeError(f"the {what} {path} is empty or too short; {lost}")
     return secret
 
 

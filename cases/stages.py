@@ -98,7 +98,9 @@ def record_failure(case_id: int, *, run_id: str, message: str) -> None:
             actor="system:flow",
             action="processing.failed",
             case_id=case_id,
-            payload={"flow_run_id": run_id, "error": message[:2000]},
+            payload={"flow_run_id": run_id},
+            # an error may quote what a document said: kept beside the event (retention)
+            personal={"error": message[:2000]},
         )
 
 

@@ -36,10 +36,18 @@ ocr_app = typer.Typer(help="How well extraction reads documents.", no_args_is_he
 @friendly
 def db_upgrade() -> None:
     """Create or update the database schema to this version (safe to run again)."""
+    from cases.audit import key_audit_trail
     from cases.db import upgrade_database
 
     upgrade_database()
     console.print(f"database is up to date: {get_settings().resolved_database_url}")
+    rekeyed = key_audit_trail()
+    if rekeyed:
+        console.print(
+            f"audit trail keyed: {rekeyed} events written before the audit key now carry its "
+            "MAC (recorded as an audit.rekeyed event); back up the audit key apart from the "
+            "database"
+        )
 
 
 @ocr_app.command("corrections")
@@ -109,7 +117,7 @@ def ocr_train_handwriting(
 @audit_app.command("verify")
 @friendly
 def audit_verify() -> None:
-    """Check the hash chain of the audit trail; report the first broken link."""
+    """Check every event's MAC and link, and the chain against the anchor file's checkpoints."""
     from cases.audit import verify_chain
     from cases.db import ensure_migrated, session_scope
 
@@ -117,13 +125,42 @@ def audit_verify() -> None:
     with session_scope() as session:
         report = verify_chain(session)
     if report.ok:
-        console.print(f"audit trail intact: {report.events_checked} events checked")
+        anchors = get_settings().resolved_audit_anchor_file
+        console.print(
+            f"audit trail intact: {report.events_checked} events checked, "
+            f"{report.anchors_checked} checkpoints in {anchors} agree"
+            + ("" if report.keyed else " (not keyed yet: run `permits audit anchor` to key it)")
+            + (
+                " (no checkpoint yet: `permits audit anchor` writes one)"
+                if report.keyed and report.events_checked and not report.anchors_checked
+                else ""
+            )
+        )
         return
+    where = f" at event {report.first_broken_seq}" if report.first_broken_seq else ""
     err.print(
-        f"[red]audit trail broken at event {report.first_broken_seq}:[/red] {report.problem} "
-        f"({report.events_checked} events before it are intact)"
+        f"[red]audit trail broken{where}:[/red] {report.problem} "
+        f"({report.events_checked} events before it are intact). What to do: {report.advice}"
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+@friendly
+def audit_anchor() -> None:
+    """Write the chain head, signed, to the append-only anchor file (keys an unkeyed chain)."""
+    from cases.audit import anchor_chain
+    from cases.db import ensure_migrated
+
+    ensure_migrated()
+    anchor = anchor_chain()
+    if anchor is None:
+        console.print("the audit trail is empty: nothing to anchor yet")
+        return
+    console.print(
+        f"anchored event {anchor.seq} ({anchor.head[:16]}…) at {anchor.at} in "
+        f"{get_settings().resolved_audit_anchor_file}"
+    )
 
 
 @users_app.command("add")

@@ -24,6 +24,7 @@ from cli.messages import messages_app
 from cli.output import console, err, friendly
 from cli.progress import progress
 from cli.reporting import export_app, kpi
+from cli.retention import retention_app
 from cli.service_levels import calendar_app, sla_app
 from flows.env import configure_prefect
 
@@ -45,6 +46,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(sla_app, name="sla")
 app.add_typer(export_app, name="export")
 app.command("kpi")(friendly(kpi))
+app.add_typer(retention_app, name="retention")
 
 
 @app.callback()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import serve
+from typing import Any
+
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
@@ -11,6 +13,7 @@ from flows.case_flow import extract_documents, process_case
 from flows.deadlines import sweep_request_deadlines
 from flows.messages import send_messages
 from flows.resume import resume_stalled_cases
+from flows.retention import anchor_audit_trail, purge_expired_cases
 from flows.service_levels import sweep_service_level_clocks
 
 __all__ = ["serve_deployments", "serve_ocr_worker"]
@@ -37,18 +40,22 @@ def serve_deployments() -> None:
         interval=get_settings().deadline_interval_s,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    service_levels = sweep_service_level_clocks.to_deployment(
-        name="service-levels",
-        interval=get_settings().sla_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
+    service_levels = _every(
+        sweep_service_level_clocks, "service-levels", get_settings().sla_interval_s
     )
+    retention = _every(purge_expired_cases, "retention", get_settings().retention_interval_s)
+    anchor = _every(anchor_audit_trail, "audit-anchor", get_settings().audit_anchor_interval_s)
     # synchronous calls: deployments, not coroutines
-    assert isinstance(case_flow, RunnerDeployment)
-    assert isinstance(resume, RunnerDeployment)
-    assert isinstance(messages, RunnerDeployment)
-    assert isinstance(deadlines, RunnerDeployment)
-    assert isinstance(service_levels, RunnerDeployment)
-    serve(case_flow, resume, messages, deadlines, service_levels, limit=4)
+    scheduled = (case_flow, resume, messages, deadlines, service_levels, retention, anchor)
+    deployments = [d for d in scheduled if isinstance(d, RunnerDeployment)]
+    assert len(deployments) == len(scheduled)
+    serve(*deployments, limit=4)
+
+
+def _every(scheduled: Flow[[], Any], name: str, seconds: int) -> Any:
+    return scheduled.to_deployment(
+        name=name, interval=seconds, entrypoint_type=EntrypointType.MODULE_PATH
+    )
 
 
 def serve_ocr_worker() -> None:

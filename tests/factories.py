@@ -6,15 +6,30 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping
 
+from sqlalchemy import text
+
 from cases.access import Actor
+from cases.audit import append_event
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
-from cases.documents import resolve_stored_path
+from cases.documents import resolve_stored_path, store_bytes
 from cases.eligibility import evaluate_ruleset
 from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
+from cases.letters import issue_letters
 from cases.lifecycle import CaseStatus
-from cases.models import Applicant, Case, EligibilityResult, Letter, Role
+from cases.models import (
+    Applicant,
+    Case,
+    Document,
+    EligibilityResult,
+    ExtractedField,
+    InformationRequest,
+    Letter,
+    Role,
+    utcnow,
+)
+from cases.notifications import send_due_messages
 from cases.vocabulary import Language
 from tools.samples.applications import SampleApplication, generate_application
 
@@ -113,3 +128,60 @@ def decided_case(
 def letter_pdf(letter: Letter) -> bytes:
     """The issued letter's PDF, read from where its row says it is stored."""
     return resolve_stored_path(letter.pdf_path).read_bytes()
+
+
+SHARED_SCAN = b"%PDF-1.4 the same fire certificate, sent by two applicants"
+# A restaurant of 8 m2 with 40 seats: refused (FBL-1) and referred (FBL-4).
+SMALL_RESTAURANT = {
+    "floor_area_m2": 8,
+    "business_type": "Restaurant",
+    "hygiene_staff": 1,
+    "seating_capacity": 40,
+    "fire_certificate_no": "FSD-2026-01234",
+}
+FIELDS = {"applicant_name": "CHAN Tai Man", "hkid": "A123456(3)", "floor_area_m2": "8"}
+
+
+def closed_case(unique: bytes, *, years_ago: int) -> int:
+    """A refused food business case with an applicant, fields, two documents (one of them the
+    shared scan), a request, a letter and a message sent, closed ``years_ago`` years ago."""
+    case_id = decided_case(
+        "refuse", "Mr CHAN's premises are too small", language=Language.EN, values=SMALL_RESTAURANT
+    )
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        applicant = session.get(Applicant, case.applicant_id)
+        assert applicant is not None
+        applicant.hkid, applicant.email, applicant.phone = (
+            "A123456(3)",
+            "chan@example.hk",
+            "91234567",
+        )
+        for content in (unique, SHARED_SCAN):
+            digest = store_bytes(content)
+            session.add(
+                Document(
+                    case_id=case_id, kind="fire_certificate", filename="chan-tai-man.pdf",
+                    sha256=digest, media_type="application/pdf", size_bytes=len(content),
+                )
+            )  # fmt: skip
+        for name, value in FIELDS.items():
+            session.add(ExtractedField(case_id=case_id, name=name, value=value, raw_text=value))
+        request = InformationRequest(
+            case_id=case_id, what="Mr CHAN, send your tenancy", due_on=dt.date(2026, 4, 1),
+            requested_by="test.caseworker", answer_note="I am CHAN Tai Man, A123456(3)",
+        )  # fmt: skip
+        session.add(request)
+        append_event(
+            session, actor="test", action="test.noted", case_id=case_id,
+            payload={"request": 1}, personal={"note": "I am CHAN Tai Man, A123456(3)"},
+        )  # fmt: skip
+    issue_letters(case_id)
+    send_due_messages(limit=50)
+    with session_scope() as session:
+        session.execute(
+            text('UPDATE "case" SET closed_at = :at WHERE id = :id'),
+            {"at": utcnow() - dt.timedelta(days=365 * years_ago + 2), "id": case_id},
+        )
+    return case_id

@@ -17,6 +17,7 @@ import pypdfium2 as pdfium
 import pytest
 from sqlmodel import func, select
 
+from cases.audit import readable_payload, values_beside
 from cases.catalogue import get_permit_type
 from cases.db import session_scope, upgrade_database
 from cases.gates import decide, open_task, verify_fields
@@ -196,6 +197,7 @@ def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
                 AuditEvent.case_id == case.id, AuditEvent.action == "fields.verified"
             )
         ).all()
+        beside = values_beside(session, corrections)  # field values are kept beside the event
     assert field.value == "45"
     assert field.verified_by == CASEWORKER.username
     assert field.original_value is not None
@@ -204,7 +206,9 @@ def test_blurred_field_waits_for_a_person_and_the_correction_is_used() -> None:
     fields = len(get_permit_type(FOOD).permit.fields)
     assert field_count == fields  # one set of fields, however often the flow ran
     assert len(corrections) == 1
-    assert corrections[0].payload["corrected"]["floor_area_m2"]["to"] == "45"
+    assert "floor_area_m2" in corrections[0].payload["corrected"]
+    values = readable_payload(corrections[0], beside.get(corrections[0].id or 0))
+    assert values["values"]["floor_area_m2"]["to"] == "45"
 
 
 @pytest.mark.usefixtures("services")
@@ -246,8 +250,9 @@ def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None
                 AuditEvent.case_id == case.id, AuditEvent.action == "processing.failed"
             )
         ).first()
-    assert failure is not None
-    assert form.sha256 in failure.payload["error"]
+        assert failure is not None
+        kept = values_beside(session, [failure]).get(failure.id or 0)
+    assert form.sha256 in readable_payload(failure, kept)["error"]
     assert status(case.id) == CaseStatus.EXTRACTING  # nothing half-done: no fields, no task
     assert case.id not in stalled_cases(dt.timedelta(seconds=0))
 

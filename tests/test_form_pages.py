@@ -17,6 +17,7 @@ import yaml
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import select
 
+from cases.audit import readable_payload, values_beside
 from cases.authoring.widgets import read_blank_form
 from cases.db import session_scope
 from cases.extraction import extract_case
@@ -127,4 +128,7 @@ def test_a_missing_page_and_a_stray_page_go_to_a_person() -> None:
     ]
     assert pages[1]["turn"] == 180
     assert event.payload["missing_form_pages"] == [2]
-    assert event.payload["flags"] == {"1": stray}
+    with session_scope() as session:  # the file's name is kept beside the event
+        kept = values_beside(session, [event]).get(event.id or 0)
+    assert "file" not in event.payload
+    assert readable_payload(event, kept)["flags"] == {"1": stray}

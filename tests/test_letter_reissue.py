@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import col, select
 
 from cases.access import Actor
+from cases.audit import readable_payload, values_beside
 from cases.db import session_scope
 from cases.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from cases.letters import issue_letters, reissue_letter
@@ -54,7 +55,10 @@ def test_a_reissue_keeps_the_old_version_superseded_and_sends_the_new_one() -> N
     assert letter_pdf(old).startswith(b"%PDF-")  # the old one can still be downloaded
     [event] = _events(case_id, "letter.reissued")
     assert event.actor == CASEWORKER.username
-    assert event.payload == {
+    assert event.payload["personal"]["keys"] == ["reason"]  # the reason is kept beside it
+    with session_scope() as session:
+        details = readable_payload(event, values_beside(session, [event]).get(event.id or 0))
+    assert details == {
         "letter_id": new.id,
         "language": "en",
         "version": 2,

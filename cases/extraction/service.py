@@ -239,7 +239,7 @@ def extract_case(case_id: int) -> ExtractionSummary:
                 "documents": [d.id for d in documents],
                 "only_new_documents": read_before,
                 "fields": summary.fields,
-                "flagged": summary.flagged,
+                "flagged": sorted(summary.flagged),
                 "documents_read_as": {
                     str(document.id): {
                         "uploaded_as": kind,
@@ -250,6 +250,8 @@ def extract_case(case_id: int) -> ExtractionSummary:
                     for kind, (document, supporting) in classified.items()
                 },
             },
+            # why each field was flagged quotes what was read: kept beside the event
+            personal={"why_flagged": summary.flagged} if summary.flagged else None,
         )
         _record_pages(session, case_id, read)
         _after_extraction(session, case, summary)
@@ -268,13 +270,16 @@ def _record_pages(session: Session, case_id: int, read: DocumentsRead) -> None:
             case_id=case_id,
             payload={
                 "document": document.id,
-                "file": document.filename,
                 "method": f"ink map correlation, best first, min score {MIN_SCORE}",
                 # none_identified: each page was read as before identification (registered to
                 # the best fitting form page, or read whole), so nothing is missing or stray
                 "outcome": "identified" if assignment.any_matched else "none_identified",
                 "pages": [match.as_record() for match in assignment.matches],
                 "missing_form_pages": assignment.missing if assignment.any_matched else [],
+            },
+            # the file's name and the flags that quote it are kept beside the event (retention)
+            personal={
+                "file": document.filename,
                 "flags": {
                     str(page): fact
                     for (doc, page), fact in read.page_flags.items()

@@ -100,9 +100,13 @@ def _decision_payload(task: ApprovalTask, case: Case, actor: Actor) -> dict[str,
         "task_id": task.id,
         "decision": task.decision,
         "proposed": case.proposed_outcome,
-        "reason": task.decision_reason or "",
         "role": actor.role,
     }
+
+
+def _decision_reason(task: ApprovalTask) -> dict[str, object] | None:
+    """A person's free-text reason may name the applicant: kept beside the event, not in it."""
+    return {"reason": task.decision_reason} if task.decision_reason else None
 
 
 def _record_first_decision(
@@ -114,6 +118,7 @@ def _record_first_decision(
         action="decision.first_approval",
         case_id=case.id,
         payload=_decision_payload(task, case, actor),
+        personal=_decision_reason(task),
     )
     create_task(
         session,
@@ -153,7 +158,12 @@ def _record_final_decision(
     if confirms:
         payload["second_approval_of"] = task.first_decision_by
     append_event(
-        session, actor=actor.username, action="decision.recorded", case_id=case.id, payload=payload
+        session,
+        actor=actor.username,
+        action="decision.recorded",
+        case_id=case.id,
+        payload=payload,
+        personal=_decision_reason(task),
     )
     why = f"decision: {decision}" + (" (confirmed by a second person)" if confirms else "")
     transition(session, case, CaseStatus.DECIDED, actor=actor.username, why=why)

@@ -124,10 +124,10 @@ def open_information_request(
         payload={
             "task_id": task_id,
             "request_id": request.id,
-            "what": what,
             "document_kinds": request.document_kinds,
             "due_on": due_on.isoformat(),
         },
+        personal={"what": what} if what else None,
     )
     transition(
         session,

@@ -74,10 +74,12 @@ def create_task(
         payload={
             "task_id": task.id,
             "kind": kind,
-            "reason": reason,
+            "reason_code": reason["code"],
             "role": role,
             "step": task.step,
         },
+        # the reason quotes what was read and what a person wrote: kept beside the event
+        personal={"reason": reason},
     )
     return task
 

@@ -44,7 +44,12 @@ def verify_fields(task_id: int, corrections: dict[str, str], *, actor: Actor) ->
             actor=actor.username,
             action="fields.verified",
             case_id=case.id,
-            payload={"task_id": task_id, "corrected": changed, "confirmed": sorted(checked)},
+            payload={
+                "task_id": task_id,
+                "corrected": sorted(changed),
+                "confirmed": sorted(checked),
+            },
+            personal={"values": changed} if changed else None,
         )
         transition(
             session, case, CaseStatus.CHECKING, actor=actor.username, why="flagged fields verified"

@@ -134,9 +134,9 @@ def answer_request(
             payload={
                 "request_id": request.id,
                 "documents": document_ids,
-                "note": note,
                 "replaced_results": stale,
             },
+            personal={"note": note} if note else None,
         )
         transition(
             session,

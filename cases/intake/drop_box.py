@@ -245,11 +245,14 @@ def _record(
         case_id=case.id,
         payload={
             "permit_type": item.permit_type,
-            "dropped_as": item.name,
             "folder": item.is_folder,
             "sha256": key,
-            "files": [str(p.relative_to(item.path.parent)) for p in item.files],
             "documents": documents,
+        },
+        # file names can name the applicant: kept beside the event (retention blanks them)
+        personal={
+            "dropped_as": item.name,
+            "files": [str(p.relative_to(item.path.parent)) for p in item.files],
         },
     )
     session.flush()  # a second receipt of the same content fails here, before the commit
@@ -275,7 +278,8 @@ def _duplicate_of(
             actor=ACTOR,
             action="dropbox.duplicate_skipped",
             case_id=receipt.case_id,
-            payload={"permit_type": item.permit_type, "dropped_as": item.name, "sha256": key},
+            payload={"permit_type": item.permit_type, "sha256": key},
+            personal={"dropped_as": item.name},
         )
     moved = _set_aside(item, fact, languages)
     log.info("drop box: %s/%s is a repeat of case %s; skipped", *_names(item), reference)

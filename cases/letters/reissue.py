@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from cases.access import Actor, role_name
 from cases.audit import append_event
 from cases.db import session_scope
-from cases.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from cases.errors import InvalidInput, PermissionDenied, RemovedByRetention, TransitionNotAllowed
 from cases.letters.drafting import check_unchanged, draft_letter, print_letter, record_letter, seen
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Letter, MessageKind, Role, utcnow
@@ -72,6 +72,10 @@ def reissue_letter(case_id: int, language: str, reason: str, *, actor: Actor) ->
                 f"case {case.reference} has no issued decision letter to reissue yet "
                 f"(it is {case.status.replace('_', ' ')})"
             )
+        if case.purged_at is not None:
+            raise RemovedByRetention(
+                case.reference, f"{case.purged_at:%Y-%m-%d}", "no letter can be reissued"
+            )
         expected = seen(case)
         draft = draft_letter(session, case, chosen)
     printed = print_letter(draft)
@@ -100,8 +104,8 @@ def reissue_letter(case_id: int, language: str, reason: str, *, actor: Actor) ->
                 "language": chosen.value,
                 "version": letter.version,
                 "supersedes": previous.id if previous is not None else None,
-                "reason": why,
             },
+            personal={"reason": why},
         )
         queue_message(
             session,

@@ -113,7 +113,6 @@ def record_failure(message_id: int, failure: DeliveryFailure) -> DeliveryStatus:
         payload: dict[str, Any] = {
             **_about(message),
             "smtp_code": failure.code,
-            "answer": failure.answer,
         }
         if failure.permanent or message.attempts >= limit:
             message.status = DeliveryStatus.FAILED
@@ -129,6 +128,8 @@ def record_failure(message_id: int, failure: DeliveryFailure) -> DeliveryStatus:
             action=f"message.{message.status.value}",
             case_id=message.case_id,
             payload=payload,
+            # a server's answer often quotes the recipient's address
+            personal={"answer": failure.answer} if failure.answer else None,
         )
         return message.status
 

@@ -5,17 +5,21 @@ Read-only: the caller's ``session``, never a write, so a page render cannot chan
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cases.audit import readable_payload, values_beside
 from cases.catalogue import Permit, PermitType, Text, get_permit_type
 from cases.eligibility import Explanation, explain
-from cases.errors import NotFound
+from cases.errors import NotFound, RemovedByRetention
 from cases.models import (
     Applicant,
     ApprovalTask,
     AuditEvent,
+    AuditPersonal,
     Case,
     Document,
     EligibilityResult,
@@ -78,6 +82,13 @@ class CaseFile:
     document_names: dict[str, Text]  # document kind -> what the permit calls it
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
     applicant: Applicant | None = None  # who applied: contact details and preferred language
+    personal: dict[int, AuditPersonal] = dataclasses.field(
+        default_factory=dict
+    )  # beside events, by id
+
+    def details(self, event: AuditEvent) -> dict[str, Any]:
+        """What the audit trail says of an event, its personal values back in place."""
+        return readable_payload(event, self.personal.get(event.id or 0))
 
     @property
     def new_since_request(self) -> set[int]:
@@ -140,6 +151,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.seq))
         )
     )
+    personal = values_beside(session, events)
     return CaseFile(
         case=case,
         permit_name=permit.name if permit else Text(en=case.permit_type, zh_hant=case.permit_type),
@@ -155,7 +167,8 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         ),
         messages=case_messages(session, case_id),
         events=events,
-        pages=page_views(documents, [(row.field, row.label) for row in fields], events),
+        personal=personal,
+        pages=page_views(documents, [(row.field, row.label) for row in fields], events, personal),
         information_requests=list(
             session.exec(
                 select(InformationRequest)
@@ -174,6 +187,7 @@ def case_document(case_id: int, document_id: int, *, session: Session) -> Docume
     document = session.get(Document, document_id)
     if document is None or document.case_id != case_id:
         raise NotFound(f"case {case_id} has no document {document_id}")
+    _refuse_purged(session, case_id, "its documents cannot be shown")
     return document
 
 
@@ -182,7 +196,14 @@ def case_letter(case_id: int, letter_id: int, *, session: Session) -> Letter:
     letter = session.get(Letter, letter_id)
     if letter is None or letter.case_id != case_id:
         raise NotFound(f"case {case_id} has no letter {letter_id}")
+    _refuse_purged(session, case_id, "its letters cannot be shown")
     return letter
+
+
+def _refuse_purged(session: Session, case_id: int, what: str) -> None:
+    case = session.get(Case, case_id)
+    if case is not None and case.purged_at is not None:
+        raise RemovedByRetention(case.reference, f"{case.purged_at:%Y-%m-%d}", what)
 
 
 def task_case_id(task_id: int, *, session: Session) -> int:

@@ -9,16 +9,17 @@ on the fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cases.audit import readable_payload
 from cases.catalogue import Text
 from cases.extraction.service import PAGES_IDENTIFIED
 from cases.facts import Fact, is_fact
-from cases.models import AuditEvent, Document, ExtractedField, FieldStatus
+from cases.models import AuditEvent, AuditPersonal, Document, ExtractedField, FieldStatus
 from cases.settings import get_settings
 
 __all__ = ["FieldBox", "IdentifiedPage", "PageView", "page_anchor", "page_turn", "page_views"]
@@ -69,14 +70,18 @@ def page_anchor(document_id: int, page: int) -> str:
     return f"page-{document_id}-{page}"
 
 
-def _identified(events: Iterable[AuditEvent]) -> dict[tuple[int, int], IdentifiedPage]:
+def _identified(
+    events: Iterable[AuditEvent], personal: Mapping[int, AuditPersonal]
+) -> dict[tuple[int, int], IdentifiedPage]:
     """(document id, scan page) -> what identification found, the latest event winning."""
     found: dict[tuple[int, int], IdentifiedPage] = {}
     for event in events:
         if event.action != PAGES_IDENTIFIED:
             continue
-        payload: dict[str, Any] = event.payload
-        flags = payload.get("flags", {})
+        # the flags are kept beside the event (older events carry them in it)
+        payload: dict[str, Any] = readable_payload(event, personal.get(event.id or 0))
+        kept = payload.get("flags")
+        flags: dict[str, Any] = kept if isinstance(kept, dict) else {}
         for record in payload.get("pages", []):
             page = int(record["scan_page"])
             flag = flags.get(str(page))
@@ -94,9 +99,11 @@ def page_views(
     documents: Sequence[Document],
     fields: Sequence[tuple[ExtractedField, Text]],
     events: Iterable[AuditEvent],
+    personal: Mapping[int, AuditPersonal] | None = None,
 ) -> list[PageView]:
-    """Every page of every document, in order, with its boxes (``fields``: each with its label)."""
-    identified = _identified(events)
+    """Every page of every document, in order, with its boxes (``fields``: each with its label);
+    ``personal``: the values kept beside ``events``, by event id."""
+    identified = _identified(events, personal or {})
     dpi = get_settings().pdf_render_dpi
     views: list[PageView] = []
     for document in documents:
@@ -129,4 +136,4 @@ def page_turn(case_id: int, document_id: int, page: int, *, session: Session) ->
         .where(AuditEvent.case_id == case_id, AuditEvent.action == PAGES_IDENTIFIED)
         .order_by(col(AuditEvent.seq))
     )
-    return _identified(events).get((document_id, page), IdentifiedPage()).turn
+    return _identified(events, {}).get((document_id, page), IdentifiedPage()).turn

@@ -170,6 +170,15 @@ def _has_visible_focus(page: Page) -> bool:
     return outlined or style["shadow"] not in ("none", "")
 
 
+def _open_case(page: Page, server: LiveServer, language: str, case_id: int) -> None:
+    """Log in as casey in ``language`` and open the case's page."""
+    page.goto(server.url + "/login")
+    if language != "English":
+        switch_language(page, language)
+    log_in_in(page, server, "casey", language)
+    page.goto(f"{server.url}/cases/{case_id}")
+
+
 @pytest.mark.parametrize("language", ["English", "繁體中文"])
 def test_a_case_with_messages_needing_action_meets_wcag_aa(
     page: Page, server: LiveServer, language: str
@@ -177,12 +186,21 @@ def test_a_case_with_messages_needing_action_meets_wcag_aa(
     from tests.web.test_case_messages import _case_with_messages
 
     case_id = _case_with_messages()
-    page.goto(server.url + "/login")
-    if language != "English":
-        switch_language(page, language)
-    log_in_in(page, server, "casey", language)
-    page.goto(f"{server.url}/cases/{case_id}")
+    _open_case(page, server, language, case_id)
     heading = "Messages to the applicant" if language == "English" else "致申請人的訊息"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert page.locator("tr.needs-action").count() == 2
     assert_accessible(page, "a case whose messages need action")
+
+
+@pytest.mark.parametrize("language", ["English", "繁體中文"])
+def test_a_purged_case_meets_wcag_aa(page: Page, server: LiveServer, language: str) -> None:
+    from cases.retention import run_retention
+    from tests.factories import closed_case
+
+    case_id = closed_case(b"a scan for the accessibility check", years_ago=8)
+    assert [c.case_id for c in run_retention().cases] == [case_id]
+    _open_case(page, server, language, case_id)
+    notice = "retention period has ended" if language == "English" else "保存期限已屆滿"
+    expect(page.locator("#purged-notice")).to_contain_text(notice)
+    assert_accessible(page, "a case retention purged")

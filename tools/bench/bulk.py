@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Table, insert, text
 from sqlmodel import SQLModel
 
-from cases.audit import GENESIS, chained_row
+from cases.audit import GENESIS, audit_key, chained_row, key_id
 from cases.models import (
     AuditChainHead,
 )
@@ -47,6 +47,7 @@ class Chain:
 
     def __init__(self) -> None:
         self.seq, self.last_hash = 0, GENESIS
+        self.key = audit_key()
 
     def event(
         self,
@@ -59,6 +60,7 @@ class Chain:
     ) -> dict[str, Any]:
         self.seq += 1
         row = {"id": event_id} | chained_row(
+            key=self.key,
             seq=self.seq,
             case_id=case_id,
             at=at,
@@ -131,7 +133,7 @@ def finish_seeding(connection: Connection, chain: Chain) -> None:
     """Leave the chain head and PostgreSQL's id sequences where the application expects them."""
     connection.execute(
         insert(AuditChainHead.__table__),  # type: ignore[attr-defined]
-        [{"id": 1, "seq": chain.seq, "last_hash": chain.last_hash}],
+        [{"id": 1, "seq": chain.seq, "last_hash": chain.last_hash, "key_id": key_id(chain.key)}],
     )
     if connection.dialect.name != "postgresql":
         return

@@ -274,12 +274,14 @@ def _bench_database(
     steps: Steps | None = None,
 ) -> dict[str, Any]:
     engine = get_engine(url)
-    say(f"{backend}: seeding {cases:,} cases")
-    report = seed_cases(engine, cases, steps=steps)
-    settle(engine)
-    variants = inbox_variants(_team_tasks(url))
-    say(f"{backend}: {report.open_tasks:,} open tasks; measuring {requests} requests of each page")
+    # the bench's own data folder from the start: the seeded audit chain is keyed with its key
     with _settings_pointed_at(url, data_dir):
+        say(f"{backend}: seeding {cases:,} cases")
+        report = seed_cases(engine, cases, steps=steps)
+        settle(engine)
+        variants = inbox_variants(_team_tasks(url))
+        tasks = f"{report.open_tasks:,} open tasks"
+        say(f"{backend}: {tasks}; measuring {requests} requests of each page")
         add_bench_user(engine, BENCH_USERNAME, Role.CASEWORKER, "Bench Caseworker")
         app = create_app(trigger=lambda _case_id, _reason: None)
         with TestClient(app) as client:
