@@ -78,6 +78,28 @@ def test_misspelt_key_is_reported_with_file_line_and_field(catalogue: Path) -> N
     assert str(problem).startswith(f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
 
 
+def test_a_condition_code_the_permit_does_not_define_is_reported_with_its_line(
+    catalogue: Path,
+) -> None:
+    rules = catalogue / FOOD / "eligibility-2026.yaml"
+    line = _edit(rules, "{condition: seats_displayed}", "{condition: seats_on_display}")
+    (problem,) = _problems(catalogue)
+    assert problem.file == rules
+    assert problem.line == line
+    assert problem.field == "tables.1.rows.3.then.condition"
+    assert "'seats_on_display' is not a condition of permit.yaml" in problem.message
+    assert "seats_displayed" in problem.message  # the codes it may use
+
+
+def test_a_condition_without_its_chinese_text_is_reported(catalogue: Path) -> None:
+    permit = catalogue / FOOD / "permit.yaml"
+    _edit(permit, '    zh_hant: "在處所內備存人群管理計劃。"', '    zh_hant: ""')
+    (problem,) = _problems(catalogue)
+    assert problem.file == permit
+    assert problem.field == "conditions.crowd_management_plan.zh_hant"
+    assert "missing translation" in problem.message
+
+
 def test_usual_range_written_the_wrong_way_round_is_reported_with_its_line(
     catalogue: Path,
 ) -> None:

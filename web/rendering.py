@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from cases.access import workable_roles
-from cases.catalogue import load_catalogue
+from cases.catalogue import Text, load_catalogue
 from cases.facts import is_fact
 from web.auth import CSRF_FIELD, csrf_token
 from web.i18n import (
@@ -133,6 +133,8 @@ def _value(value: Any) -> str:
         return "; ".join(_value(item) for item in value) or gettext_("(none)")
     if isinstance(value, dict):
         return ", ".join(f"{key}: {_value(item)}" for key, item in value.items())
+    if isinstance(value, Text):  # a licence condition, as the permit words it
+        return in_language(value)
     return str(value)
 
 
