@@ -284,6 +284,8 @@ def test_the_matched_table_row_the_fee_and_computed_values_are_shown(
     assert "<strong>3340</strong>" in table
     assert "<strong>A</strong>" in table
     assert "Every matching row applies." in page  # licence_conditions collects
+    # a condition is stored as its code and shown in the permit's words
+    assert "<strong>Display the licensed number of seats at the entrance.</strong>" in page
     assert "area_per_seat" in page
     assert "<strong>0.2</strong>" in page
     assert "in force from 2026-01-01" in page
