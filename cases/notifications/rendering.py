@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,13 @@ def sample_facts(kind: MessageKind) -> dict[str, Any]:
     return {name: _SAMPLES[name] for name in sorted(known_facts(kind))}
 
 
+@lru_cache(maxsize=16)
 def _environment(root: Path, language: Language) -> SandboxedEnvironment:
+    """One sandbox per templates folder and language for the process (building one per message
+    cost more than rendering it); Jinja's ``auto_reload`` still reads a template again when its
+    file changes, so an admin's edit shows in the next message."""
     environment = SandboxedEnvironment(
+        auto_reload=True,
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: an applicant's "<" is a character, not markup
