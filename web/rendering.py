@@ -19,9 +19,11 @@ from markupsafe import Markup, escape
 from cases.access import workable_roles
 from cases.catalogue import Text, load_catalogue
 from cases.facts import is_fact
+from cases.values import format_date
 from web.auth import CSRF_FIELD, csrf_token
 from web.i18n import (
     LANGUAGES,
+    current_language,
     fact_summary,
     fact_text,
     gettext_,
@@ -80,6 +82,12 @@ def _when(moment: dt.datetime | dt.date | None) -> str:
     if isinstance(moment, dt.datetime):
         return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
     return moment.isoformat()
+
+
+def _long_date(moment: dt.datetime | dt.date | None) -> str:
+    """A date as the public reads it, in the page's language ("5 December 2026",
+    "2026年12月5日"): the applicants' pages, like their letters and messages."""
+    return "—" if moment is None else format_date(moment, current_language())
 
 
 def _when_wrapping(moment: dt.datetime | dt.date | None) -> Markup:
@@ -149,6 +157,7 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i1
 templates = Jinja2Templates(env=_env, context_processors=[_page_context])
 templates.env.filters.update(
     when=_when,
+    long_date=_long_date,
     when_wrapping=_when_wrapping,
     percent=_percent,
     short=_short,

@@ -77,20 +77,32 @@ def test_a_chinese_applicant_sees_the_request_and_answers_it(
     _choose_chinese(client)
     page = _look_up(client, reference, code)
     assert page.status_code == 200
-    assert "我們需要你提供的資料" in page.text
+    assert "我們需要您提供的資料" in page.text
     assert "消防裝置及設備證書（FS 251）" in page.text  # the document asked for, in Chinese
     assert "Show the current address on the certificate." in page.text  # the caseworker's words
-    assert DUE.isoformat() in page.text
+    # the date as a Chinese letter writes it
+    assert f"請於{DUE.year}年{DUE.month}月{DUE.day}日或之前回覆。" in page.text
+    assert DUE.isoformat() not in page.text
     assert 'action="/status/answer"' in page.text
 
     files = {"document_fire_certificate": ("cert.png", png(), "image/png")}
     answered = _answer(client, reference, code, files, "證書已更新")
     assert answered.status_code == 200
-    assert "謝謝：我們已收到你的回覆" in answered.text
+    assert "謝謝：我們已收到您的回覆" in answered.text
     assert 'action="/status/answer"' not in answered.text  # nothing more is asked
     assert calls == [(case_id, "answered")]
     assert stored_case(case_id).status == CaseStatus.EXTRACTING
     assert _answer_documents(case_id) == ["cert.png"]
+
+
+@pytest.mark.usefixtures("db")
+def test_an_english_applicant_reads_the_dates_as_a_letter_writes_them(client: TestClient) -> None:
+    case_id, reference, code = _asked()
+    page = _look_up(client, reference, code).text
+    assert f"Please answer by {DUE.day} {DUE:%B %Y}." in page
+    submitted = stored_case(case_id).submitted_at
+    assert f"<dd>{submitted.day} {submitted:%B %Y}</dd>" in page
+    assert DUE.isoformat() not in page
 
 
 @pytest.mark.usefixtures("db")
