@@ -47,7 +47,7 @@ def test_every_kind_reads_naturally_in_both_languages(kind: MessageKind) -> None
     english = render_message(kind, Language.EN, english_facts, SHIPPED)
     assert "FBL-2026-000001" in chinese.subject
     assert "FBL-2026-000001" in english.subject
-    assert "發牌辦事處" in chinese.body
+    assert "牌照事務處" in chinese.body  # signed as the letterhead names the office
     assert "Licensing Office" in english.body
     assert "None" not in chinese.body + english.body  # a fact not given prints nothing
     if kind in {MessageKind.INFORMATION_REQUEST, MessageKind.REMINDER, MessageKind.LAPSE}:

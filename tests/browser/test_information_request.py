@@ -87,7 +87,7 @@ def test_staff_request_applicant_answers_in_chinese_case_returns_with_new_eviden
     certificate = tmp_path / "certificate.png"
     certificate.write_bytes(png())
     request.get_by_label("消防裝置及設備證書（FS 251）").set_input_files(certificate)
-    request.get_by_label("給發牌處的備註（可選）").fill("已附上新的證書。")
+    request.get_by_label("給牌照事務處的備註（可選）").fill("已附上新的證書。")
     request.get_by_role("button", name="提交回覆").click()
     expect(page.get_by_role("status")).to_contain_text("謝謝：我們已收到您的回覆")
     page.screenshot(path=artifacts / "status-answered-zh.png", full_page=True)

@@ -192,7 +192,7 @@ def test_applicant_switches_the_status_page_to_chinese(client: TestClient) -> No
     assert "查詢您的申請" in form.text
     assert "參考編號" in form.text
     page = _look_up(client, stored_case(case_id).reference, code)
-    assert "等候發牌處作出決定" in page.text
+    assert "等候牌照事務處作出決定" in page.text
     assert "暫時不需要您提交任何資料" in page.text  # what the office waits for, from data
     submitted = stored_case(case_id).submitted_at
     assert f"{submitted.year}年{submitted.month}月{submitted.day}日" in page.text

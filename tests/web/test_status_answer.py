@@ -16,7 +16,7 @@ from cases.access import issue_access_code
 from cases.db import session_scope
 from cases.letters import request_information
 from cases.lifecycle import CaseStatus
-from cases.models import Document
+from cases.models import Document, InformationRequest
 from cases.repository import get_case
 from tests.factories import CASEWORKER
 from tests.web.test_web import case_at_decision_gate, png, stored_case, token_from
@@ -83,7 +83,11 @@ def test_a_chinese_applicant_sees_the_request_and_answers_it(
     # the date as a Chinese letter writes it
     assert f"請於{DUE.year}年{DUE.month}月{DUE.day}日或之前回覆。" in page.text
     assert DUE.isoformat() not in page.text
+    # what happens without an answer: the permit refers the case back, after a reminder
+    assert "如屆時仍未收到您的回覆，我們會向您發出一次提示。" in page.text
+    assert "如提示發出後 7 日內仍未收到回覆，牌照主任將根據現有資料作出決定。" in page.text
     assert 'action="/status/answer"' in page.text
+    assert page.text.count('accept="application/pdf,image/png,image/jpeg,image/tiff"') == 2
 
     files = {"document_fire_certificate": ("cert.png", png(), "image/png")}
     answered = _answer(client, reference, code, files, "證書已更新")
@@ -103,6 +107,25 @@ def test_an_english_applicant_reads_the_dates_as_a_letter_writes_them(client: Te
     submitted = stored_case(case_id).submitted_at
     assert f"<dd>{submitted.day} {submitted:%B %Y}</dd>" in page
     assert DUE.isoformat() not in page
+    assert "If we do not hear from you by then, we will send you one reminder." in page
+
+
+@pytest.mark.usefixtures("db")
+def test_after_the_reminder_the_page_gives_the_last_day_and_what_follows(
+    client: TestClient,
+) -> None:
+    case_id, reference, code = _asked()
+    last_day = DUE + dt.timedelta(days=7)
+    with session_scope() as session:
+        request = session.exec(
+            select(InformationRequest).where(InformationRequest.case_id == case_id)
+        ).one()
+        request.grace_until = last_day
+        session.add(request)
+    page = _look_up(client, reference, code).text
+    assert f"the last day to answer is now {last_day.day} {last_day:%B %Y}." in page
+    assert "If we have no answer by then, a licensing officer will decide on the evidence" in page
+    assert "we will send you one reminder" not in page
 
 
 @pytest.mark.usefixtures("db")

@@ -62,6 +62,8 @@ def _found_page(
     context: dict[str, Any] = {
         "found": found,
         "asked": _asked(found),
+        # what happens to a request left unanswered (the request letter says the same)
+        "policy": get_permit_type(found.permit_type).permit.information_requests,
         "access_code": access_code,
         "error": error,
         "notice": notice,
