@@ -84,8 +84,10 @@ def test_a_chinese_applicant_sees_the_request_and_answers_it(
     assert f"請於{DUE.year}年{DUE.month}月{DUE.day}日或之前回覆。" in page.text
     assert DUE.isoformat() not in page.text
     # what happens without an answer: the permit refers the case back, after a reminder
-    assert "如屆時仍未收到您的回覆，我們會向您發出一次提示。" in page.text
-    assert "如提示發出後 7 日內仍未收到回覆，牌照主任將根據現有資料作出決定。" in page.text
+    assert (
+        "如屆時仍未收到您的回覆，我們會向您發出一次提示。"
+        "如提示發出後 7 日內仍未收到回覆，牌照主任將根據現有資料作出決定。"
+    ) in page.text
     assert 'action="/status/answer"' in page.text
     assert page.text.count('accept="application/pdf,image/png,image/jpeg,image/tiff"') == 2
 
