@@ -78,26 +78,34 @@ def test_misspelt_key_is_reported_with_file_line_and_field(catalogue: Path) -> N
     assert str(problem).startswith(f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
 
 
-def test_a_condition_code_the_permit_does_not_define_is_reported_with_its_line(
-    catalogue: Path,
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "says"),
+    [
+        (  # a code permit.yaml does not define, with the codes it does
+            "eligibility-2026.yaml",
+            "{condition: seats_displayed}",
+            "{condition: seats_on_display}",
+            "tables.1.rows.3.then.condition",
+            "'seats_on_display' is not a condition of permit.yaml (its conditions: "
+            "consignment_records, crowd_management_plan",
+        ),
+        (  # a condition the Chinese letter could not print
+            "permit.yaml",
+            '    zh_hant: "在處所內備存人群管理計劃。"',
+            '    zh_hant: ""',
+            "conditions.crowd_management_plan.zh_hant",
+            "missing translation",
+        ),
+    ],
+)
+def test_a_licence_condition_problem_is_reported_with_its_line(
+    catalogue: Path, file: str, old: str, new: str, field: str, says: str
 ) -> None:
-    rules = catalogue / FOOD / "eligibility-2026.yaml"
-    line = _edit(rules, "{condition: seats_displayed}", "{condition: seats_on_display}")
+    path = catalogue / FOOD / file
+    line = _edit(path, old, new)
     (problem,) = _problems(catalogue)
-    assert problem.file == rules
-    assert problem.line == line
-    assert problem.field == "tables.1.rows.3.then.condition"
-    assert "'seats_on_display' is not a condition of permit.yaml" in problem.message
-    assert "seats_displayed" in problem.message  # the codes it may use
-
-
-def test_a_condition_without_its_chinese_text_is_reported(catalogue: Path) -> None:
-    permit = catalogue / FOOD / "permit.yaml"
-    _edit(permit, '    zh_hant: "在處所內備存人群管理計劃。"', '    zh_hant: ""')
-    (problem,) = _problems(catalogue)
-    assert problem.file == permit
-    assert problem.field == "conditions.crowd_management_plan.zh_hant"
-    assert "missing translation" in problem.message
+    assert (problem.file, problem.line, problem.field) == (path, line, field)
+    assert says in problem.message
 
 
 def test_usual_range_written_the_wrong_way_round_is_reported_with_its_line(

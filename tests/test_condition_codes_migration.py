@@ -18,6 +18,7 @@ from cases.eligibility import evaluate_ruleset
 from cases.letters import letter_context
 from cases.models import Case, EligibilityResult, InformationRequest, RequestResolution
 from tests.factories import FOOD
+from tests.test_letter_versions_migration import _insert, old_case
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -33,13 +34,6 @@ _OLD_TEXT = {
     "hygiene_manager_every_shift": "Roster a certified hygiene manager on every shift.",
     "seats_displayed": "Display the licensed number of seats at the entrance.",
 }
-
-
-def _insert(connection: Any, table: str, **values: Any) -> int:
-    columns = ", ".join(f'"{name}"' for name in values)
-    marks = ", ".join(f":{name}" for name in values)
-    statement = text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id')
-    return int(connection.execute(statement, values).scalar_one())
 
 
 def _old_trace() -> dict[str, Any]:
@@ -58,16 +52,7 @@ def upgraded(db: str) -> dict[str, int]:
     command.downgrade(config, "0012")
     try:
         with get_engine(db).begin() as connection:
-            case_id = _insert(
-                connection,
-                "case",
-                reference="OLD-20",
-                permit_type=FOOD,
-                status="reviewing",
-                ruleset_version="2026.1",
-                submitted_at="2026-11-01 09:00:00",
-                updated_at="2026-11-01 09:00:00",
-            )
+            case_id = old_case(connection, "OLD-20", status="reviewing")
             connection.execute(
                 text(
                     "INSERT INTO eligibilityresult (case_id, ruleset_version, outcome, trace, "
