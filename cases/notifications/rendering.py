@@ -72,6 +72,8 @@ MESSAGE_FACTS: dict[MessageKind, dict[str, str]] = {
         "documents": "the documents asked for (a list of text)",
         "due_on": "the date the answer was due (ISO date)",
         "grace_until": "the last day to answer after this reminder (ISO date)",
+        "on_no_answer": "what follows without an answer: lapse (the application is closed) or "
+        "refer (a licensing officer decides on what the office has); the sender adds it",
     },
     MessageKind.DECISION: {
         "outcome": "the decision: approve or refuse",
@@ -93,6 +95,7 @@ _SAMPLES: dict[str, Any] = {
     "due_on": "2026-01-15",
     "grace_until": "2026-01-29",
     "outcome": "approve",
+    "on_no_answer": "lapse",
 }
 
 
