@@ -333,7 +333,8 @@ def test_status_page_shows_the_status_and_no_personal_data(client: TestClient) -
     page = _look_up(client, reference, code)
     assert page.status_code == 200
     assert "Waiting for a decision by the licensing office" in page.text
-    assert dt.datetime.now(dt.UTC).date().isoformat() in page.text
+    today = dt.datetime.now(dt.UTC).date()
+    assert f"{today.day} {today:%B %Y}" in page.text  # submitted today, as a letter writes it
     assert "Nothing from you at the moment" in page.text
     for private in ("CHAN Tai Man", "A123456", "Golden Noodle", "Nathan Road", "91234567"):
         assert private not in page.text
