@@ -303,14 +303,17 @@ class InformationRequest(SQLModel, table=True):
     requested_at: dt.datetime = Field(default_factory=utcnow)
     # kinds of document (the permit's ``required_documents``) asked for, besides ``what``
     document_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    answered_at: dt.datetime | None = None
     answer_note: str | None = None  # the applicant's note, as they wrote it
     reminded_at: dt.datetime | None = None
     grace_until: dt.date | None = None  # the last day to answer after the reminder
     resolution: RequestResolution | None = Field(
         default=None, sa_type=EnumText(RequestResolution, 16)
     )
-    resolved_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None  # for an answered request, when the answer came
+
+    @property
+    def answered(self) -> bool:
+        return self.resolution == RequestResolution.ANSWERED
 
 
 class Letter(SQLModel, table=True):

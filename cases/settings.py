@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         description="'starttls' upgrades a plain connection, 'ssl' connects over TLS (port 465), "
         "'none' sends in clear (a relay on the same host only).",
     )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities trusted for the SMTP server's "
+        "certificate (an office's own CA); without it, the system's trusted authorities. The "
+        "certificate and its host name are always checked for 'starttls' and 'ssl'.",
+    )
     smtp_username: str | None = Field(None, description="SMTP login; none sends without one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password for the login.")
     smtp_timeout_s: float = Field(30, description="Seconds to wait for the SMTP server.")

@@ -199,7 +199,6 @@ def seed_kpi_cases(session: Session) -> dict[str, int]:
             due_on=dt.date(2026, 3, 17),
             requested_by="casey",
             requested_at=at(3, 3, 9),
-            answered_at=at(3, 4, 9),
             resolution=RequestResolution.ANSWERED,
             resolved_at=at(3, 4, 9),
         )

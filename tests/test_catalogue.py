@@ -78,6 +78,36 @@ def test_misspelt_key_is_reported_with_file_line_and_field(catalogue: Path) -> N
     assert str(problem).startswith(f"{permit}:{line}: fields.0.confidence_treshold: unknown key")
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "says"),
+    [
+        (  # a code permit.yaml does not define, with the codes it does
+            "eligibility-2026.yaml",
+            "{condition: seats_displayed}",
+            "{condition: seats_on_display}",
+            "tables.1.rows.3.then.condition",
+            "'seats_on_display' is not a condition of permit.yaml (its conditions: "
+            "consignment_records, crowd_management_plan",
+        ),
+        (  # a condition the Chinese letter could not print
+            "permit.yaml",
+            '    zh_hant: "在處所內備存人群管理計劃。"',
+            '    zh_hant: ""',
+            "conditions.crowd_management_plan.zh_hant",
+            "missing translation",
+        ),
+    ],
+)
+def test_a_licence_condition_problem_is_reported_with_its_line(
+    catalogue: Path, file: str, old: str, new: str, field: str, says: str
+) -> None:
+    path = catalogue / FOOD / file
+    line = _edit(path, old, new)
+    (problem,) = _problems(catalogue)
+    assert (problem.file, problem.line, problem.field) == (path, line, field)
+    assert says in problem.message
+
+
 def test_usual_range_written_the_wrong_way_round_is_reported_with_its_line(
     catalogue: Path,
 ) -> None:

@@ -333,7 +333,20 @@ def test_the_clerk_s_note_says_why_in_english_and_in_chinese(drop: Path, cli: In
     assert result.exit_code == 0, result.output
     assert f"{FOOD}/photo.png: rejected: The file photo.png cannot be used" in result.output
     note = (drop / "rejected" / "photo.png.reason.txt").read_text(encoding="utf-8")
-    assert "the file is empty (0 bytes)" in note
-    assert "檔案 photo.png 無法使用" in note
-    assert "請重新掃描申請" in note
+    english, chinese = note.split("\n\n")[:2]
+    assert "the file is empty (0 bytes)" in english
+    # intake's reason is nested as a fact and said in Chinese too, not quoted in English
+    assert "檔案 photo.png 無法使用：檔案是空的（0 位元組）" in chinese
+    assert "請重新掃描申請" in chinese
+    assert "empty" not in chinese
+    (event,) = _events("dropbox.rejected")
+    assert event.payload["reason"]["reason"] == {"code": "empty"}
     assert _counts()["Case"] == 0
+
+
+def test_a_reason_stored_before_refusals_were_facts_still_reads() -> None:
+    from cases.facts import render
+    from cases.intake.drop_reasons import DROP_FILE_REFUSED
+
+    old = DROP_FILE_REFUSED(file="scan.png", reason="the file is empty (0 bytes)")
+    assert render(old).startswith("The file scan.png cannot be used: the file is empty (0 bytes).")

@@ -210,6 +210,19 @@ def test_fees_print_for_each_reader() -> None:
     assert "港幣3,280.00元" in _pages(letter_pdf(chinese))[0].text
 
 
+def test_licence_conditions_print_in_the_letters_language() -> None:
+    restaurant = {**UNDER_AGE, "applicant_age": 42}  # in a residential building
+    case_id = decided_case("approve", permit_type=LIQUOR, values=restaurant)
+
+    english, chinese = issue_letters(case_id)
+
+    chinese_text = _pages(letter_pdf(chinese))[0].text
+    assert "晚上11時後須關閉門窗。" in chinese_text
+    assert "Keep doors and windows closed" not in chinese_text
+    assert "doors_closed_after_11pm" not in chinese_text  # the stored code is never printed
+    assert "Keep doors and windows closed after 11 pm." in _pages(letter_pdf(english))[0].text
+
+
 @pytest.mark.parametrize(
     ("language", "numbering", "reference_label", "author"),
     [

@@ -28,6 +28,20 @@ def _insert(connection: Any, table: str, **values: Any) -> int:
     return int(connection.execute(statement, values).scalar_one())
 
 
+def old_case(connection: Any, reference: str, **values: Any) -> int:
+    """A food licence case row written as an older schema holds it; returns its id."""
+    return _insert(
+        connection,
+        "case",
+        reference=reference,
+        permit_type="food-business-licence",
+        ruleset_version="2026.1",
+        submitted_at="2026-11-01 09:00:00",
+        updated_at="2026-11-01 09:00:00",
+        **values,
+    )
+
+
 def _old_letter(connection: Any, case_id: int, language: str) -> int:
     return _insert(
         connection,
@@ -52,16 +66,8 @@ def upgraded(db: str) -> list[Letter]:
     command.downgrade(config, "0008")
     try:
         with get_engine(db).begin() as connection:
-            case_id = _insert(
-                connection,
-                "case",
-                reference="OLD-1",
-                permit_type="food-business-licence",
-                status="letter_issued",
-                decided_outcome="approve",
-                ruleset_version="2026.1",
-                submitted_at="2026-11-01 09:00:00",
-                updated_at="2026-11-01 09:00:00",
+            case_id = old_case(
+                connection, "OLD-1", status="letter_issued", decided_outcome="approve"
             )
             _old_letter(connection, case_id, "en")
             _old_letter(connection, case_id, "zh-Hant")

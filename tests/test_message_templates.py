@@ -4,6 +4,7 @@ reported by `permits catalogue check` with the template's file and line."""
 from __future__ import annotations
 
 import gettext
+import os
 import shutil
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_every_kind_reads_naturally_in_both_languages(kind: MessageKind) -> None
     english = render_message(kind, Language.EN, english_facts, SHIPPED)
     assert "FBL-2026-000001" in chinese.subject
     assert "FBL-2026-000001" in english.subject
-    assert "發牌辦事處" in chinese.body
+    assert "牌照事務處" in chinese.body  # signed as the letterhead names the office
     assert "Licensing Office" in english.body
     assert "None" not in chinese.body + english.body  # a fact not given prints nothing
     if kind in {MessageKind.INFORMATION_REQUEST, MessageKind.REMINDER, MessageKind.LAPSE}:
@@ -87,6 +88,30 @@ def test_a_template_without_a_subject_cannot_be_rendered(templates: Path) -> Non
 
     with pytest.raises(CatalogueError, match=r"no \{% block subject %\}"):
         render_message(MessageKind.ACKNOWLEDGEMENT, Language.EN, {"reference": "X"}, templates)
+
+
+def test_the_templates_are_loaded_once_per_process_and_an_edit_still_shows(
+    templates: Path,
+) -> None:
+    from cases.notifications.rendering import _environment
+
+    facts = sample_facts(MessageKind.ACKNOWLEDGEMENT)
+    first = render_message(MessageKind.ACKNOWLEDGEMENT, Language.EN, facts, templates)
+    environment = _environment(templates, Language.EN)
+    render_message(MessageKind.ACKNOWLEDGEMENT, Language.EN, facts, templates)
+    assert _environment(templates, Language.EN) is environment  # built once, not per message
+
+    edited = templates / "acknowledgement.en.txt.j2"
+    edited.write_text(
+        "{% block subject %}Got it: {{ reference }}{% endblock %}"
+        "{% block body %}Received.{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stat = edited.stat()
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    second = render_message(MessageKind.ACKNOWLEDGEMENT, Language.EN, facts, templates)
+    assert first.subject != second.subject
+    assert second.subject == "Got it: FBL-2026-000000"
 
 
 def test_the_catalogue_check_command_reports_a_message_template_problem(

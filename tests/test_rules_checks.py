@@ -96,9 +96,9 @@ def test_fee_comes_from_the_first_matching_row_and_conditions_collect() -> None:
         }
     ]
     assert [row["index"] for row in conditions["matched_rows"]] == [1, 3]
-    assert [c["condition"] for c in conditions["result"]] == [
-        "Roster a certified hygiene manager on every shift.",
-        "Display the licensed number of seats at the entrance.",
+    assert [c["condition"] for c in conditions["result"]] == [  # codes of permit.yaml
+        "hygiene_manager_every_shift",
+        "seats_displayed",
     ]
 
 

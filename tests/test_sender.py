@@ -315,6 +315,33 @@ def test_without_smtp_settings_each_message_is_written_as_an_eml_file(data_dir: 
     assert event.payload["file"] == f"outbox/{reference}-{message_id}.eml"
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        (
+            Language.EN,
+            "if we do not hear from you, a licensing officer will decide on the evidence",
+        ),
+        (Language.ZH_HANT, "如未能回覆，牌照主任將根據現有資料作出決定。"),
+    ],
+)
+def test_a_reminder_says_what_the_permit_does_without_an_answer(
+    mailbox: Mailbox, language: Language, says: str
+) -> None:
+    # the food licence refers an unanswered request to an officer; it does not lapse
+    facts = {"what": "The fire certificate", "due_on": "2026-04-01", "grace_until": "2026-04-08"}
+    _message(kind=MessageKind.REMINDER, language=language, with_letter=False, facts=facts)
+
+    send_due_messages()
+
+    (email,) = mailbox.received
+    body = email.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())  # as read, whatever the line breaks
+    assert says in text
+    assert "lapse" not in text
+
+
 def test_a_message_without_an_address_is_not_sent(mailbox: Mailbox) -> None:
     message_id = _message(email=None)
 

@@ -17,11 +17,13 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from cases.access import workable_roles
-from cases.catalogue import load_catalogue
+from cases.catalogue import Text, load_catalogue
 from cases.facts import is_fact
+from cases.values import format_date
 from web.auth import CSRF_FIELD, csrf_token
 from web.i18n import (
     LANGUAGES,
+    current_language,
     fact_summary,
     fact_text,
     gettext_,
@@ -82,6 +84,12 @@ def _when(moment: dt.datetime | dt.date | None) -> str:
     return moment.isoformat()
 
 
+def _long_date(moment: dt.datetime | dt.date | None) -> str:
+    """A date as the public reads it, in the page's language ("5 December 2026",
+    "2026年12月5日"): the applicants' pages, like their letters and messages."""
+    return "—" if moment is None else format_date(moment, current_language())
+
+
 def _when_wrapping(moment: dt.datetime | dt.date | None) -> Markup:
     """``when`` for a narrow column: it may wrap before the time, never inside the date."""
     day, _, rest = _when(moment).partition(" ")
@@ -133,6 +141,8 @@ def _value(value: Any) -> str:
         return "; ".join(_value(item) for item in value) or gettext_("(none)")
     if isinstance(value, dict):
         return ", ".join(f"{key}: {_value(item)}" for key, item in value.items())
+    if isinstance(value, Text):  # a licence condition, as the permit words it
+        return in_language(value)
     return str(value)
 
 
@@ -147,6 +157,7 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i1
 templates = Jinja2Templates(env=_env, context_processors=[_page_context])
 templates.env.filters.update(
     when=_when,
+    long_date=_long_date,
     when_wrapping=_when_wrapping,
     percent=_percent,
     short=_short,

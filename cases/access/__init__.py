@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from cases.access.applicant_codes import (
     ApplicantStatus,
+    LetterSent,
     WrongAccessCode,
+    applicant_letter,
     applicant_status,
     case_for_code,
     issue_access_code,
@@ -41,9 +43,11 @@ __all__ = [
     "ROLE_RANK",
     "Actor",
     "ApplicantStatus",
+    "LetterSent",
     "UnknownUser",
     "UserError",
     "WrongAccessCode",
+    "applicant_letter",
     "applicant_status",
     "authenticate",
     "case_for_code",

@@ -2,8 +2,10 @@
 
 At intake the applicant is given the case reference and a random access code; only an argon2 hash
 of the code is stored. The public status page needs both and shows only the status in plain words,
-the submitted date and what the office is waiting for. A wrong code and an unknown reference get
-the same answer, after the same amount of work, so the page cannot be used to probe references.
+the submitted date, what the office is waiting for and the letters sent (each can be downloaded
+again there, for an applicant who gave no e-mail address or lost the message). A wrong code and
+an unknown reference get the same answer, after the same amount of work, so the page cannot be
+used to probe references.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from cases.errors import PermitsError
+from cases.errors import NotFound, PermitsError
 from cases.lifecycle import CaseStatus
-from cases.models import Case, InformationRequest
+from cases.models import Case, InformationRequest, Letter
 from cases.repository import open_request
 
 __all__ = [
     "ApplicantStatus",
+    "LetterSent",
     "WrongAccessCode",
+    "applicant_letter",
     "applicant_status",
     "case_for_code",
     "issue_access_code",
@@ -62,6 +66,16 @@ class WrongAccessCode(PermitsError):
 
 
 @dataclass(frozen=True)
+class LetterSent:
+    """A letter of the case in its current version, as the status page lists it."""
+
+    id: int
+    kind: str  # approve, refuse, information_request, lapse
+    language: str
+    issued_on: dt.date
+
+
+@dataclass(frozen=True)
 class ApplicantStatus:
     """What the status page shows. The texts are English message ids the web layer translates."""
 
@@ -75,6 +89,7 @@ class ApplicantStatus:
     request_id: int | None = None  # the open request the applicant can answer on the page
     requested_documents: tuple[str, ...] = ()  # kinds of document asked for
     grace_until: dt.date | None = None  # after a reminder: the last day to answer
+    letters: tuple[LetterSent, ...] = ()  # oldest first
 
 
 def _normalise(code: str) -> str:
@@ -131,4 +146,25 @@ def applicant_status(session: Session, reference: str, code: str) -> ApplicantSt
         request_id=request.id if request else None,
         requested_documents=tuple(request.document_kinds) if request else (),
         grace_until=request.grace_until if request else None,
+        letters=tuple(
+            LetterSent(
+                letter.id or 0, str(letter.outcome), letter.language, letter.created_at.date()
+            )
+            for letter in _current_letters(session, case)
+        ),
     )
+
+
+def _current_letters(session: Session, case: Case) -> list[Letter]:
+    query = select(Letter).where(Letter.case_id == case.id, col(Letter.superseded_at).is_(None))
+    return list(session.exec(query.order_by(col(Letter.created_at), col(Letter.id))))
+
+
+def applicant_letter(session: Session, reference: str, code: str, letter_id: int) -> Letter:
+    """A current letter of the case the reference and code open (:class:`WrongAccessCode`
+    otherwise); :class:`NotFound` for a letter of another case or a version since replaced."""
+    case = case_for_code(session, reference, code)
+    for letter in _current_letters(session, case):
+        if letter.id == letter_id:
+            return letter
+    raise NotFound("No such letter on this application; open the application again.")

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from cases.catalogue import PermitType, in_language
+from cases.catalogue import PermitType, condition_texts, in_language
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.letters import render_letter_html, template_name
 from cases.settings import get_settings
@@ -41,17 +41,19 @@ def sample_context(permit_type: PermitType, language: str = Language.EN) -> dict
         ],
         "ruleset_version": "sample",
         "fee": format_fee(1000, language),
-        "tables": _sample_tables(permit_type),
+        "tables": _sample_tables(permit_type, language),
     }
 
 
-def _sample_tables(permit_type: PermitType) -> dict[str, Any]:
-    """Each table of the newest rule set as if its first row (for collect: every row) matched."""
+def _sample_tables(permit_type: PermitType, language: str) -> dict[str, Any]:
+    """Each table of the newest rule set as if its first row (for collect: every row) matched,
+    its conditions in the letter's language."""
     ruleset = max(permit_type.rulesets, key=lambda r: r.effective_from)
     samples: dict[str, Any] = {}
     for table in ruleset.tables:
         outputs = [{name: row.then.get(name) for name in table.outputs} for row in table.rows]
-        samples[table.name] = outputs if table.hit_policy == "collect" else outputs[0]
+        result = outputs if table.hit_policy == "collect" else outputs[0]
+        samples[table.name] = condition_texts(permit_type.permit, result, language)
     return samples
 
 

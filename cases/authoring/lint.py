@@ -243,6 +243,8 @@ def _permit_texts(permit_type: PermitType) -> Iterator[tuple[tuple[Any, ...], Te
         yield ("fields", i, "label"), spec.label
     for i, document in enumerate(permit.required_documents):
         yield ("required_documents", i, "name"), document.name
+    for code, text in permit.conditions.items():
+        yield ("conditions", code), text
 
 
 def _check_translations(

@@ -5,6 +5,7 @@ Everything else reads the catalogue through this surface; it depends on nothing 
 
 from __future__ import annotations
 
+from cases.catalogue.conditions import CONDITION_OUTPUT, condition_texts
 from cases.catalogue.form_layout import FormField, FormFieldKind, FormLayout, FormPage
 from cases.catalogue.form_yaml import dump_form_layout
 from cases.catalogue.glossary import (
@@ -43,6 +44,7 @@ from cases.catalogue.schema import (
 )
 
 __all__ = [
+    "CONDITION_OUTPUT",
     "DOCUMENT_TYPE_SUFFIX",
     "UNKNOWN_KIND",
     "ApprovalRule",
@@ -66,6 +68,7 @@ __all__ = [
     "Ruleset",
     "TableRow",
     "Text",
+    "condition_texts",
     "document_type_field",
     "dump_form_layout",
     "get_permit_type",

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cases.catalogue.conditions import CONDITION_OUTPUT, unknown_conditions
 from cases.catalogue.form_layout import FormLayout
 from cases.catalogue.jdm import expand_jdm_tables
 from cases.catalogue.schema import Permit, PermitType, Ruleset
@@ -128,6 +129,7 @@ def _cross_check(permit_type: PermitType) -> list[CatalogueProblem]:
     folder = permit_type.folder
     problems = _check_form_fields(permit_type)
     problems.extend(_check_blank(permit_type))
+    problems.extend(_check_conditions(permit_type))
     if permit_type.permit.id != folder.name:
         problems.append(
             CatalogueProblem(
@@ -162,6 +164,25 @@ def _check_form_fields(permit_type: PermitType) -> list[CatalogueProblem]:
                     f"fields.{i}.page",
                     f"{form_field.field} is on page {form_field.page}, but the form has "
                     f"{len(form.pages)} page(s) under pages:",
+                )
+            )
+    return problems
+
+
+def _check_conditions(permit_type: PermitType) -> list[CatalogueProblem]:
+    """Each condition a table gives is a code of permit.yaml's ``conditions:``."""
+    known = ", ".join(sorted(permit_type.permit.conditions)) or "none"
+    problems: list[CatalogueProblem] = []
+    for ruleset, path in zip(permit_type.rulesets, permit_type.ruleset_paths, strict=True):
+        lines = yaml_lines(path)
+        for t, r, code in unknown_conditions(permit_type.permit, ruleset):
+            problems.append(
+                CatalogueProblem(
+                    path,
+                    line_at(lines, "tables", t, "rows", r, "then", CONDITION_OUTPUT),
+                    f"tables.{t}.rows.{r}.then.{CONDITION_OUTPUT}",
+                    f"'{code}' is not a condition of permit.yaml (its conditions: {known}); "
+                    "add it there with its en and zh_hant text, or use one of those codes",
                 )
             )
     return problems

@@ -192,6 +192,12 @@ class Permit(_Strict):
         description="Share of cases whose fields a person checks at random for a quality audit.",
     )
     information_requests: RequestPolicy = RequestPolicy()
+    conditions: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Text] = Field(
+        {},
+        description="Conditions a licence may carry, by code, in English and Traditional "
+        "Chinese: a decision table's ``condition`` output names one of these codes, and a "
+        "letter prints its text in the letter's language.",
+    )
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:

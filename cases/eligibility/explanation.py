@@ -21,7 +21,7 @@ from typing import Any
 
 import zen
 
-from cases.catalogue import DecisionTable, PermitType, Rule, Ruleset, Text
+from cases.catalogue import CONDITION_OUTPUT, DecisionTable, PermitType, Rule, Ruleset, Text
 from cases.facts import Fact, Message
 from cases.models import EligibilityResult
 from cases.vocabulary import Outcome
@@ -212,9 +212,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table_line(traced: Mapping[str, Any], table: DecisionTable | None) -> TableLine:
+def _table_line(
+    traced: Mapping[str, Any], table: DecisionTable | None, conditions: Mapping[str, Text]
+) -> TableLine:
     inputs = dict(traced.get("inputs") or {})
     outputs = table.outputs if table else None
+
+    def shown(name: str, value: Any) -> Any:
+        """A condition code as the permit's words for it (in both languages)."""
+        if name == CONDITION_OUTPUT and isinstance(value, str):
+            return conditions.get(value, value)
+        return value
+
     matched = []
     for row in traced.get("matched_rows", []):
         when, then = row.get("when") or {}, row.get("then") or {}
@@ -222,7 +231,7 @@ def _table_line(traced: Mapping[str, Any], table: DecisionTable | None) -> Table
             MatchedRow(
                 number=int(row.get("index", 0)) + 1,
                 cells=[(name, _cell(when.get(name))) for name in inputs],
-                result=[(name, then.get(name)) for name in (outputs or list(then))],
+                result=[(name, shown(name, then.get(name))) for name in (outputs or list(then))],
             )
         )
     return TableLine(
@@ -244,6 +253,7 @@ def explain(result: EligibilityResult, permit_type: PermitType | None) -> Explan
     ruleset = _ruleset(permit_type, version)
     rules_by_id = {r.id: r for r in ruleset.rules} if ruleset else {}
     tables_by_name = {t.name: t for t in ruleset.tables} if ruleset else {}
+    conditions = permit_type.permit.conditions if permit_type else {}
     values = _known_values(trace)
     lines = [_rule_line(r, rules_by_id.get(r["rule_id"]), values) for r in trace.get("rules", [])]
     lines.sort(key=lambda line: RULE_STATUSES.index(line.status))  # stable: file order within
@@ -268,7 +278,10 @@ def explain(result: EligibilityResult, permit_type: PermitType | None) -> Explan
             )
             for c in trace.get("computed", [])
         ],
-        tables=[_table_line(t, tables_by_name.get(t["name"])) for t in trace.get("tables", [])],
+        tables=[
+            _table_line(t, tables_by_name.get(t["name"]), conditions)
+            for t in trace.get("tables", [])
+        ],
         rules=lines,
         counts={status: counts[status] for status in RULE_STATUSES if counts[status]},
     )

@@ -120,7 +120,7 @@ def answer_request(
             )
             for upload, info, digest in zip(uploads, infos, digests, strict=True)
         ]
-        request.answered_at = request.resolved_at = utcnow()
+        request.resolved_at = utcnow()
         request.answer_note = note or None
         request.resolution = RequestResolution.ANSWERED
         session.add(request)

@@ -33,7 +33,7 @@ from cases.audit import append_event
 from cases.catalogue import PermitType, get_permit_type, glossary_for, load_catalogue
 from cases.db import session_scope
 from cases.errors import InvalidDocument
-from cases.facts import Fact, Glossary, render
+from cases.facts import LEGACY_TEXT, Fact, Glossary, render
 from cases.intake.drop_documents import NoFormPage, application_uploads, folder_kinds
 from cases.intake.drop_folders import (
     INCOMING,
@@ -177,7 +177,8 @@ def _submit(
             record=lambda session, case: _record(session, case, item, key, uploads),
         )
     except InvalidDocument as exc:
-        fact = DROP_FILE_REFUSED(file=exc.filename, reason=exc.reason)
+        refusal = exc.fact or LEGACY_TEXT(text=exc.reason)
+        fact = DROP_FILE_REFUSED(file=exc.filename, reason=refusal)
         return _reject(item, fact, key, languages)
     except NoFormPage as exc:
         fact = DROP_NO_FORM_PAGE(

@@ -16,10 +16,13 @@ __all__ = [
     "DROP_UNKNOWN_PERMIT_TYPE",
 ]
 
+# ``reason`` is intake's refusal as a fact of its own (``cases.intake.DOCUMENT_PROBLEMS``), said
+# in the note's language; one stored before it was a fact is an English sentence, shown as it is.
 DROP_FILE_REFUSED = Message(
     "drop_file_refused",
     "The file %(file)s cannot be used: %(reason)s. Nothing was created. Scan the application "
     "again (or fix the file) and drop the new file into the incoming folder.",
+    facts=frozenset({"reason"}),
 )
 DROP_DUPLICATE = Message(
     "drop_duplicate",

@@ -17,6 +17,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from cases.documents import strict_decoding
 from cases.errors import InvalidDocument
+from cases.facts import Message
 from cases.settings import get_settings
 
 __all__ = ["ACCEPTED", "DOCUMENT_PROBLEMS", "DocumentInfo", "Upload", "inspect_upload"]
@@ -62,11 +63,16 @@ DOCUMENT_PROBLEMS = {
 }
 
 
+# Each problem is a fact of its own too, so a fact that quotes a refusal (the drop box's note on
+# a rejected file) nests it and says it in the reader's language.
+_PROBLEM_MESSAGES = {code: Message(code, template) for code, template in DOCUMENT_PROBLEMS.items()}
+
+
 def _refused(upload: Upload, code: str, **values: Any) -> InvalidDocument:
     """The refusal of ``upload`` for ``code``: the English reason and the fact behind it."""
-    return InvalidDocument(
-        upload.filename, DOCUMENT_PROBLEMS[code] % values, {"code": code, **values}
-    )
+    message = _PROBLEM_MESSAGES[code]
+    fact = message(**{name: values[name] for name in message.params})  # what the text says
+    return InvalidDocument(upload.filename, DOCUMENT_PROBLEMS[code] % values, fact)
 
 
 @dataclass(frozen=True)

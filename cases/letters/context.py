@@ -3,7 +3,8 @@
 Names, dates, the fee and the reasons of unmet rules come in the letter's language: the
 permit's name and each rule's reason from the catalogue's ``en`` / ``zh_hant`` texts (a reason
 rendered with the values the evaluation recorded, never translated from the stored English).
-Field values and the caseworker's decision reason are printed as they were given.
+Licence conditions are stored as codes and printed from the catalogue's ``conditions:``. Field
+values and the caseworker's decision reason are printed as they were given.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from cases.catalogue import PermitType, get_permit_type, in_language
+from cases.catalogue import PermitType, condition_texts, get_permit_type, in_language
 from cases.eligibility import explain
 from cases.models import Case, EligibilityResult, ExtractedField
 from cases.values import format_date, format_fee
@@ -49,7 +50,7 @@ def letter_context(
         "failed_rules": _failed_rules(eligibility, permit_type, language),
         "ruleset_version": case.ruleset_version or "",
         "fee": format_fee(eligibility.fee if eligibility else None, language),
-        "tables": _table_results(permit_type, case.ruleset_version, trace),
+        "tables": _table_results(permit_type, case.ruleset_version, trace, language),
     }
 
 
@@ -73,15 +74,19 @@ def _failed_rules(
 
 
 def _table_results(
-    permit_type: PermitType, version: str | None, trace: dict[str, Any]
+    permit_type: PermitType, version: str | None, trace: dict[str, Any], language: str
 ) -> dict[str, Any]:
     """Each table of the case's rule set by name (None when it has no result, e.g. a case
-    evaluated before the table existed), so ``{% if tables.x %}`` never meets an undefined."""
+    evaluated before the table existed), so ``{% if tables.x %}`` never meets an undefined; a
+    licence condition is stored as its code and printed in the letter's language."""
     results: dict[str, Any] = {
         table.name: None
         for ruleset in permit_type.rulesets
         if ruleset.version == version
         for table in ruleset.tables
     }
-    results.update({t["name"]: t["result"] for t in trace.get("tables", [])})
+    permit = permit_type.permit
+    results.update(
+        {t["name"]: condition_texts(permit, t["result"], language) for t in trace.get("tables", [])}
+    )
     return results

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ MESSAGE_FACTS: dict[MessageKind, dict[str, str]] = {
         "documents": "the documents asked for (a list of text)",
         "due_on": "the date the answer was due (ISO date)",
         "grace_until": "the last day to answer after this reminder (ISO date)",
+        "on_no_answer": "what follows without an answer: lapse (the application is closed) or "
+        "refer (a licensing officer decides on what the office has); the sender adds it",
     },
     MessageKind.DECISION: {
         "outcome": "the decision: approve or refuse",
@@ -92,6 +95,7 @@ _SAMPLES: dict[str, Any] = {
     "due_on": "2026-01-15",
     "grace_until": "2026-01-29",
     "outcome": "approve",
+    "on_no_answer": "lapse",
 }
 
 
@@ -114,8 +118,13 @@ def sample_facts(kind: MessageKind) -> dict[str, Any]:
     return {name: _SAMPLES[name] for name in sorted(known_facts(kind))}
 
 
+@lru_cache(maxsize=16)
 def _environment(root: Path, language: Language) -> SandboxedEnvironment:
+    """One sandbox per templates folder and language for the process (building one per message
+    cost more than rendering it); Jinja's ``auto_reload`` still reads a template again when its
+    file changes, so an admin's edit shows in the next message."""
     environment = SandboxedEnvironment(
+        auto_reload=True,
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: an applicant's "<" is a character, not markup

@@ -123,6 +123,8 @@ def _facts(
     }
     if message.kind is MessageKind.DECISION and case.decided_outcome:
         derived["outcome"] = case.decided_outcome
+    if message.kind is MessageKind.REMINDER:
+        derived["on_no_answer"] = _on_no_answer(case.permit_type)
     kinds = message.facts.get("document_kinds")
     if kinds:
         derived["documents"] = _document_names(case.permit_type, list(kinds), message.language)
@@ -136,6 +138,14 @@ def _permit_name(permit_type: str, language: Language) -> str:
         return get_permit_type(permit_type).permit.name.in_language(language)
     except NotFound:
         return permit_type
+
+
+def _on_no_answer(permit_type: str) -> str | None:
+    """What the permit does with a request still unanswered after the reminder."""
+    try:
+        return get_permit_type(permit_type).permit.information_requests.on_no_answer
+    except NotFound:
+        return None
 
 
 def _document_names(permit_type: str, kinds: list[str], language: Language) -> list[str]:

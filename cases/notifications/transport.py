@@ -81,10 +81,23 @@ def send_smtp(settings: Settings, email: EmailMessage) -> None:
         _quit(smtp)
 
 
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificate and host name checked, against the configured CA file or the system's."""
+    cafile = settings.smtp_ca_file
+    try:
+        return ssl.create_default_context(cafile=str(cafile) if cafile else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryFailure(
+            f"the SMTP CA file {cafile} (PERMITS_SMTP_CA_FILE) cannot be read as PEM "
+            f"certificates: {exc}; fix the setting, and the message is tried again",
+            permanent=False,
+        ) from exc
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     assert settings.smtp_host is not None
     timeout = settings.smtp_timeout_s
-    context = ssl.create_default_context()
+    context = _tls_context(settings)
     smtp: smtplib.SMTP
     if settings.smtp_security == "ssl":
         smtp = smtplib.SMTP_SSL(

@@ -94,7 +94,7 @@ class CaseFile:
     def new_since_request(self) -> set[int]:
         """Ids of the documents that answered the latest answered request for information: the
         new evidence the case page marks ("new since the request")."""
-        answered = [r.id for r in self.information_requests if r.answered_at is not None]
+        answered = [r.id for r in self.information_requests if r.answered]
         if not answered:
             return set()
         return {d.id for d in self.documents if d.id and d.information_request_id == answered[-1]}

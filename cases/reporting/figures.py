@@ -27,6 +27,7 @@ from cases.models import (
     ExtractedField,
     FieldStatus,
     InformationRequest,
+    RequestResolution,
     TaskKind,
     TaskStatus,
 )
@@ -227,10 +228,10 @@ def _applicant_gate(
     session: Session, filters: KpiFilters, now: dt.datetime
 ) -> tuple[int, float | None, float | None, int, float | None]:
     dialect = dialect_of(session)
-    answered = col(InformationRequest.answered_at).is_not(None)
+    answered = col(InformationRequest.resolution) == RequestResolution.ANSWERED
     waiting = col(InformationRequest.resolution).is_(None)
     answer = seconds_between(
-        dialect, InformationRequest.requested_at, InformationRequest.answered_at
+        dialect, InformationRequest.requested_at, InformationRequest.resolved_at
     )
     age = seconds_between(dialect, InformationRequest.requested_at, literal(now))
     row = session.execute(

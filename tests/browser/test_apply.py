@@ -48,12 +48,12 @@ def test_an_applicant_applies_in_chinese_with_a_form_and_an_id_copy(
     page.get_by_label("全名（與身份證相同）").fill("陳大文 <b>CHAN</b>")
     page.get_by_label("電郵地址").fill("chan@example.org")
     page.get_by_label("電話（選填）").fill("9123 4567")
-    page.get_by_label("我們給你的訊息所用的語言").select_option("zh-Hant")
+    page.get_by_label("我們給您的訊息所用的語言").select_option("zh-Hant")
     page.get_by_label("申請表格 FBL-1").set_input_files(_file("form.png", sample.form_png))
     expect(missing).to_contain_text("申請人香港身份證副本")
     expect(missing).not_to_contain_text("申請表格 FBL-1")
     page.get_by_label("申請人香港身份證副本").set_input_files(_file("id.png", sample.id_card_png))
-    expect(missing).to_contain_text("資料已齊全：你可以提交。")
+    expect(missing).to_contain_text("資料已齊全：您可以提交。")
     assert_accessible(page, "the application form, filled")
     page.screenshot(path=str(artifacts / "apply-form-zh.png"), full_page=True)  # type: ignore[operator]
 
@@ -77,7 +77,7 @@ def test_an_applicant_applies_in_chinese_with_a_form_and_an_id_copy(
     assert kinds == ["application_form", "id_card"]
     assert queued.language == Language.ZH_HANT
 
-    page.get_by_role("link", name="在申請狀況頁面查閱你的申請").click()
+    page.get_by_role("link", name="在申請狀況頁面查閱您的申請").click()
     page.get_by_label("參考編號").fill(reference)
     page.get_by_label("查詢碼").fill(code)
     page.get_by_role("button", name="顯示進度").click()

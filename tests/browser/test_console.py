@@ -292,5 +292,5 @@ def test_another_applicants_code_does_not_open_a_case(
     page.get_by_label("參考編號").fill(first_reference)
     page.get_by_label("查詢碼").fill(first_code.lower())
     page.get_by_role("button", name="顯示進度").click()
-    expect(page.locator("#applicant-status")).to_have_text("發牌處正在審核")
+    expect(page.locator("#applicant-status")).to_have_text("牌照事務處正在審核")
     page.screenshot(path=artifacts / "status-zh.png")

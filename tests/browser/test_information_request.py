@@ -64,7 +64,7 @@ def open_the_request_in_chinese(
     page.get_by_label("參考編號").fill(reference)
     page.get_by_label("查詢碼").fill(code)
     page.get_by_role("button", name="顯示進度").click()
-    request = page.get_by_role("region", name="我們需要你提供的資料")
+    request = page.get_by_role("region", name="我們需要您提供的資料")
     expect(request).to_contain_text("消防裝置及設備證書（FS 251）")
     expect(request).to_contain_text(what)
     return request
@@ -87,9 +87,9 @@ def test_staff_request_applicant_answers_in_chinese_case_returns_with_new_eviden
     certificate = tmp_path / "certificate.png"
     certificate.write_bytes(png())
     request.get_by_label("消防裝置及設備證書（FS 251）").set_input_files(certificate)
-    request.get_by_label("給發牌處的備註（可選）").fill("已附上新的證書。")
+    request.get_by_label("給牌照事務處的備註（可選）").fill("已附上新的證書。")
     request.get_by_role("button", name="提交回覆").click()
-    expect(page.get_by_role("status")).to_contain_text("謝謝：我們已收到你的回覆")
+    expect(page.get_by_role("status")).to_contain_text("謝謝：我們已收到您的回覆")
     page.screenshot(path=artifacts / "status-answered-zh.png", full_page=True)
     with session_scope() as session:
         assert get_case(session, case_id).status == CaseStatus.EXTRACTING

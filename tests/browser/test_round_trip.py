@@ -99,7 +99,7 @@ def _apply(page: Page, server: LiveServer) -> tuple[str, str]:
     page.get_by_role("link", name="食物業牌照").click()
     page.get_by_label("全名（與身份證相同）").fill(NAME)
     page.get_by_label("電郵地址").fill("cheung@example.org")
-    page.get_by_label("我們給你的訊息所用的語言").select_option("zh-Hant")
+    page.get_by_label("我們給您的訊息所用的語言").select_option("zh-Hant")
     page.get_by_label("申請表格 FBL-1").set_input_files(_file("form.png", SAMPLE.form_png))
     page.get_by_label("申請人香港身份證副本").set_input_files(_file("id.png", SAMPLE.id_card_png))
     page.get_by_role("button", name="提交申請").click()
@@ -139,7 +139,7 @@ def test_apply_in_chinese_answer_a_request_and_receive_a_chinese_decision(
     certificate.write_bytes(png())
     request.get_by_label("消防裝置及設備證書（FS 251）").set_input_files(certificate)
     request.get_by_role("button", name="提交回覆").click()
-    expect(page.get_by_role("status")).to_contain_text("謝謝：我們已收到你的回覆")
+    expect(page.get_by_role("status")).to_contain_text("謝謝：我們已收到您的回覆")
 
     _process(case_id)
     assert seen == [["application_form", "id_card"], ["fire_certificate"]]

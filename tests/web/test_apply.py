@@ -205,6 +205,10 @@ def test_an_application_is_stored_acknowledged_and_its_code_shown_once(
     assert code
     assert 'href="/status"' in page
     assert "chan@example.org" in page
+    # what happens now, and what may be asked of the applicant
+    assert "What happens next" in page
+    assert "we write to you saying what to send and by when" in page
+    assert '<a class="brand" href="/apply">Licensing Office</a>' in page  # not the staff inbox
     again = client.get("/apply/received", follow_redirects=False)
     assert again.headers["location"] == "/status"  # shown once
     with session_scope() as session:

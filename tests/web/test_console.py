@@ -285,6 +285,8 @@ def test_the_matched_table_row_the_fee_and_computed_values_are_shown(
     assert "<strong>3340</strong>" in table
     assert "<strong>A</strong>" in table
     assert "Every matching row applies." in page  # licence_conditions collects
+    # a condition is stored as its code and shown in the permit's words
+    assert "<strong>Display the licensed number of seats at the entrance.</strong>" in page
     assert "area_per_seat" in page
     assert "<strong>0.2</strong>" in page
     assert "in force from 2026-01-01" in page
@@ -332,7 +334,8 @@ def test_status_page_shows_the_status_and_no_personal_data(client: TestClient) -
     page = _look_up(client, reference, code)
     assert page.status_code == 200
     assert "Waiting for a decision by the licensing office" in page.text
-    assert dt.datetime.now(dt.UTC).date().isoformat() in page.text
+    today = dt.datetime.now(dt.UTC).date()
+    assert f"{today.day} {today:%B %Y}" in page.text  # submitted today, as a letter writes it
     assert "Nothing from you at the moment" in page.text
     for private in ("CHAN Tai Man", "A123456", "Golden Noodle", "Nathan Road", "91234567"):
         assert private not in page.text

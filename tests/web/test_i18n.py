@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from cases.access.applicant_codes import _STATUS_TEXT
 from tests.web.test_console import _look_up, _with_code, post, refused_case
 from tests.web.test_web import TestClient, case_at_decision_gate, stored_case, token_from
-from web.i18n import data_messages, extract_messages
+from web.i18n import _AWAITED_TEXTS, data_messages, extract_messages
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 PO = WEB / "locale" / "zh_Hant" / "LC_MESSAGES" / "messages.po"
@@ -189,15 +189,52 @@ def test_applicant_switches_the_status_page_to_chinese(client: TestClient) -> No
     _choose(client, "zh-Hant", "/status")
     form = client.get("/status")
     assert '<html lang="zh-Hant">' in form.text
-    assert "查詢你的申請" in form.text
+    assert "查詢您的申請" in form.text
     assert "參考編號" in form.text
     page = _look_up(client, stored_case(case_id).reference, code)
-    assert "等候發牌處作出決定" in page.text
-    assert "暫時不需要你提交任何資料" in page.text  # what the office waits for, from data
+    assert "等候牌照事務處作出決定" in page.text
+    assert "暫時不需要您提交任何資料" in page.text  # what the office waits for, from data
+    submitted = stored_case(case_id).submitted_at
+    assert f"{submitted.year}年{submitted.month}月{submitted.day}日" in page.text
     wrong = _look_up(client, stored_case(case_id).reference, "AAAA-BBBB-CCCC")
     assert "沒有申請與此參考編號及查詢碼相符" in wrong.text
+    for shown in (form, page, wrong):
+        assert "你" not in shown.text  # the public is addressed formally (您)
     _choose(client, "en", "/status")
     assert "Check your application" in client.get("/status").text
+
+
+# What a member of the public reads: addressed as 您, never the informal 你 (staff pages may).
+_PUBLIC_SOURCES = {
+    "web/views/apply.html",
+    "web/views/apply_choose.html",
+    "web/views/apply_received.html",
+    "web/views/status.html",
+    "web/routes/apply.py",
+    "web/routes/status.py",
+}
+_TEMPLATES = WEB.parent / "templates"
+
+
+def test_the_public_is_addressed_formally_in_chinese() -> None:
+    informal = [
+        _ids(message)[0]
+        for message in _catalogue()
+        if message.id
+        and any(path in _PUBLIC_SOURCES for path, _line in message.locations)
+        and "你" in str(message.string)
+    ]
+    assert informal == []
+    catalogue = _catalogue()
+    for text in {*_STATUS_TEXT.values(), *_AWAITED_TEXTS}:  # the status page's, from data
+        assert "你" not in str(catalogue.get(text).string), text
+    written = [
+        *_TEMPLATES.glob("messages/*.zh-Hant.txt.j2"),
+        *_TEMPLATES.rglob("*.zh-Hant.html.j2"),
+    ]
+    assert written
+    for word in ("你", "閣下"):  # one form of address in every message and letter: 您
+        assert [path.name for path in written if word in path.read_text(encoding="utf-8")] == []
 
 
 @pytest.mark.parametrize("language", ["klingon", ""])

@@ -17,7 +17,7 @@ from cases.calendar import WorkingCalendar
 from cases.db import session_scope
 from cases.letters import request_information
 from cases.lifecycle import CaseStatus
-from cases.models import Document
+from cases.models import Document, InformationRequest
 from cases.repository import get_case
 from tests.factories import CASEWORKER
 from tests.web.test_web import case_at_decision_gate, png, stored_case, token_from
@@ -78,20 +78,57 @@ def test_a_chinese_applicant_sees_the_request_and_answers_it(
     _choose_chinese(client)
     page = _look_up(client, reference, code)
     assert page.status_code == 200
-    assert "我們需要你提供的資料" in page.text
+    assert "我們需要您提供的資料" in page.text
     assert "消防裝置及設備證書（FS 251）" in page.text  # the document asked for, in Chinese
     assert "Show the current address on the certificate." in page.text  # the caseworker's words
-    assert DUE.isoformat() in page.text
+    # the date as a Chinese letter writes it
+    assert f"請於{DUE.year}年{DUE.month}月{DUE.day}日或之前回覆。" in page.text
+    assert DUE.isoformat() not in page.text
+    # what happens without an answer: the permit refers the case back, after a reminder
+    assert (
+        "如屆時仍未收到您的回覆，我們會向您發出一次提示。"
+        "如提示發出後 7 日內仍未收到回覆，牌照主任將根據現有資料作出決定。"
+    ) in page.text
     assert 'action="/status/answer"' in page.text
+    assert page.text.count('accept="application/pdf,image/png,image/jpeg,image/tiff"') == 2
 
     files = {"document_fire_certificate": ("cert.png", png(), "image/png")}
     answered = _answer(client, reference, code, files, "證書已更新")
     assert answered.status_code == 200
-    assert "謝謝：我們已收到你的回覆" in answered.text
+    assert "謝謝：我們已收到您的回覆" in answered.text
     assert 'action="/status/answer"' not in answered.text  # nothing more is asked
     assert calls == [(case_id, "answered")]
     assert stored_case(case_id).status == CaseStatus.EXTRACTING
     assert _answer_documents(case_id) == ["cert.png"]
+
+
+@pytest.mark.usefixtures("db")
+def test_an_english_applicant_reads_the_dates_as_a_letter_writes_them(client: TestClient) -> None:
+    case_id, reference, code = _asked()
+    page = _look_up(client, reference, code).text
+    assert f"Please answer by {DUE.day} {DUE:%B %Y}." in page
+    submitted = stored_case(case_id).submitted_at
+    assert f"<dd>{submitted.day} {submitted:%B %Y}</dd>" in page
+    assert DUE.isoformat() not in page
+    assert "If we do not hear from you by then, we will send you one reminder." in page
+
+
+@pytest.mark.usefixtures("db")
+def test_after_the_reminder_the_page_gives_the_last_day_and_what_follows(
+    client: TestClient,
+) -> None:
+    case_id, reference, code = _asked()
+    last_day = DUE + dt.timedelta(days=7)
+    with session_scope() as session:
+        request = session.exec(
+            select(InformationRequest).where(InformationRequest.case_id == case_id)
+        ).one()
+        request.grace_until = last_day
+        session.add(request)
+    page = _look_up(client, reference, code).text
+    assert f"the last day to answer is now {last_day.day} {last_day:%B %Y}." in page
+    assert "If we have no answer by then, a licensing officer will decide on the evidence" in page
+    assert "we will send you one reminder" not in page
 
 
 @pytest.mark.usefixtures("db")

@@ -4,7 +4,8 @@ The code travels in a POST body (not the URL, which proxies and browser historie
 attempts are limited per address and reference, so codes cannot be guessed by brute force. While
 the office waits for information, the page shows what is asked and by when, and takes the
 answer: files (checked as at intake) and a note. The answer form carries the reference and code
-again in its body, and is limited the same way.
+again in its body, and is limited the same way. The letters sent (decision, request, lapse)
+are listed and downloaded the same way, by a POST that carries the code.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from starlette.datastructures import FormData, UploadFile
 
-from cases.access import ApplicantStatus, WrongAccessCode, applicant_status
+from cases.access import ApplicantStatus, WrongAccessCode, applicant_letter, applicant_status
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
-from cases.errors import InvalidDocument, PermitsError
+from cases.documents import resolve_stored_path
+from cases.errors import InvalidDocument, NotFound, PermitsError, StoredPathOutsideDataFolder
 from cases.intake import OTHER_DOCUMENT, Upload, answer_request
 from web.i18n import gettext_, in_language, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
@@ -62,6 +64,8 @@ def _found_page(
     context: dict[str, Any] = {
         "found": found,
         "asked": _asked(found),
+        # what happens to a request left unanswered (the request letter says the same)
+        "policy": get_permit_type(found.permit_type).permit.information_requests,
         "access_code": access_code,
         "error": error,
         "notice": notice,
@@ -148,3 +152,36 @@ def answer(request: Request, form: Annotated[FormData, Depends(read_form)]) -> H
         found = applicant_status(session, reference, access_code)
     thanks = gettext_("Thank you: your answer was received and your application continues.")
     return _found_page(request, found, access_code, notice=thanks)
+
+
+@router.post("/status/letter", response_model=None)
+def letter(
+    request: Request,
+    reference: Annotated[str, Form()],
+    access_code: Annotated[str, Form()],
+    letter_id: Annotated[int, Form()],
+) -> FileResponse | HTMLResponse:
+    """One of the case's letters as a PDF, for an applicant who has the reference and code."""
+    found = _open(request, reference, access_code)
+    if isinstance(found, HTMLResponse):
+        return found
+    with session_scope() as session:
+        try:
+            sent = applicant_letter(session, reference, access_code, letter_id)
+        except NotFound:
+            gone = gettext_("That letter is not one of this application's; choose one below.")
+            return _found_page(request, found, access_code, error=gone, status_code=404)
+    try:
+        path = resolve_stored_path(sent.pdf_path)
+    except StoredPathOutsideDataFolder:
+        path = None
+    if path is None or not path.is_file():
+        missing = gettext_(
+            "This letter cannot be shown just now; please contact the licensing office."
+        )
+        return _found_page(request, found, access_code, error=missing, status_code=404)
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=f"{found.reference}-{sent.outcome}-{sent.language}.pdf",
+    )
