@@ -137,7 +137,7 @@ def up(
     ensure_migrated()
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
-    with start_services(web=True, dropbox=True, settings=settings) as services:
+    with start_services(web=True, dropbox=True, settings=settings):
         console.print(f"web app:        {settings.web_url}")
         console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
         console.print(f"data folder:    {settings.resolved_data_dir}")
@@ -151,8 +151,7 @@ def up(
             )
         console.print("press Ctrl-C to stop")
         try:
-            while True:
-                services.check_alive()
+            while True:  # the supervisor restarts a service that dies, or interrupts this
                 time.sleep(1)
         except KeyboardInterrupt:
             console.print("stopping…")
