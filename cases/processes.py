@@ -15,6 +15,7 @@ import socket
 from pathlib import Path
 
 __all__ = [
+    "DIE_WITH_PARENT",
     "die_with_parent",
     "pid_alive",
     "process_marker",
@@ -22,6 +23,9 @@ __all__ = [
     "same_data_folder",
 ]
 
+#: Set by ``permits up`` in its services' environment (inherited by the flow runs they start):
+#: such a run asks to die with the process that started it.
+DIE_WITH_PARENT = "PERMITS_DIE_WITH_PARENT"
 _PR_SET_PDEATHSIG = 1
 _libc: ctypes.CDLL | None = None
 

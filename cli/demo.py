@@ -15,8 +15,8 @@ from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
+from cases.processing_failures import failures_since_last_move
 from cases.repository import get_case
-from cases.stages import failures_since_last_move
 from cases.vocabulary import Decision, Outcome
 from flows.deployments import start_case_flow
 from tools.samples.applications import HANDS, generate_application

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from cases.processes import die_with_parent
+from cases.processes import DIE_WITH_PARENT, die_with_parent
 from cases.settings import Settings, get_settings
 from cli.supervision import ServiceError, Supervisor, clear_leftovers
 from flows.env import prefect_environment
@@ -52,7 +52,7 @@ class Services:
     def start(self, name: str, command: list[str]) -> None:
         log = self.log_path(name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        environment = {**os.environ, **prefect_environment(self.settings)}
+        environment = {**os.environ, **prefect_environment(self.settings), DIE_WITH_PARENT: "1"}
         self.commands[name] = command
         with log.open("ab") as handle:
             self.processes[name] = subprocess.Popen(

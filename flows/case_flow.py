@@ -15,8 +15,10 @@ from prefect.client.schemas.objects import FlowRun, State
 
 from cases.extraction import extract_case
 from cases.lifecycle import Stage
+from cases.processing_failures import record_failure
 from cases.settings import get_settings
-from cases.stages import describe_wait, next_stage, record_failure, run_stage
+from cases.stages import describe_wait, next_stage, run_stage
+from flows.crashed_runs import claim_this_run
 
 __all__ = ["extract_documents", "process_case"]
 
@@ -57,9 +59,15 @@ def _record_failure(flow: object, flow_run: FlowRun, state: State) -> None:
     )
 
 
-@flow(name="process-case", flow_run_name="case-{case_id}", on_failure=[_record_failure])
+@flow(
+    name="process-case",
+    flow_run_name="case-{case_id}",
+    on_failure=[_record_failure],
+    on_crashed=[_record_failure],  # run by the serving process when this one is killed
+)
 def process_case(case_id: int) -> str:
     """Advance the case from its current state; end at a human gate or when finished."""
+    claim_this_run()
     previous: Stage | None = None
     while (stage := next_stage(case_id)) is not None:
         if stage == previous:

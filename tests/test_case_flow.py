@@ -22,9 +22,9 @@ from cases.db import session_scope, upgrade_database
 from cases.gates import decide, open_task, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
+from cases.processing_failures import failures_since_last_move
 from cases.repository import get_case
 from cases.settings import get_settings
-from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
 from cli.services import start_services
 from flows.deployments import start_case_flow
@@ -227,7 +227,7 @@ def test_a_case_whose_trigger_was_lost_is_resumed() -> None:
 def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None:
     from cases.documents import document_path
     from cases.models import Document
-    from cases.stages import MAX_FAILED_RUNS, stalled_cases
+    from cases.stages import stalled_cases
 
     case = submit_sample(sample_application(15, overrides=ELIGIBLE))
     assert case.id is not None
@@ -236,7 +236,7 @@ def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None
         assert form is not None
     document_path(form.sha256).unlink()  # the document store lost the file
 
-    for attempt in range(1, MAX_FAILED_RUNS + 1):
+    for attempt in range(1, get_settings().max_failed_runs + 1):
         start_case_flow(case.id, reason="test")
         wait_for(lambda n=attempt: failure_count(case.id) == n, timeout=180)
 
