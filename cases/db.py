@@ -30,8 +30,23 @@ __all__ = [
     "ensure_migrated",
     "get_engine",
     "session_scope",
+    "set_busy_timeout",
     "upgrade_database",
 ]
+
+
+_busy_timeout_ms = 30_000
+
+
+def set_busy_timeout(seconds: float) -> None:
+    """How long this process waits for a locked SQLite database before "database is locked".
+
+    Workers wait long (30 s); the web app waits a few seconds and answers "busy, try again"
+    rather than keep a person staring at a page that will fail anyway. Applied at the start of
+    every transaction, so pooled connections follow at once.
+    """
+    global _busy_timeout_ms
+    _busy_timeout_ms = int(seconds * 1000)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -46,6 +61,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={_busy_timeout_ms}")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from cases.settings import get_settings
 from cli.admin import audit_app, db_app, ocr_app, users_app
 from cli.bench import bench_app
+from cli.cases import cases_app, start_flow_or_explain
 from cli.catalogue import catalogue_app, rules_app
 from cli.dropbox import dropbox_app
 from cli.forms import forms_app
@@ -38,6 +39,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(ocr_app, name="ocr")
 app.add_typer(dropbox_app, name="dropbox")
 app.add_typer(messages_app, name="messages")
+app.add_typer(cases_app, name="cases")
 
 
 @app.callback()
@@ -58,7 +60,6 @@ def submit(
     from cases.intake import Upload, inspect_upload
     from cases.intake import submit as submit_case
     from cli.services import running_services
-    from flows.deployments import start_case_flow
 
     ensure_migrated()
     missing = [str(f) for f in files if not f.is_file()]
@@ -73,9 +74,10 @@ def submit(
     submission = submit_case(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
     case = submission.case
     assert case.id is not None
-    start_case_flow(case.id, reason="submitted")
+    started = start_flow_or_explain(case.id, case.reference, reason="submitted")
     console.print(
-        f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}\n"
+        f"case {case.reference} {'submitted' if started else 'saved'}; follow it at "
+        f"{get_settings().web_url}/cases/{case.id}\n"
         f"the applicant's access code for {get_settings().web_url}/status is "
         f"{submission.access_code} (shown only now)"
     )

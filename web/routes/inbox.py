@@ -13,7 +13,8 @@ from cases.access import workable_roles
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.gates import claim_task, release_task
-from cases.models import TaskKind
+from cases.models import Role, TaskKind
+from cases.processing_failures import failed_cases
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
 from cases.vocabulary import Risk
 from web.auth import StaffUser, require_user, safe_next
@@ -67,6 +68,7 @@ def inbox_page(
             session=session, user=user.actor, filters=filters, page=page, page_size=PAGE_SIZE
         )
         cases = recent_cases(session=session, limit=10)
+        failed = failed_cases(session=session) if user.role == Role.ADMIN else []
     params = {
         "queue": filters.queue,
         "permit_type": filters.permit_type or "",
@@ -78,6 +80,7 @@ def inbox_page(
         "inbox": found,
         "filters": filters,
         "cases": cases,
+        "failed": failed,
         "permit_types": list(load_catalogue().values()),
         "risks": RISKS,
         "query": lambda **changes: "/inbox?" + urlencode({**params, **changes}),
