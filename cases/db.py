@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -110,12 +110,21 @@ def upgrade_database(url: str | None = None) -> None:
         connection.commit()
 
 
-def ensure_migrated(engine: Engine | None = None) -> None:
-    """Refuse to work on a database whose schema is not the one this code was written for."""
+def ensure_migrated(engine: Engine | None = None, *, create_if_new: bool = False) -> None:
+    """Refuse to work on a database whose schema is not the one this code was written for.
+
+    With ``create_if_new`` (``permits up``, ``permits demo``) an embedded (SQLite) database with
+    no tables at all, as a new data folder has, is created at the newest revision; one at an
+    older revision is still refused, since upgrading it is the operator's decision.
+    """
     engine = engine or get_engine()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
+        empty = current is None and not inspect(connection).get_table_names()
+    if create_if_new and empty and engine.url.get_backend_name() == "sqlite":
+        upgrade_database(engine.url.render_as_string(hide_password=False))
+        return
     if current != head:
         state = "has no tables yet" if current is None else f"is at revision {current}"
         raise DatabaseNotMigrated(

@@ -112,7 +112,7 @@ def demo(
     from cli.demo import ensure_demo_users, run_demo
     from cli.services import running_services, start_services
 
-    ensure_migrated()
+    ensure_migrated(create_if_new=True)  # a new data folder just works
     ensure_demo_users()
     started = time.monotonic()
     running = running_services()
@@ -136,7 +136,7 @@ def up(
 
     settings = get_settings()
     settings.check_production_ready()
-    ensure_migrated()
+    ensure_migrated(create_if_new=True)  # a new data folder just works
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
     with start_services(web=True, dropbox=True, settings=settings):
