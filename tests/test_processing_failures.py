@@ -18,6 +18,7 @@ from cases.processing_failures import (
     retry_case,
 )
 from cases.stages import stalled_cases
+from tests.conftest import Invoke
 from tests.factories import FOOD
 
 
@@ -97,3 +98,36 @@ def test_a_retry_is_audited_and_a_second_click_does_nothing() -> None:
             session.exec(select(AuditEvent).where(AuditEvent.action == "processing.retried")).all()
         )
     assert count == 1
+
+
+@pytest.mark.usefixtures("db")
+def test_permits_cases_lists_the_queue_and_retries_once(cli: Invoke) -> None:
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    fail(make_case(), 3)
+    listed = cli("cases", "failed")
+    assert "FBL-2026-90001" in listed.output
+    assert "1 case(s) waiting for a retry" in listed.output
+
+    # No orchestrator answers: the retry is recorded and the sweep starts the run later.
+    with temporary_settings(
+        {PREFECT_API_URL: "http://127.0.0.1:9/api", PREFECT_CLIENT_MAX_RETRIES: 0}
+    ):
+        first = cli("cases", "retry", "FBL-2026-90001")
+    again = cli("cases", "retry", "FBL-2026-90001")
+
+    assert "is saved, but the orchestrator could not start its flow" in " ".join(
+        first.output.split()
+    )
+    assert again.exit_code == 1
+    assert "not waiting for a retry" in " ".join(again.output.split())
+    assert "Traceback" not in first.output + again.output
+    with session_scope() as session:
+        assert (
+            len(
+                session.exec(
+                    select(AuditEvent).where(AuditEvent.action == "processing.retried")
+                ).all()
+            )
+            == 1
+        )
