@@ -84,17 +84,27 @@ def submit(
 
 
 def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) -> None:
+    failed = [row["reference"] for row in results if row["problem"]]
     if as_json:
-        print(json.dumps({"seconds": round(seconds, 1), "cases": results}, indent=2))
+        print(
+            json.dumps({"seconds": round(seconds, 1), "cases": results, "failed": failed}, indent=2)
+        )
         return
     table = Table("reference", "status", "outcome")
     table.add_column("letter", overflow="fold")
+    table.add_column("problem", overflow="fold")
     for row in results:
         table.add_row(
-            row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or ""
+            row["reference"],
+            row["status"],
+            row["outcome"] or "",
+            row["letter_path"] or "",
+            row["problem"] or "",
         )
     console.print(table)
     console.print(f"{len(results)} case(s) in {seconds:.1f} s")
+    if failed:
+        console.print(f"{len(failed)} case(s) could not be taken further: {', '.join(failed)}")
 
 
 @app.command()
@@ -122,6 +132,8 @@ def demo(
     with context:
         results = run_demo(cases, approve_all=approve_all, seed=seed)
     _print_demo(results, as_json, time.monotonic() - started)
+    if any(row["problem"] for row in results):
+        raise typer.Exit(1)  # the summary says which cases and why
 
 
 @app.command()
