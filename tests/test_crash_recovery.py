@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,48 +20,29 @@ from uuid import UUID
 import pytest
 from sqlmodel import col, select
 
-from cases.db import session_scope, upgrade_database
-from cases.gates import decide, open_task, verify_fields
+from cases.db import session_scope
+from cases.gates import decide
 from cases.lifecycle import CaseStatus
-from cases.models import AuditEvent, ExtractedField, Letter, TaskKind
+from cases.models import AuditEvent, ExtractedField, Letter
 from cases.processes import pid_alive
 from cases.repository import get_case
 from cases.settings import get_settings
 from cli.demo import wait_until_settled
-from cli.services import Services, start_services
+from cli.services import Services
 from flows.deployments import start_case_flow
+from tests.embedded_services import embedded_services
 from tests.factories import CASEWORKER, sample_application, submit_sample
+from tests.test_case_flow import confirm_fields_if_flagged, decision_task_id, run_flow
 
 pytestmark = pytest.mark.slow
 
 ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_capacity": "40"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PERMITS_DATA_DIR", str(tmp_path_factory.mktemp("crash")))
-    patch.setenv("PERMITS_PREFECT_PORT", str(_free_port()))
-    patch.delenv("PERMITS_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    upgrade_database()
-    try:
-        with (
-            temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}),
-            start_services(web=False) as running,
-        ):
-            yield running
-    finally:
-        patch.undo()
-        get_settings.cache_clear()
+    with embedded_services(tmp_path_factory, "crash") as running:
+        yield running
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, poll: float = 0.2) -> object:
@@ -80,20 +60,10 @@ def status(case_id: int) -> CaseStatus:
 
 def to_decision(case_id: int) -> int:
     """Run the case to its decision gate (confirming fields as read if asked); the task's id."""
-    start_case_flow(case_id, reason="test")
-    wait_until_settled([case_id], timeout=300)
-    with session_scope() as session:
-        verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
-    if verify is not None and verify.id is not None:
-        verify_fields(verify.id, {}, actor=CASEWORKER)
-        start_case_flow(case_id, reason="test")
-        wait_until_settled([case_id], timeout=300)
+    run_flow(case_id)
+    confirm_fields_if_flagged(case_id)
     assert status(case_id) == CaseStatus.AWAITING_DECISION
-    with session_scope() as session:
-        task = open_task(session, case_id, TaskKind.DECIDE)
-    assert task is not None
-    assert task.id is not None
-    return task.id
+    return decision_task_id(case_id)
 
 
 def assert_done_once(case_id: int) -> None:
