@@ -27,7 +27,7 @@ from cases.settings import Settings, get_settings
 from cli.supervision import ServiceError, Supervisor, clear_leftovers
 from flows.env import prefect_environment
 
-__all__ = ["ServiceError", "Services", "running_services", "start_services"]
+__all__ = ["Services", "running_services", "start_services"]
 
 PREFECT_START_TIMEOUT_S = 120
 
