@@ -41,8 +41,11 @@ def _load_libc() -> ctypes.CDLL | None:
 _load_libc()
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
     """Ask the kernel to send ``sig`` to this process when its parent dies (Linux only).
+
+    SIGKILL by default: a Prefect runner told SIGTERM tries to tell its (dead) server first and
+    hangs on; killed outright, its runs are found dead by the sweep and resumed.
 
     Used as a ``preexec_fn`` (between fork and exec) and by a flow run for itself. If the parent
     is already gone (it died before the request took effect), exit at once.

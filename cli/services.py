@@ -61,7 +61,7 @@ class Services:
                 stderr=subprocess.STDOUT,
                 env=environment,
                 start_new_session=True,
-                preexec_fn=die_with_parent,  # SIGTERM when we die, even by SIGKILL
+                preexec_fn=die_with_parent,  # killed when we die, even by SIGKILL
             )
         self.write_state()  # at once: a supervisor killed while starting leaves a trace
 
