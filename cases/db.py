@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -30,8 +30,23 @@ __all__ = [
     "ensure_migrated",
     "get_engine",
     "session_scope",
+    "set_busy_timeout",
     "upgrade_database",
 ]
+
+
+_busy_timeout_ms = 30_000
+
+
+def set_busy_timeout(seconds: float) -> None:
+    """How long this process waits for a locked SQLite database before "database is locked".
+
+    Workers wait long (30 s); the web app waits a few seconds and answers "busy, try again"
+    rather than keep a person staring at a page that will fail anyway. Applied at the start of
+    every transaction, so pooled connections follow at once.
+    """
+    global _busy_timeout_ms
+    _busy_timeout_ms = int(seconds * 1000)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -46,6 +61,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={_busy_timeout_ms}")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -94,12 +110,21 @@ def upgrade_database(url: str | None = None) -> None:
         connection.commit()
 
 
-def ensure_migrated(engine: Engine | None = None) -> None:
-    """Refuse to work on a database whose schema is not the one this code was written for."""
+def ensure_migrated(engine: Engine | None = None, *, create_if_new: bool = False) -> None:
+    """Refuse to work on a database whose schema is not the one this code was written for.
+
+    With ``create_if_new`` (``permits up``, ``permits demo``) an embedded (SQLite) database with
+    no tables at all, as a new data folder has, is created at the newest revision; one at an
+    older revision is still refused, since upgrading it is the operator's decision.
+    """
     engine = engine or get_engine()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
+        empty = current is None and not inspect(connection).get_table_names()
+    if create_if_new and empty and engine.url.get_backend_name() == "sqlite":
+        upgrade_database(engine.url.render_as_string(hide_password=False))
+        return
     if current != head:
         state = "has no tables yet" if current is None else f"is at revision {current}"
         raise DatabaseNotMigrated(

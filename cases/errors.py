@@ -168,3 +168,24 @@ class RemovedByRetention(PermitsError):
             f"data were removed on {purged_on}, so {what}; its decision record is kept on the "
             "case page"
         )
+
+
+class StorageUnavailable(PermitsError):
+    """The data folder cannot take a file (disk full, read-only or not ours to write, a path too
+    long for its file system); nothing was saved. ``problem`` is one of ``PROBLEMS``, so a page
+    can say it in the reader's language."""
+
+    http_status = 503
+    PROBLEMS = ("full", "read_only", "path_too_long")
+
+    def __init__(self, problem: str, folder: Path) -> None:
+        self.problem = problem
+        self.folder = folder
+        what = {
+            "full": f"the disk holding {folder} is full (no space left); free some space",
+            "read_only": f"{folder} cannot be written (read-only, or not writable by this user); "
+            "make it writable for the user running the service",
+            "path_too_long": f"the path {folder} is too long for its file system; set "
+            "PERMITS_DATA_DIR to a shorter folder",
+        }[problem]
+        super().__init__(f"{what}, then try again. Nothing was saved.")

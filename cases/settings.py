@@ -108,6 +108,31 @@ class Settings(BaseSettings):
         120,
         description="How often the resume flow looks for cases whose trigger was lost.",
     )
+    max_failed_runs: int = Field(
+        3,
+        ge=1,
+        description="Failed runs of a case (without progress) after which the resume flow stops "
+        "retrying it and it waits in the operator queue for an admin's retry.",
+    )
+    stuck_run_timeout_s: int = Field(
+        1800,
+        description="A case-flow run still RUNNING or PENDING after this long is marked crashed "
+        "by the resume flow (a run whose process is gone is marked at once).",
+    )
+    service_restart_limit: int = Field(
+        3,
+        ge=1,
+        description="`permits up` restarts a service that dies; after this many quick deaths in "
+        "a row it stops everything and names the log.",
+    )
+    service_quick_death_s: float = Field(
+        60.0, description="A service that dies sooner than this after its start died quickly."
+    )
+    web_db_busy_timeout_s: float = Field(
+        5.0,
+        description="How long a web request waits for a busy (locked) SQLite database before it "
+        "answers 503 'busy, try again' instead of waiting on.",
+    )
     public_url: str | None = Field(
         None,
         description="Address applicants reach the web app at, for links in messages (e.g. "

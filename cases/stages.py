@@ -10,33 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from cases.audit import append_event
 from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
 from cases.extraction import extract_case
 from cases.gates import propose_decision
 from cases.letters import issue_letters
 from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
-from cases.models import AuditEvent, Case, utcnow
+from cases.models import Case, utcnow
+from cases.processing_failures import gave_up_on
 from cases.repository import get_case
 from cases.review import review_case
 
 __all__ = [
-    "MAX_FAILED_RUNS",
     "RUNNERS",
     "describe_wait",
-    "failures_since_last_move",
     "next_stage",
-    "record_failure",
     "run_stage",
     "stalled_cases",
 ]
 
-
-# After this many failed runs without progress the resume flow stops retrying the case.
-MAX_FAILED_RUNS = 3
 
 #: The function that performs each stage of ``lifecycle.STAGES``; each is idempotent and checks
 #: its own guard (``lifecycle.runs_in``) under the case's row lock.
@@ -82,36 +76,5 @@ def stalled_cases(older_than: dt.timedelta, *, limit: int = 100) -> list[int]:
             .order_by(col(Case.updated_at))
             .limit(limit)
         ).all()
-        # A case whose runs keep failing is left for a person (its audit trail says why).
-        return [
-            row
-            for row in rows
-            if row is not None and failures_since_last_move(session, row) < MAX_FAILED_RUNS
-        ]
-
-
-def record_failure(case_id: int, *, run_id: str, message: str) -> None:
-    """Note in the case's audit trail that a flow run failed, and why (shown on the case page)."""
-    with session_scope() as session:
-        append_event(
-            session,
-            actor="system:flow",
-            action="processing.failed",
-            case_id=case_id,
-            payload={"flow_run_id": run_id},
-            # an error may quote what a document said: kept beside the event (retention)
-            personal={"error": message[:2000]},
-        )
-
-
-def failures_since_last_move(session: Session, case_id: int) -> int:
-    case = get_case(session, case_id)
-    return len(
-        session.exec(
-            select(AuditEvent.id).where(
-                AuditEvent.case_id == case_id,
-                AuditEvent.action == "processing.failed",
-                col(AuditEvent.at) >= case.updated_at,
-            )
-        ).all()
-    )
+        # A case whose runs keep failing is left for a person (the operator queue).
+        return [row for row in rows if row is not None and not gave_up_on(session, row)]

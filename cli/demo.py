@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from sqlmodel import select
@@ -11,12 +12,13 @@ from cases.access import Actor, create_user
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.documents import resolve_stored_path
+from cases.errors import PermitsError
 from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
+from cases.processing_failures import failures_since_last_move
 from cases.repository import get_case
-from cases.stages import failures_since_last_move
 from cases.vocabulary import Decision, Outcome
 from cli.progress import Steps
 from flows.deployments import start_case_flow
@@ -41,6 +43,8 @@ class CaseSummary:
     outcome: str | None
     letter_path: str | None
     seconds: float
+    # why the demo could not take the case further (a gate it could not complete, a failed run)
+    problem: str | None = None
 
 
 def ensure_demo_users() -> dict[str, str]:
@@ -107,39 +111,67 @@ def wait_until_settled(
         time.sleep(1)
 
 
-def approve_gates(case_ids: list[int]) -> list[int]:
-    """Act as the demo caseworker on every open gate; return the cases that were moved on."""
-    actor = Actor(DEMO_CASEWORKER, Role.CASEWORKER)
+def _start_flow(case_id: int) -> object:
+    return start_case_flow(case_id, reason="gate-completed")
+
+
+def approve_gates(
+    case_ids: list[int], problems: dict[int, str], start: Callable[[int], object] = _start_flow
+) -> list[int]:
+    """Act as the demo caseworker on every open gate; return the cases that were moved on.
+
+    A case that cannot be taken further (a misread date that cannot be confirmed as read) is
+    noted in ``problems`` and left at its gate; the others go on.
+    """
     moved: list[int] = []
     for case_id in case_ids:
-        with session_scope() as session:
-            verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
-            decision = open_task(session, case_id, TaskKind.DECIDE)
-            proposed = get_case(session, case_id).proposed_outcome
-        if verify is not None and verify.id is not None:
-            verify_fields(verify.id, {}, actor=actor)
-        elif decision is not None and decision.id is not None:
-            outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
-            decide(
-                decision.id,
-                outcome,
-                f"Demo caseworker accepted the proposal ({proposed}).",
-                actor=actor,
-            )
-        else:
+        if case_id in problems:
             continue
-        start_case_flow(case_id, reason="gate-completed")
-        moved.append(case_id)
+        try:
+            acted = _complete_gate(case_id)
+        except PermitsError as exc:
+            problems[case_id] = str(exc)
+            continue
+        if acted:
+            start(case_id)
+            moved.append(case_id)
     return moved
 
 
-def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
+def _complete_gate(case_id: int) -> bool:
+    """Complete the case's open gate as the demo caseworker; False when none is open."""
+    actor = Actor(DEMO_CASEWORKER, Role.CASEWORKER)
+    with session_scope() as session:
+        verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
+        decision = open_task(session, case_id, TaskKind.DECIDE)
+        proposed = get_case(session, case_id).proposed_outcome
+    if verify is not None and verify.id is not None:
+        verify_fields(verify.id, {}, actor=actor)
+    elif decision is not None and decision.id is not None:
+        outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
+        decide(
+            decision.id,
+            outcome,
+            f"Demo caseworker accepted the proposal ({proposed}).",
+            actor=actor,
+        )
+    else:
+        return False
+    return True
+
+
+def summarise(
+    case_ids: list[int], started: float, problems: dict[int, str] | None = None
+) -> list[CaseSummary]:
     summaries = []
     with session_scope() as session:
         for case_id in case_ids:
             case = get_case(session, case_id)
             letter = session.exec(select(Letter).where(Letter.case_id == case_id)).first()
             failed = failures_since_last_move(session, case_id) > 0
+            problem = (problems or {}).get(case_id) or (
+                "processing failed; see the case's audit trail" if failed else None
+            )
             summaries.append(
                 CaseSummary(
                     case_id,
@@ -150,6 +182,7 @@ def summarise(case_ids: list[int], started: float) -> list[CaseSummary]:
                     case.decided_outcome or case.proposed_outcome,
                     str(resolve_stored_path(letter.pdf_path)) if letter else None,
                     round(time.monotonic() - started, 1),
+                    problem,
                 )
             )
     return summaries
@@ -166,9 +199,10 @@ def run_demo(
     started = time.monotonic()
     case_ids = submit_samples(count, seed=seed, steps=steps)
     wait_until_settled(case_ids, timeout=timeout, steps=steps)
+    problems: dict[int, str] = {}
     # A verified case comes back to the decision gate, so approving can take two rounds.
     for n in range(3 if approve_all else 0):
-        if not approve_gates(case_ids):
+        if not approve_gates(case_ids, problems):
             break
         wait_until_settled(case_ids, timeout=timeout, steps=steps, round_=n + 2)
-    return [asdict(s) for s in summarise(case_ids, started)]
+    return [asdict(s) for s in summarise(case_ids, started, problems)]

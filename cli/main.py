@@ -16,6 +16,7 @@ from rich.table import Table
 from cases.settings import get_settings
 from cli.admin import audit_app, db_app, ocr_app, users_app
 from cli.bench import bench_app
+from cli.cases import cases_app, start_flow_or_explain
 from cli.catalogue import catalogue_app, rules_app
 from cli.dropbox import dropbox_app
 from cli.forms import forms_app
@@ -47,6 +48,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(export_app, name="export")
 app.command("kpi")(friendly(kpi))
 app.add_typer(retention_app, name="retention")
+app.add_typer(cases_app, name="cases")
 
 
 @app.callback()
@@ -67,7 +69,6 @@ def submit(
     from cases.intake import Upload, inspect_upload
     from cases.intake import submit as submit_case
     from cli.services import running_services
-    from flows.deployments import start_case_flow
 
     ensure_migrated()
     missing = [str(f) for f in files if not f.is_file()]
@@ -82,26 +83,37 @@ def submit(
     submission = submit_case(uploads, permit_type_id=permit_type, actor="cli", channel="cli")
     case = submission.case
     assert case.id is not None
-    start_case_flow(case.id, reason="submitted")
+    started = start_flow_or_explain(case.id, case.reference, reason="submitted")
     console.print(
-        f"case {case.reference} submitted; follow it at {get_settings().web_url}/cases/{case.id}\n"
+        f"case {case.reference} {'submitted' if started else 'saved'}; follow it at "
+        f"{get_settings().web_url}/cases/{case.id}\n"
         f"the applicant's access code for {get_settings().web_url}/status is "
         f"{submission.access_code} (shown only now)"
     )
 
 
 def _print_demo(results: list[dict[str, Any]], as_json: bool, seconds: float) -> None:
+    failed = [row["reference"] for row in results if row["problem"]]
     if as_json:
-        print(json.dumps({"seconds": round(seconds, 1), "cases": results}, indent=2))
+        print(
+            json.dumps({"seconds": round(seconds, 1), "cases": results, "failed": failed}, indent=2)
+        )
         return
     table = Table("reference", "status", "outcome")
     table.add_column("letter", overflow="fold")
+    table.add_column("problem", overflow="fold")
     for row in results:
         table.add_row(
-            row["reference"], row["status"], row["outcome"] or "", row["letter_path"] or ""
+            row["reference"],
+            row["status"],
+            row["outcome"] or "",
+            row["letter_path"] or "",
+            row["problem"] or "",
         )
     console.print(table)
     console.print(f"{len(results)} case(s) in {seconds:.1f} s")
+    if failed:
+        console.print(f"{len(failed)} case(s) could not be taken further: {', '.join(failed)}")
 
 
 @app.command()
@@ -119,7 +131,7 @@ def demo(
     from cli.demo import ensure_demo_users, run_demo
     from cli.services import running_services, start_services
 
-    ensure_migrated()
+    ensure_migrated(create_if_new=True)  # a new data folder just works
     ensure_demo_users()
     started = time.monotonic()
     running = running_services()
@@ -129,6 +141,8 @@ def demo(
     with context, progress() as steps:
         results = run_demo(cases, approve_all=approve_all, seed=seed, steps=steps)
     _print_demo(results, as_json, time.monotonic() - started)
+    if any(row["problem"] for row in results):
+        raise typer.Exit(1)  # the summary says which cases and why
 
 
 @app.command()
@@ -143,10 +157,10 @@ def up(
 
     settings = get_settings()
     settings.check_production_ready()
-    ensure_migrated()
+    ensure_migrated(create_if_new=True)  # a new data folder just works
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
-    with start_services(web=True, dropbox=True, settings=settings) as services:
+    with start_services(web=True, dropbox=True, settings=settings):
         console.print(f"web app:        {settings.web_url}")
         console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
         console.print(f"data folder:    {settings.resolved_data_dir}")
@@ -160,8 +174,7 @@ def up(
             )
         console.print("press Ctrl-C to stop")
         try:
-            while True:
-                services.check_alive()
+            while True:  # the supervisor restarts a service that dies, or interrupts this
                 time.sleep(1)
         except KeyboardInterrupt:
             console.print("stopping…")

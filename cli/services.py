@@ -16,23 +16,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from cases.errors import PermitsError
+from cases.processes import DIE_WITH_PARENT, die_with_parent
 from cases.settings import Settings, get_settings
+from cli.supervision import ServiceError, Supervisor, clear_leftovers
 from flows.env import prefect_environment
 
-__all__ = ["ServiceError", "Services", "running_services", "start_services"]
+__all__ = ["Services", "running_services", "start_services"]
 
 PREFECT_START_TIMEOUT_S = 120
-
-
-class ServiceError(PermitsError):
-    """A service would not start or stopped unexpectedly; the message names its log file."""
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -43,6 +40,7 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 class Services:
     settings: Settings
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def state_file(self) -> Path:
@@ -54,7 +52,8 @@ class Services:
     def start(self, name: str, command: list[str]) -> None:
         log = self.log_path(name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        environment = {**os.environ, **prefect_environment(self.settings)}
+        environment = {**os.environ, **prefect_environment(self.settings), DIE_WITH_PARENT: "1"}
+        self.commands[name] = command
         with log.open("ab") as handle:
             self.processes[name] = subprocess.Popen(
                 command,
@@ -62,7 +61,21 @@ class Services:
                 stderr=subprocess.STDOUT,
                 env=environment,
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # killed when we die, even by SIGKILL
             )
+        self.write_state()  # at once: a supervisor killed while starting leaves a trace
+
+    def restart(self, name: str) -> None:
+        old = self.processes[name]
+        if old.poll() is None:
+            return
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(old.pid, signal.SIGKILL)  # what it left behind in its group
+        self.start(name, self.commands[name])
+
+    def note(self, message: str) -> None:
+        """A line for the operator (the terminal of `permits up`)."""
+        print(message, file=sys.stderr, flush=True)
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -79,6 +92,7 @@ class Services:
                     "prefect_api_url": self.settings.effective_prefect_api_url,
                     "web_url": self.settings.web_url if "web" in self.processes else None,
                     "pids": {name: p.pid for name, p in self.processes.items()},
+                    "supervisor_pid": os.getpid(),
                 },
                 indent=2,
             )
@@ -135,10 +149,16 @@ def start_services(
     # Ctrl-C must stop everything even when a shell started us with SIGINT ignored (`cmd &`).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     health = f"{settings.effective_prefect_api_url}/health"
+    stopped = clear_leftovers(services.state_file, settings.prefect_home)
+    if stopped:
+        services.note(
+            "stopped what an earlier `permits up` of this data folder left running: "
+            + ", ".join(stopped)
+        )
     if settings.prefect_api_url is None and _port_in_use(health):
         raise ServiceError(
-            f"port {settings.prefect_port} already answers (another data folder's Prefect server?);"
-            " set PERMITS_PREFECT_PORT to a free port"
+            f"port {settings.prefect_port} already answers and it is not this data folder's "
+            "Prefect server (another data folder's?); set PERMITS_PREFECT_PORT to a free port"
         )
     try:
         if settings.prefect_api_url is None:
@@ -179,7 +199,17 @@ def start_services(
         if dropbox:  # after the deployment answers: what it finds at start-up starts flows
             services.start("dropbox", _python_module("cli.main", "dropbox", "watch"))
         services.write_state()
-        yield services
+        supervisor = Supervisor(services)
+        supervisor.start()
+        try:
+            yield services
+        except KeyboardInterrupt:
+            if supervisor.failure is None:
+                raise
+        finally:
+            supervisor.stop()
+        if supervisor.failure is not None:
+            raise supervisor.failure
     finally:
         services.stop()
 

@@ -15,8 +15,11 @@ from prefect.client.schemas.objects import FlowRun, State
 
 from cases.extraction import extract_case
 from cases.lifecycle import Stage
+from cases.processing_failures import record_failure
 from cases.settings import get_settings
-from cases.stages import describe_wait, next_stage, record_failure, run_stage
+from cases.stages import describe_wait, next_stage, run_stage
+from flows.crashed_runs import claim_this_run
+from flows.ocr_handoff import read_lease, read_with_worker
 
 __all__ = ["extract_documents", "process_case"]
 
@@ -28,7 +31,8 @@ RETRIES = {Stage.EXTRACT: 1, Stage.LETTER: 2}
 @task(name="extract-documents", retries=RETRIES[Stage.EXTRACT], retry_delay_seconds=5)
 def extract_documents(case_id: int) -> dict[str, Any]:
     """Served by the warm OCR worker (``.delay``); a flow run never loads the model itself."""
-    summary = extract_case(case_id)
+    with read_lease():  # the waiting flow sees if this process dies mid-read
+        summary = extract_case(case_id)
     return {"fields": summary.fields, "flagged": summary.flagged, "skipped": summary.skipped}
 
 
@@ -43,7 +47,7 @@ def stage_task(stage: Stage, case_id: int) -> str:
 def _run_stage(stage: Stage, case_id: int) -> None:
     if stage == Stage.EXTRACT:
         if get_settings().ocr_worker:
-            extract_documents.delay(case_id).result(timeout=OCR_TIMEOUT_S)  # the warm worker
+            read_with_worker(extract_documents, case_id, timeout=OCR_TIMEOUT_S)  # the warm worker
         else:
             extract_documents(case_id)
         return
@@ -57,9 +61,15 @@ def _record_failure(flow: object, flow_run: FlowRun, state: State) -> None:
     )
 
 
-@flow(name="process-case", flow_run_name="case-{case_id}", on_failure=[_record_failure])
+@flow(
+    name="process-case",
+    flow_run_name="case-{case_id}",
+    on_failure=[_record_failure],
+    on_crashed=[_record_failure],  # run by the serving process when this one is killed
+)
 def process_case(case_id: int) -> str:
     """Advance the case from its current state; end at a human gate or when finished."""
+    claim_this_run()
     previous: Stage | None = None
     while (stage := next_stage(case_id)) is not None:
         if stage == previous:

@@ -17,6 +17,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.logging import get_logger
 
 from cases.stages import stalled_cases
+from flows.crashed_runs import mark_dead_runs
 from flows.deployments import start_case_flow
 
 __all__ = ["cases_with_active_runs", "resume_stalled_cases"]
@@ -49,8 +50,15 @@ def cases_with_active_runs() -> set[int]:
 
 @flow(name="resume-stalled-cases")
 def resume_stalled_cases(older_than_s: int = 120) -> list[int]:
-    """Start the case flow again for every stalled case that has no run scheduled or running."""
+    """Start the case flow again for every stalled case that has no run scheduled or running.
+
+    First, runs whose process died are marked crashed; their cases resume at once (unless they
+    failed too often: then they wait in the operator queue).
+    """
+    crashed = set(mark_dead_runs())
     stalled = stalled_cases(dt.timedelta(seconds=older_than_s))
+    if crashed:
+        stalled += [c for c in stalled_cases(dt.timedelta(0)) if c in crashed and c not in stalled]
     if not stalled:
         return []
     active = cases_with_active_runs()

@@ -8,7 +8,6 @@ deployment, as an upload or a decision starts it.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,16 +18,16 @@ from sqlmodel import func, select
 
 from cases.audit import readable_payload, values_beside
 from cases.catalogue import get_permit_type
-from cases.db import session_scope, upgrade_database
+from cases.db import session_scope
 from cases.gates import decide, open_task, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
+from cases.processing_failures import failures_since_last_move
 from cases.repository import get_case
 from cases.settings import get_settings
-from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
-from cli.services import start_services
 from flows.deployments import start_case_flow
+from tests.embedded_services import embedded_services
 from tests.factories import (
     CASEWORKER,
     FOOD,
@@ -44,32 +43,11 @@ pytestmark = pytest.mark.slow
 ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_capacity": "40"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The services `permits up` runs: a local Prefect server, the deployment, the OCR worker."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PERMITS_DATA_DIR", str(tmp_path_factory.mktemp("e2e")))
-    patch.setenv("PERMITS_PREFECT_PORT", str(_free_port()))
-    patch.delenv("PERMITS_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    upgrade_database()
-    try:
-        with (
-            temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}),
-            start_services(web=False),
-        ):
-            yield
-    finally:
-        patch.undo()
-        get_settings.cache_clear()
+    with embedded_services(tmp_path_factory, "e2e"):
+        yield
 
 
 def run_flow(case_id: int) -> None:
@@ -231,7 +209,7 @@ def test_a_case_whose_trigger_was_lost_is_resumed() -> None:
 def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None:
     from cases.documents import document_path
     from cases.models import Document
-    from cases.stages import MAX_FAILED_RUNS, stalled_cases
+    from cases.stages import stalled_cases
 
     case = submit_sample(sample_application(15, overrides=ELIGIBLE))
     assert case.id is not None
@@ -240,7 +218,7 @@ def test_a_failing_run_is_recorded_on_the_case_and_not_retried_forever() -> None
         assert form is not None
     document_path(form.sha256).unlink()  # the document store lost the file
 
-    for attempt in range(1, MAX_FAILED_RUNS + 1):
+    for attempt in range(1, get_settings().max_failed_runs + 1):
         start_case_flow(case.id, reason="test")
         wait_for(lambda n=attempt: failure_count(case.id) == n, timeout=180)
 

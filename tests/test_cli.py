@@ -23,17 +23,6 @@ def empty_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     get_settings.cache_clear()
 
 
-def test_up_refuses_an_unmigrated_database_and_names_the_command(
-    empty_data_folder: Path, cli: Invoke
-) -> None:
-    result = cli("up")
-
-    assert result.exit_code == 1
-    assert "has no tables yet" in result.output
-    assert "permits db upgrade" in result.output
-    assert "Traceback" not in result.output
-
-
 def test_db_upgrade_then_submit_checks_the_files_first(
     empty_data_folder: Path, cli: Invoke, tmp_path: Path
 ) -> None:

@@ -17,17 +17,19 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cases.db import ensure_migrated
-from cases.errors import DatabaseNotMigrated, PermitsError
+from cases.db import ensure_migrated, set_busy_timeout
+from cases.errors import DatabaseNotMigrated, PermitsError, StorageUnavailable
 from cases.settings import get_settings
 from web.auth import CsrfRejected, LoginRequired, ReadOnlyRole, refuse_read_only, require_csrf
+from web.health import use_configured_prefect
 from web.i18n import gettext_, language_for
 from web.middleware import RequestSizeLimit, SecurityHeaders, SessionCookies
 from web.ratelimit import DatabaseFailures, FailureLimiter
 from web.rendering import error_response, wants_json
-from web.routes import admin, api, apply, cases, form_editor, inbox, kpi, login, upload
+from web.routes import admin, api, apply, cases, form_editor, inbox, kpi, login, operator, upload
 from web.routes import calendar as working_days
 from web.routes import status as applicant_status
 from web.trigger import Trigger, default_trigger
@@ -53,7 +55,11 @@ ACCOUNT_FAILURES = 20
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Refuse unsafe settings; remember (rather than crash on) an outdated database schema."""
-    get_settings().check_production_ready()
+    settings = get_settings()
+    settings.check_production_ready()
+    set_busy_timeout(settings.web_db_busy_timeout_s)  # a locked database: "busy", not a hang
+    if app.state.trigger is default_trigger:  # the real orchestrator, never an ephemeral one
+        app.state.orchestrator_url = use_configured_prefect(settings)
     app.state.database_problem = None
     try:
         ensure_migrated()
@@ -114,6 +120,41 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, str(detail), status)
 
 
+def _storage_unavailable(request: Request, exc: Exception) -> Response:
+    _log.error("could not store a file: %s", exc)  # the operator's detail (folder, what to do)
+    language_for(request)
+    problem = exc.problem if isinstance(exc, StorageUnavailable) else ""
+    if problem == "full":
+        message = gettext_("The office's document storage is full, so nothing was saved.")
+    elif problem == "path_too_long":
+        message = gettext_(
+            "The office's document storage is set up wrongly (its folder's path is too long), "
+            "so nothing was saved."
+        )
+    else:
+        message = gettext_("The office's document storage cannot be written, so nothing was saved.")
+    retry = gettext_("Please try again later; the problem has been logged for the administrators.")
+    return error_response(request, f"{message} {retry}", 503)
+
+
+def _database_error(request: Request, exc: Exception) -> Response:
+    """A locked (busy) or unreachable database: 503 at once with a message, never a 500."""
+    _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    language_for(request)
+    if "locked" in str(exc) or "busy" in str(exc):
+        message = gettext_(
+            "The system is busy right now, so this was not done. Please try again in a minute."
+        )
+    else:
+        message = gettext_(
+            "The database cannot be reached right now, so this was not done. Please try again "
+            "in a few minutes; the problem has been logged."
+        )
+    response = error_response(request, message, 503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     _log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
@@ -126,6 +167,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
     app.add_exception_handler(ReadOnlyRole, _read_only)
     app.add_exception_handler(PermitsError, _permits_error)
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -149,6 +192,7 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.trigger = trigger or default_trigger
+    app.state.orchestrator_url = None  # set at start-up when the real orchestrator is used
     app.state.login_limiter = FailureLimiter(
         LOGIN_FAILURES, FAILURE_WINDOW_S, "log-in attempts", store=DatabaseFailures("login")
     )
@@ -177,8 +221,8 @@ def create_app(*, trigger: Trigger | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    routers = (login, inbox, cases, upload, apply, applicant_status, api, admin, form_editor, kpi)
-    for module in routers:
+    pages = (login, inbox, operator, cases, upload, apply, applicant_status, kpi)
+    for module in (*pages, api, admin, form_editor):
         app.include_router(module.router)
     app.include_router(working_days.router)  # the admin's working-days page
     app.include_router(api.health)

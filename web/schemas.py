@@ -21,7 +21,13 @@ class ApiError(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description='"ok" (a database needing an upgrade answers 503).')
+    status: str = Field(description='"ok", or "unavailable" (503) when a part below is down.')
+    database: str | None = Field(
+        None, description='"ok", or what is wrong (busy, unreachable) after a real query.'
+    )
+    orchestrator: str | None = Field(
+        None, description='"ok", or why Prefect\'s API does not answer; absent when not used.'
+    )
 
 
 class SessionInfo(BaseModel):

@@ -9,12 +9,13 @@ data folder (:func:`stored_path`), so a data folder moved or restored elsewhere 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
-from cases.errors import StoredPathOutsideDataFolder
+from cases.errors import StorageUnavailable, StoredPathOutsideDataFolder
 from cases.settings import get_settings
 
 __all__ = ["document_path", "read_document", "resolve_stored_path", "store_bytes", "stored_path"]
@@ -25,7 +26,31 @@ def document_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256
 
 
+# What the operating system says when the store cannot take a file, as the person must hear it.
+_STORAGE_PROBLEMS = {
+    errno.ENOSPC: "full",
+    errno.EDQUOT: "full",
+    errno.EROFS: "read_only",
+    errno.EACCES: "read_only",
+    errno.EPERM: "read_only",
+    errno.ENAMETOOLONG: "path_too_long",
+}
+
+
 def store_bytes(data: bytes, root: Path | None = None) -> str:
+    """Store the bytes (once) and return their SHA-256; a full, read-only or unreachable store
+    raises ``StorageUnavailable`` (nothing half-written is left behind)."""
+    root = root or get_settings().documents_dir
+    try:
+        return _write(data, root)
+    except OSError as exc:
+        problem = _STORAGE_PROBLEMS.get(exc.errno or 0)
+        if problem is None:
+            raise
+        raise StorageUnavailable(problem, root) from exc
+
+
+def _write(data: bytes, root: Path) -> str:
     digest = hashlib.sha256(data).hexdigest()
     path = document_path(digest, root)
     if path.exists():

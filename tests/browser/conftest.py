@@ -66,7 +66,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         if process.poll() is not None:
             raise RuntimeError(f"the web app exited:\n{log.read_text()}")
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + "/login", timeout=1).status_code == 200:  # no orchestrator here
                 return
         except httpx.HTTPError:
             pass

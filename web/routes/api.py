@@ -12,12 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 
 from cases.db import session_scope
 from cases.errors import InvalidDocument
 from cases.intake import ApplicantDetails, Upload, check_applicant, submit
 from cases.queries import CaseSummary, case_summary
 from web.auth import CSRF_HEADER, StaffUser, csrf_token, require_user
+from web.health import check_database, check_orchestrator
 from web.schemas import ApiError, CreatedCase, Health, SessionInfo
 from web.trigger import resume_case
 
@@ -41,10 +43,26 @@ _DESCRIPTION = (
 )
 
 
-@health.get("/healthz", response_model=Health)
-def healthz() -> Health:
-    """Liveness for load balancers; answers 503 (by the app's gate) if the schema is outdated."""
-    return Health(status="ok")
+@health.get(
+    "/healthz",
+    response_model=Health,
+    response_model_exclude_none=True,
+    responses={503: {"model": Health, "description": "A part is down; it says which."}},
+)
+def healthz(request: Request) -> JSONResponse:
+    """The database (a real query) and the orchestrator (Prefect's /health) both answer: 200;
+    else 503 naming the part that is down. 503 too while the schema needs an upgrade."""
+    database = check_database()
+    orchestrator_url = getattr(request.app.state, "orchestrator_url", None)
+    orchestrator = check_orchestrator(orchestrator_url) if orchestrator_url else None
+    health = Health(
+        status="ok" if database is None and orchestrator is None else "unavailable",
+        database=database or "ok",
+        orchestrator=orchestrator or ("ok" if orchestrator_url else None),
+    )
+    return JSONResponse(
+        health.model_dump(exclude_none=True), status_code=200 if health.status == "ok" else 503
+    )
 
 
 @router.get("/session", response_model=SessionInfo)

@@ -13,7 +13,8 @@ from cases.access import workable_roles
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.gates import claim_task, release_task
-from cases.models import TaskKind
+from cases.models import Role, TaskKind
+from cases.processing_failures import failed_cases
 from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
 from cases.service_levels import mark_notice_read, unread_notices
 from cases.vocabulary import Risk
@@ -71,6 +72,7 @@ def inbox_page(
         cases = recent_cases(session=session, limit=10)
         due_of = due_reader(session)
         notices = unread_notices(session=session, username=user.username)
+        failed = failed_cases(session=session) if user.role == Role.ADMIN else []
     params = {
         "queue": filters.queue,
         "permit_type": filters.permit_type or "",
@@ -84,6 +86,7 @@ def inbox_page(
         "notices": notices,
         "filters": filters,
         "cases": cases,
+        "failed": failed,
         "permit_types": list(load_catalogue().values()),
         "risks": RISKS,
         "query": lambda **changes: "/inbox?" + urlencode({**params, **changes}),
