@@ -6,6 +6,7 @@ Domain errors print as one clear line (no traceback) and exit with status 1 (2 f
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -126,12 +127,24 @@ def demo(
 @friendly
 def up(
     demo_cases: Annotated[int, typer.Option("--demo", help="Submit N sample cases once up")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Case-flow runners and OCR workers to start (default: the settings, 1 each)",
+        ),
+    ] = None,
 ) -> None:
     """Start the local Prefect server, flow and OCR workers and the web app; Ctrl-C stops all."""
     from cases.db import ensure_migrated
     from cli.demo import ensure_demo_users, submit_samples
     from cli.services import start_services
 
+    if workers is not None:  # children read the same settings from the environment
+        os.environ["PERMITS_CASE_RUNNERS"] = os.environ["PERMITS_OCR_WORKERS"] = str(workers)
+        get_settings.cache_clear()
     settings = get_settings()
     settings.check_production_ready()
     ensure_migrated()
@@ -160,7 +173,8 @@ def up(
 
 @worker_app.command("deployments")
 def worker_deployments() -> None:
-    """Serve the case-flow deployment (each flow run is a new process)."""
+    """Run the case-flow and scheduled deployments' flow runs inside this process (no process
+    per run); start several, on any machines, to share the work."""
     from flows.serve import serve_deployments
 
     serve_deployments()

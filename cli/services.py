@@ -51,10 +51,10 @@ class Services:
     def log_path(self, name: str) -> Path:
         return self.settings.resolved_data_dir / "logs" / f"{name}.log"
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = self.log_path(name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        environment = {**os.environ, **prefect_environment(self.settings)}
+        environment = {**os.environ, **prefect_environment(self.settings), **(env or {})}
         with log.open("ab") as handle:
             self.processes[name] = subprocess.Popen(
                 command,
@@ -123,6 +123,22 @@ def _port_in_use(url: str) -> bool:
     return True
 
 
+def _start_workers(services: Services, settings: Settings) -> None:
+    """The case-flow runners and the OCR workers, as many as the settings say (one each by
+    default); each OCR worker's OpenMP pool is sized before torch loads."""
+    for index in range(settings.case_runners):
+        suffix = f"-{index + 1}" if settings.case_runners > 1 else ""
+        services.start(f"deployments{suffix}", _python_module("cli.main", "worker", "deployments"))
+    threads = str(settings.effective_ocr_threads)
+    for index in range(settings.ocr_workers):
+        suffix = f"-{index + 1}" if settings.ocr_workers > 1 else ""
+        services.start(
+            f"ocr-worker{suffix}",
+            _python_module("cli.main", "worker", "ocr"),
+            env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads},
+        )
+
+
 @contextmanager
 def start_services(
     *, web: bool, dropbox: bool = False, settings: Settings | None = None
@@ -155,8 +171,7 @@ def start_services(
                 ),
             )
             _wait_healthy(services, health, "Prefect server", PREFECT_START_TIMEOUT_S)
-        services.start("deployments", _python_module("cli.main", "worker", "deployments"))
-        services.start("ocr-worker", _python_module("cli.main", "worker", "ocr"))
+        _start_workers(services, settings)
         _wait_healthy(
             services,
             f"{settings.effective_prefect_api_url}/deployments/name/process-case/process-case",

@@ -1,51 +1,78 @@
-"""Long-lived processes: the deployment server (each flow run a new process) and the OCR worker."""
+"""Long-lived processes: the case-flow runner (flow runs inside it, no process per run) and the
+OCR task worker (model kept loaded)."""
 
 from __future__ import annotations
 
-from prefect import serve
+from typing import Any
+
 from prefect.deployments.runner import RunnerDeployment
+from prefect.flows import Flow
 from prefect.types.entrypoint import EntrypointType
 
 from cases.settings import get_settings
 from flows.case_flow import extract_documents, process_case
 from flows.deadlines import sweep_request_deadlines
+from flows.events import case_triggers
 from flows.messages import send_messages
 from flows.resume import resume_stalled_cases
+from flows.runner import InProcessRunner
 
-__all__ = ["serve_deployments", "serve_ocr_worker"]
+__all__ = ["deployments", "serve_deployments", "serve_ocr_worker"]
+
+
+def deployments() -> list[tuple[Flow[Any, Any], RunnerDeployment]]:
+    """The case flow (started by case events and by the resume sweep) and the scheduled flows."""
+    settings = get_settings()
+    # Module-path entrypoints: what a flow run pickles for the OCR worker (which imports the same
+    # module) resolves on both sides.
+    module_path = EntrypointType.MODULE_PATH
+    triggers: list[Any] = list(case_triggers())  # Prefect types the list invariantly
+    built: list[tuple[Flow[Any, Any], object]] = [
+        (
+            process_case,
+            process_case.to_deployment(
+                name="process-case", triggers=triggers, entrypoint_type=module_path
+            ),
+        ),
+        (
+            resume_stalled_cases,
+            resume_stalled_cases.to_deployment(
+                name="resume-stalled-cases",
+                interval=settings.resume_interval_s,
+                entrypoint_type=module_path,
+            ),
+        ),
+        (
+            send_messages,
+            send_messages.to_deployment(
+                name="send-messages",
+                interval=settings.messages_interval_s,
+                entrypoint_type=module_path,
+            ),
+        ),
+        (
+            sweep_request_deadlines,
+            sweep_request_deadlines.to_deployment(
+                name="request-deadlines",
+                interval=settings.deadline_interval_s,
+                entrypoint_type=module_path,
+            ),
+        ),
+    ]
+    pairs = []
+    for flow, deployment in built:
+        assert isinstance(deployment, RunnerDeployment)  # synchronous calls
+        pairs.append((flow, deployment))
+    return pairs
 
 
 def serve_deployments() -> None:
-    # Module-path entrypoints: each flow run imports ``flows.case_flow`` as a package module, so
-    # what it pickles for the OCR worker (which imports the same module) resolves on both sides.
-    case_flow = process_case.to_deployment(
-        name="process-case", entrypoint_type=EntrypointType.MODULE_PATH
-    )
-    resume = resume_stalled_cases.to_deployment(
-        name="resume-stalled-cases",
-        interval=get_settings().resume_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
-    messages = send_messages.to_deployment(
-        name="send-messages",
-        interval=get_settings().messages_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
-    deadlines = sweep_request_deadlines.to_deployment(
-        name="request-deadlines",
-        interval=get_settings().deadline_interval_s,
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
-    # synchronous calls: deployments, not coroutines
-    assert isinstance(case_flow, RunnerDeployment)
-    assert isinstance(resume, RunnerDeployment)
-    assert isinstance(messages, RunnerDeployment)
-    assert isinstance(deadlines, RunnerDeployment)
-    serve(case_flow, resume, messages, deadlines, limit=4)
+    """Register the deployments and run their flow runs in this process until stopped."""
+    InProcessRunner(deployments(), slots=get_settings().case_runner_slots).run_forever()
 
 
 def serve_ocr_worker() -> None:
-    """Serve OCR tasks one at a time (torch already uses both cores) with the reader kept warm."""
+    """Serve OCR tasks one at a time, with torch limited to this worker's share of the cores."""
     from prefect.task_worker import serve as serve_tasks
 
     from cases.ocr.reader import get_handwriting_reader
