@@ -158,3 +158,69 @@ def bench_inbox_command(
         _print_bench_inbox(result, TARGET_P95_MS)
     if any(numbers.get("failures") for numbers in result.values()):
         raise typer.Exit(1)
+
+
+@bench_app.command("e2e")
+@friendly
+def bench_e2e_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Applications submitted at once")] = 100,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="Case runners and OCR workers of the main run")
+    ] = 2,
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    postgres_url: Annotated[
+        str, typer.Option(help="A throw-away case database (created if missing, emptied)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_e2e",
+    prefect_postgres_url: Annotated[
+        str, typer.Option(help="A throw-away database for the Prefect server (dropped, created)")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_e2e_prefect",
+    timeout: Annotated[float, typer.Option(help="Seconds a run may take to reach its gates")] = (
+        1800
+    ),
+) -> None:
+    """Upload to first gate through the real services: a burst of mixed cases on 1, 2, W workers."""
+    from cli.bench_services import bench_services, free_port_settings
+    from tools.bench.e2e_runs import bench_e2e
+
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    backends = ("sqlite", "postgres") if backend == "both" else (backend,)
+    with free_port_settings():
+        result = bench_e2e(
+            bench_services,
+            cases=cases,
+            workers=workers,
+            backends=backends,
+            urls={"cases": postgres_url, "prefect": prefect_postgres_url},
+            timeout=timeout,
+            progress=None if as_json else lambda message: err.print(message, highlight=False),
+        )
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for name, numbers in result.items():
+        console.print(f"[bold]{name}[/bold]")
+        for key, value in numbers.items():
+            console.print(f"  {key:24} {value}")
+
+
+@bench_app.command("orchestration")
+@friendly
+def bench_orchestration_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    runs: Annotated[int, typer.Option(min=1, help="Timed flow runs of each kind")] = 5,
+) -> None:
+    """Prefect's cost per flow run: a process per run (serve), in-process runner, deferred tasks."""
+    from cli.bench_services import bench_services, free_port_settings
+    from tools.bench.orchestration import bench_orchestration
+
+    with free_port_settings(), bench_services(workers=False):
+        result = bench_orchestration(
+            runs, progress=None if as_json else lambda message: err.print(message, highlight=False)
+        )
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for mode, numbers in result.items():
+        console.print(f"{mode:10} " + "  ".join(f"{k} {v}" for k, v in numbers.items()))

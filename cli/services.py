@@ -29,6 +29,7 @@ from flows.env import prefect_environment
 __all__ = ["ServiceError", "Services", "running_services", "start_services"]
 
 PREFECT_START_TIMEOUT_S = 120
+OCR_START_TIMEOUT_S = 300  # loading the model takes ~10 s on a quiet machine, minutes on a busy one
 
 
 class ServiceError(PermitsError):
@@ -139,11 +140,28 @@ def _start_workers(services: Services, settings: Settings) -> None:
         )
 
 
+def _wait_ocr_workers(services: Services, settings: Settings, timeout: float) -> None:
+    """Until the OCR workers have their model loaded and listen for work (Prefect lists a task
+    worker once it subscribes, which ours do after loading)."""
+    url = f"{settings.effective_prefect_api_url}/task_workers/filter"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        services.check_alive()
+        try:
+            if len(httpx.post(url, json={}, timeout=2).json()) >= settings.ocr_workers:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise ServiceError(f"the OCR workers were not ready within {timeout:.0f} s")
+
+
 @contextmanager
 def start_services(
-    *, web: bool, dropbox: bool = False, settings: Settings | None = None
+    *, web: bool, dropbox: bool = False, settings: Settings | None = None, workers: bool = True
 ) -> Iterator[Services]:
-    """Start the services, yield once they answer, and stop them all on the way out."""
+    """Start the services, yield once they answer, and stop them all on the way out (without
+    ``workers``, only the Prefect server: a benchmark brings its own)."""
     settings = settings or get_settings()
     services = Services(settings)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -171,6 +189,9 @@ def start_services(
                 ),
             )
             _wait_healthy(services, health, "Prefect server", PREFECT_START_TIMEOUT_S)
+        if not workers:
+            yield services
+            return
         _start_workers(services, settings)
         _wait_healthy(
             services,
@@ -178,6 +199,7 @@ def start_services(
             "case-flow deployment",
             90,
         )
+        _wait_ocr_workers(services, settings, OCR_START_TIMEOUT_S)
         if web:
             services.start(
                 "web",
