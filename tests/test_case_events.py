@@ -94,7 +94,8 @@ def _case_events(case_id: int) -> list[str]:
 
     with get_client(sync_client=True) as client:
         page = client.read_events(
-            filter=EventFilter(resource=EventResourceFilter(id=[f"permit.case.{case_id}"]))
+            filter=EventFilter(resource=EventResourceFilter(id=[f"permit.case.{case_id}"])),
+            limit=50,
         )
     return [event.event for event in page.events]
 

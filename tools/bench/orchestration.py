@@ -76,7 +76,8 @@ def _runner_process() -> None:
 
 @contextmanager
 def _process(mode: str) -> Iterator[None]:
-    child = subprocess.Popen([sys.executable, "-m", "tools.bench.orchestration", mode])
+    command = [sys.executable, "-m", "tools.bench.orchestration", mode]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
     finally:
