@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", description="Address the web app listens on.")
     web_port: int = Field(8000, description="Port of the web app.")
     prefect_port: int = Field(4200, description="Port of the embedded local Prefect server.")
+    prefect_host: str = Field(
+        "127.0.0.1",
+        description="Address the embedded Prefect server listens on; 0.0.0.0 when workers on "
+        "other machines use it.",
+    )
     prefect_api_url: str | None = Field(
         None,
         description="Use an existing Prefect server instead of starting the embedded one.",

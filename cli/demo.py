@@ -105,8 +105,10 @@ def approve_gates(case_ids: list[int]) -> list[int]:
             verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
             decision = open_task(session, case_id, TaskKind.DECIDE)
             proposed = get_case(session, case_id).proposed_outcome
+        reason = "decided"
         if verify is not None and verify.id is not None:
             verify_fields(verify.id, {}, actor=actor)
+            reason = "fields-verified"
         elif decision is not None and decision.id is not None:
             outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
             decide(
@@ -117,7 +119,7 @@ def approve_gates(case_ids: list[int]) -> list[int]:
             )
         else:
             continue
-        start_case_flow(case_id, reason="gate-completed")
+        start_case_flow(case_id, reason=reason)
         moved.append(case_id)
     return moved
 

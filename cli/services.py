@@ -183,7 +183,7 @@ def start_services(
                     "server",
                     "start",
                     "--host",
-                    "127.0.0.1",
+                    settings.prefect_host,
                     "--port",
                     str(settings.prefect_port),
                 ),

@@ -20,7 +20,7 @@ def prefect_environment(settings: Settings | None = None) -> dict[str, str]:
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": settings.effective_prefect_api_url,
         "PREFECT_SERVER_API_PORT": str(settings.prefect_port),
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_HOST": settings.prefect_host,
         "PREFECT_API_DATABASE_CONNECTION_URL": settings.prefect_server_database_url,
         "PREFECT_LOCAL_STORAGE_PATH": str(home / "storage"),
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
