@@ -16,6 +16,14 @@ __all__ = ["bench_app"]
 
 
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+#: The databases a benchmark runs on.
+Backend = Annotated[str, typer.Option(help="sqlite, postgres or both")]
+
+
+def _backends(backend: str) -> tuple[str, ...]:
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    return ("sqlite", "postgres") if backend == "both" else (backend,)
 
 
 @bench_app.command("rules")
@@ -30,12 +38,21 @@ def bench_rules_command(
     """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
     from tools.bench.rules import bench_rules
 
-    result = bench_rules(cases=cases, stored=stored)
+    _print_numbers(bench_rules(cases=cases, stored=stored), as_json)
+
+
+def _print_numbers(result: dict[str, Any], as_json: bool) -> None:
+    """JSON, or a line per figure (under a heading per group of figures)."""
     if as_json:
         print(json.dumps(result, indent=2))
         return
     for key, value in result.items():
-        console.print(f"{key:24} {value}")
+        if isinstance(value, dict):
+            console.print(f"[bold]{key}[/bold]")
+            for name, number in value.items():
+                console.print(f"  {name:24} {number}")
+        else:
+            console.print(f"{key:24} {value}")
 
 
 @bench_app.command("ocr")
@@ -135,7 +152,7 @@ def bench_inbox_command(
     requests: Annotated[
         int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
     ] = 200,
-    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    backend: Backend = "both",
     postgres_url: Annotated[
         str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
     ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
@@ -143,8 +160,7 @@ def bench_inbox_command(
     """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
     from tools.bench.inbox import TARGET_P95_MS, bench_inbox
 
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    _backends(backend)
     result = bench_inbox(
         cases=cases,
         requests=requests,
@@ -168,7 +184,7 @@ def bench_e2e_command(
     workers: Annotated[
         int, typer.Option(min=1, max=16, help="Case runners and OCR workers of the main run")
     ] = 2,
-    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    backend: Backend = "both",
     postgres_url: Annotated[
         str, typer.Option(help="A throw-away case database (created if missing, emptied)")
     ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_e2e",
@@ -183,9 +199,7 @@ def bench_e2e_command(
     from cli.bench_services import bench_services, free_port_settings
     from tools.bench.e2e_runs import bench_e2e
 
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
-    backends = ("sqlite", "postgres") if backend == "both" else (backend,)
+    backends = _backends(backend)
     with free_port_settings():
         result = bench_e2e(
             bench_services,
@@ -196,13 +210,7 @@ def bench_e2e_command(
             timeout=timeout,
             progress=None if as_json else lambda message: err.print(message, highlight=False),
         )
-    if as_json:
-        print(json.dumps(result, indent=2))
-        return
-    for name, numbers in result.items():
-        console.print(f"[bold]{name}[/bold]")
-        for key, value in numbers.items():
-            console.print(f"  {key:24} {value}")
+    _print_numbers(result, as_json)
 
 
 @bench_app.command("orchestration")
@@ -219,8 +227,4 @@ def bench_orchestration_command(
         result = bench_orchestration(
             runs, progress=None if as_json else lambda message: err.print(message, highlight=False)
         )
-    if as_json:
-        print(json.dumps(result, indent=2))
-        return
-    for mode, numbers in result.items():
-        console.print(f"{mode:10} " + "  ".join(f"{k} {v}" for k, v in numbers.items()))
+    _print_numbers(result, as_json)

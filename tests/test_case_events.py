@@ -7,14 +7,12 @@ case-flow runner, the OCR worker) and starts nothing but the event.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from cases.lifecycle import CaseStatus
-from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from flows.events import (
     CASE_DECIDED,
@@ -26,6 +24,7 @@ from flows.events import (
     event_for,
 )
 from tests.factories import sample_application, submit_sample
+from tests.services import embedded_services
 
 
 def test_each_act_names_what_happened() -> None:
@@ -42,38 +41,11 @@ def test_every_case_event_starts_the_case_flow_with_its_case_id() -> None:
     assert trigger.parameters == {"case_id": "{{ event.payload.case_id }}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from cases.db import upgrade_database
-    from cli.services import start_services
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PERMITS_DATA_DIR", str(tmp_path_factory.mktemp("events")))
-    patch.setenv("PERMITS_PREFECT_PORT", str(_free_port()))
-    patch.setenv("PERMITS_RESUME_INTERVAL_S", "3600")  # only the event may start the flow
-    patch.delenv("PERMITS_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    upgrade_database()
-    try:
-        with (
-            temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}),
-            start_services(web=False),
-        ):
-            yield
-    finally:
-        from prefect.events.worker import EventsWorker
-
-        EventsWorker.drain_all()
-        patch.undo()
-        get_settings.cache_clear()
+    # No resume sweep within the test: only the event may start the flow.
+    with embedded_services(tmp_path_factory.mktemp("events"), PERMITS_RESUME_INTERVAL_S="3600"):
+        yield
 
 
 def _case_runs(case_id: int) -> list[object]:

@@ -8,7 +8,6 @@ deployment, as an upload or a decision starts it.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,15 +17,13 @@ import pytest
 from sqlmodel import func, select
 
 from cases.catalogue import get_permit_type
-from cases.db import session_scope, upgrade_database
+from cases.db import session_scope
 from cases.gates import decide, open_task, verify_fields
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, EligibilityResult, ExtractedField, Letter, TaskKind
 from cases.repository import get_case
-from cases.settings import get_settings
 from cases.stages import failures_since_last_move
 from cli.demo import wait_until_settled
-from cli.services import start_services
 from flows.deployments import start_case_flow
 from tests.factories import (
     CASEWORKER,
@@ -36,6 +33,7 @@ from tests.factories import (
     sample_application,
     submit_sample,
 )
+from tests.services import embedded_services
 
 pytestmark = pytest.mark.slow
 
@@ -43,32 +41,11 @@ pytestmark = pytest.mark.slow
 ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_capacity": "40"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The services `permits up` runs: a local Prefect server, the deployment, the OCR worker."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PERMITS_DATA_DIR", str(tmp_path_factory.mktemp("e2e")))
-    patch.setenv("PERMITS_PREFECT_PORT", str(_free_port()))
-    patch.delenv("PERMITS_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    upgrade_database()
-    try:
-        with (
-            temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}),
-            start_services(web=False),
-        ):
-            yield
-    finally:
-        patch.undo()
-        get_settings.cache_clear()
+    """The services `permits up` runs: a local Prefect server, the case-flow runner, OCR worker."""
+    with embedded_services(tmp_path_factory.mktemp("e2e")):
+        yield
 
 
 def run_flow(case_id: int) -> None:

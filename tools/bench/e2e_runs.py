@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from sqlalchemy import create_engine, make_url, text
 
@@ -76,22 +77,17 @@ def _fresh_prefect_database(url: str) -> None:
 
 @contextmanager
 def _run_environment(values: dict[str, str | None]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    for name, value in values.items():
-        if value is None:
+    """The run's ``PERMITS_*`` values (None: unset) in the environment, restored after."""
+    with mock.patch.dict(os.environ):
+        for name, value in values.items():
             os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
+            if value is not None:
                 os.environ[name] = value
         get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            get_settings.cache_clear()
 
 
 def _one_run(
