@@ -10,6 +10,7 @@ ready to advance and has no run.
 from __future__ import annotations
 
 from prefect.events import DeploymentEventTrigger, emit_event
+from prefect.settings import PREFECT_API_URL
 
 from cases.db import session_scope
 from cases.repository import get_case
@@ -46,6 +47,8 @@ def event_for(reason: str) -> str:
 def emit_case_event(case_id: int, *, reason: str) -> str:
     """Emit the case's event (sent in the background; Prefect flushes it before the process
     exits) and return its id."""
+    if not PREFECT_API_URL.value():  # Prefect would start a throw-away server of its own
+        raise RuntimeError("no Prefect server is configured (PREFECT_API_URL); run: permits up")
     with session_scope() as session:
         reference = get_case(session, case_id).reference
     event = emit_event(

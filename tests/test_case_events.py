@@ -93,3 +93,13 @@ def test_an_uploads_event_alone_takes_the_case_to_its_first_gate() -> None:
         status = CaseStatus(get_case(session, case.id).status)
     assert status in {CaseStatus.AWAITING_VERIFICATION, CaseStatus.AWAITING_DECISION}
     assert DOCUMENT_UPLOADED in _case_events(case.id)  # the case's history in Prefect's feed
+
+
+def test_without_a_prefect_server_configured_nothing_starts_one() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with (
+        temporary_settings(restore_defaults={PREFECT_API_URL}),
+        pytest.raises(RuntimeError, match="permits up"),
+    ):
+        emit_case_event(1, reason="uploaded")
