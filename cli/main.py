@@ -172,12 +172,20 @@ def up(
 
 
 @worker_app.command("deployments")
-def worker_deployments() -> None:
+def worker_deployments(
+    register: Annotated[
+        bool,
+        typer.Option(
+            help="Create or update the deployments and their triggers first; let one runner do "
+            "it (two at once could each create the triggers)"
+        ),
+    ] = True,
+) -> None:
     """Run the case-flow and scheduled deployments' flow runs inside this process (no process
     per run); start several, on any machines, to share the work."""
     from flows.serve import serve_deployments
 
-    serve_deployments()
+    serve_deployments(register=register)
 
 
 @worker_app.command("ocr")

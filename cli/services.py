@@ -129,7 +129,10 @@ def _start_workers(services: Services, settings: Settings) -> None:
     default); each OCR worker's OpenMP pool is sized before torch loads."""
     for index in range(settings.case_runners):
         suffix = f"-{index + 1}" if settings.case_runners > 1 else ""
-        services.start(f"deployments{suffix}", _python_module("cli.main", "worker", "deployments"))
+        register = "--register" if index == 0 else "--no-register"  # one creates the triggers
+        services.start(
+            f"deployments{suffix}", _python_module("cli.main", "worker", "deployments", register)
+        )
     threads = str(settings.effective_ocr_threads)
     for index in range(settings.ocr_workers):
         suffix = f"-{index + 1}" if settings.ocr_workers > 1 else ""

@@ -22,7 +22,7 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments.runner import RunnerDeployment
-from prefect.exceptions import Abort
+from prefect.exceptions import Abort, ObjectNotFound
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
 from prefect.states import Pending
@@ -58,15 +58,32 @@ class InProcessRunner:
             assert isinstance(deployment_id, UUID)  # the synchronous call
             self._flows[deployment_id] = flow
 
+    def find_registered(self, client: Any, timeout: float = 300) -> None:
+        """Wait until the runner that registers has created the deployments; use their ids."""
+        deadline = time.monotonic() + timeout
+        for flow, deployment in self.deployments:
+            while True:
+                try:
+                    found = client.read_deployment_by_name(deployment.full_name)
+                    break
+                except ObjectNotFound:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(1)
+            self._flows[found.id] = flow
+
     def stop(self) -> None:
         self._stop.set()
 
-    def run_forever(self) -> None:
-        self.register()
+    def run_forever(self, *, register: bool = True) -> None:
+        if register:
+            self.register()
         with (
             ThreadPoolExecutor(self.slots, thread_name_prefix="flow-run") as pool,
             get_client(sync_client=True) as client,
         ):
+            if not register:
+                self.find_registered(client)
             while not self._stop.is_set():
                 try:
                     for flow_run in self._due_runs(client):

@@ -66,9 +66,11 @@ def deployments() -> list[tuple[Flow[Any, Any], RunnerDeployment]]:
     return pairs
 
 
-def serve_deployments() -> None:
-    """Register the deployments and run their flow runs in this process until stopped."""
-    InProcessRunner(deployments(), slots=get_settings().case_runner_slots).run_forever()
+def serve_deployments(*, register: bool = True) -> None:
+    """Run the deployments' flow runs in this process until stopped; with ``register``, create
+    or update them (schedules, triggers) first, else wait for another runner to have done so."""
+    runner = InProcessRunner(deployments(), slots=get_settings().case_runner_slots)
+    runner.run_forever(register=register)
 
 
 def serve_ocr_worker() -> None:
