@@ -6,7 +6,6 @@ Domain errors print as one clear line (no traceback) and exit with status 1 (2 f
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -142,18 +141,26 @@ def up(
     from cli.demo import ensure_demo_users, submit_samples
     from cli.services import start_services
 
-    if workers is not None:  # children read the same settings from the environment
-        os.environ["PERMITS_CASE_RUNNERS"] = os.environ["PERMITS_OCR_WORKERS"] = str(workers)
-        get_settings.cache_clear()
     settings = get_settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"case_runners": workers, "ocr_workers": workers})
     settings.check_production_ready()
     ensure_migrated()
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
+    if settings.case_runners > 1 and not (settings.database_url and settings.prefect_database_url):
+        err.print(
+            "several workers share SQLite files here: fine to try, but set PERMITS_DATABASE_URL "
+            "and PERMITS_PREFECT_DATABASE_URL to PostgreSQL for real work (see the README)"
+        )
     with start_services(web=True, dropbox=True, settings=settings) as services:
         console.print(f"web app:        {settings.web_url}")
         console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
         console.print(f"data folder:    {settings.resolved_data_dir}")
+        console.print(
+            f"workers:        {settings.case_runners} case-flow runner(s), "
+            f"{settings.ocr_workers} OCR worker(s) x {settings.effective_ocr_threads} thread(s)"
+        )
         console.print(f"drop box:       {settings.resolved_dropbox_dir}")
         for username, password in accounts.items():
             console.print(f"demo login:     {username} / {password}")

@@ -139,7 +139,7 @@ def _start_workers(services: Services, settings: Settings) -> None:
         services.start(
             f"ocr-worker{suffix}",
             _python_module("cli.main", "worker", "ocr"),
-            env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads},
+            env={"PERMITS_OCR_THREADS": threads, "OMP_NUM_THREADS": threads},
         )
 
 
