@@ -112,10 +112,11 @@ class Settings(BaseSettings):
         "flow runs inside itself, no new process per run.",
     )
     case_runner_slots: int = Field(
-        4,
+        16,
         ge=1,
         le=64,
-        description="Flow runs one case-flow runner executes at once (threads).",
+        description="Flow runs one case-flow runner executes at once (threads; most wait on an "
+        "OCR worker, so a burst queues there, not in front of the runner).",
     )
     prefect_database_url: str | None = Field(
         None,
