@@ -25,6 +25,8 @@ PUBLISHED_SECRET = "change-me-development-only"
 SECRET_FILE = "session-secret"
 AUDIT_KEY_FILE = "audit-key"
 AUDIT_ANCHOR_FILE = "audit-anchors.jsonl"
+# The async drivers Prefect's server runs on.
+PREFECT_DATABASE_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 
 
 class Settings(BaseSettings):
@@ -95,6 +97,11 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", description="Address the web app listens on.")
     web_port: int = Field(8000, description="Port of the web app.")
     prefect_port: int = Field(4200, description="Port of the embedded local Prefect server.")
+    prefect_host: str = Field(
+        "127.0.0.1",
+        description="Address the embedded Prefect server listens on; 0.0.0.0 when workers on "
+        "other machines use it.",
+    )
     prefect_api_url: str | None = Field(
         None,
         description="Use an existing Prefect server instead of starting the embedded one.",
@@ -103,6 +110,40 @@ class Settings(BaseSettings):
         True,
         description="Run OCR in the long-lived task worker (model kept loaded) instead of inside "
         "each flow run.",
+    )
+    ocr_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="OCR task worker processes `permits up` starts on this machine (each holds "
+        "the model, ~1 GB).",
+    )
+    ocr_threads: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="torch threads in each OCR worker; unset: the cores this process may use "
+        "divided among the OCR workers (at least 1). More threads than free cores make torch's "
+        "threads spin against each other.",
+    )
+    case_runners: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Case-flow runner processes `permits up` starts (`--workers`); each runs "
+        "flow runs inside itself, no new process per run.",
+    )
+    case_runner_slots: int = Field(
+        16,
+        ge=1,
+        le=64,
+        description="Flow runs one case-flow runner executes at once (threads; most wait on an "
+        "OCR worker, so a burst queues there, not in front of the runner).",
+    )
+    prefect_database_url: str | None = Field(
+        None,
+        description="Database of the embedded Prefect server; default a SQLite file in the data "
+        "folder. For PostgreSQL: postgresql+asyncpg://user@host:5432/prefect",
     )
     resume_interval_s: int = Field(
         120,
@@ -231,6 +272,28 @@ class Settings(BaseSettings):
                     "10.0.0.0/8, separated by commas)"
                 ) from None
         return value
+
+    @field_validator("prefect_database_url")
+    @classmethod
+    def _async_prefect_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(PREFECT_DATABASE_DRIVERS):
+            raise ValueError(
+                f"'{value.split('://')[0]}://' is not a driver Prefect's server can use; write "
+                "postgresql+asyncpg://user@host:5432/prefect (or sqlite+aiosqlite:///path)"
+            )
+        return value
+
+    @property
+    def effective_ocr_threads(self) -> int:
+        """torch threads per OCR worker: the setting, else this process's cores shared out."""
+        if self.ocr_threads is not None:
+            return self.ocr_threads
+        return max(1, len(os.sched_getaffinity(0)) // self.ocr_workers)
+
+    @property
+    def prefect_server_database_url(self) -> str:
+        default = f"sqlite+aiosqlite:///{self.prefect_home / 'prefect.db'}"
+        return self.prefect_database_url or default
 
     @property
     def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -17,6 +17,14 @@ __all__ = ["bench_app"]
 
 
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+#: The databases a benchmark runs on.
+Backend = Annotated[str, typer.Option(help="sqlite, postgres or both")]
+
+
+def _backends(backend: str) -> tuple[str, ...]:
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    return ("sqlite", "postgres") if backend == "both" else (backend,)
 
 
 @bench_app.command("rules")
@@ -33,11 +41,21 @@ def bench_rules_command(
 
     with progress() as steps:
         result = bench_rules(cases=cases, stored=stored, steps=steps)
+    _print_numbers(result, as_json)
+
+
+def _print_numbers(result: dict[str, Any], as_json: bool) -> None:
+    """JSON, or a line per figure (under a heading per group of figures)."""
     if as_json:
         print(json.dumps(result, indent=2))
         return
     for key, value in result.items():
-        console.print(f"{key:24} {value}")
+        if isinstance(value, dict):
+            console.print(f"[bold]{key}[/bold]")
+            for name, number in value.items():
+                console.print(f"  {name:24} {number}")
+        else:
+            console.print(f"{key:24} {value}")
 
 
 @bench_app.command("ocr")
@@ -140,7 +158,7 @@ def bench_inbox_command(
     requests: Annotated[
         int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
     ] = 200,
-    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    backend: Backend = "both",
     postgres_url: Annotated[
         str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
     ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
@@ -148,8 +166,7 @@ def bench_inbox_command(
     """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
     from tools.bench.inbox import TARGET_P95_MS, bench_inbox
 
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    _backends(backend)
     with progress() as steps:
         result = bench_inbox(
             cases=cases,
@@ -210,3 +227,57 @@ def bench_kpi_command(
             for failure in numbers["failures"]:
                 err.print(f"[red]failed request:[/red] {failure}", highlight=False)
         raise typer.Exit(1)
+
+
+@bench_app.command("e2e")
+@friendly
+def bench_e2e_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Applications submitted at once")] = 100,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="Case runners and OCR workers of the main run")
+    ] = 2,
+    backend: Backend = "both",
+    postgres_url: Annotated[
+        str, typer.Option(help="A throw-away case database (created if missing, emptied)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_e2e",
+    prefect_postgres_url: Annotated[
+        str, typer.Option(help="A throw-away database for the Prefect server (dropped, created)")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_e2e_prefect",
+    timeout: Annotated[float, typer.Option(help="Seconds a run may take to reach its gates")] = (
+        1800
+    ),
+) -> None:
+    """Upload to first gate through the real services: a burst of mixed cases on 1, 2, W workers."""
+    from cli.bench_services import bench_services, free_port_settings
+    from tools.bench.e2e_runs import bench_e2e
+
+    backends = _backends(backend)
+    with free_port_settings():
+        result = bench_e2e(
+            bench_services,
+            cases=cases,
+            workers=workers,
+            backends=backends,
+            urls={"cases": postgres_url, "prefect": prefect_postgres_url},
+            timeout=timeout,
+            progress=None if as_json else lambda message: err.print(message, highlight=False),
+        )
+    _print_numbers(result, as_json)
+
+
+@bench_app.command("orchestration")
+@friendly
+def bench_orchestration_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    runs: Annotated[int, typer.Option(min=1, help="Timed flow runs of each kind")] = 5,
+) -> None:
+    """Prefect's cost per flow run: a process per run (serve), in-process runner, deferred tasks."""
+    from cli.bench_services import bench_services, free_port_settings
+    from tools.bench.orchestration import bench_orchestration
+
+    with free_port_settings(), bench_services(workers=False):
+        result = bench_orchestration(
+            runs, progress=None if as_json else lambda message: err.print(message, highlight=False)
+        )
+    _print_numbers(result, as_json)

@@ -111,12 +111,12 @@ def wait_until_settled(
         time.sleep(1)
 
 
-def _start_flow(case_id: int) -> object:
-    return start_case_flow(case_id, reason="gate-completed")
+def _start_flow(case_id: int, reason: str) -> object:
+    return start_case_flow(case_id, reason=reason)
 
 
 def approve_gates(
-    case_ids: list[int], problems: dict[int, str], start: Callable[[int], object] = _start_flow
+    case_ids: list[int], problems: dict[int, str], start: Callable[[int, str], object] = _start_flow
 ) -> list[int]:
     """Act as the demo caseworker on every open gate; return the cases that were moved on.
 
@@ -128,18 +128,19 @@ def approve_gates(
         if case_id in problems:
             continue
         try:
-            acted = _complete_gate(case_id)
+            reason = _complete_gate(case_id)
         except PermitsError as exc:
             problems[case_id] = str(exc)
             continue
-        if acted:
-            start(case_id)
+        if reason is not None:
+            start(case_id, reason)
             moved.append(case_id)
     return moved
 
 
-def _complete_gate(case_id: int) -> bool:
-    """Complete the case's open gate as the demo caseworker; False when none is open."""
+def _complete_gate(case_id: int) -> str | None:
+    """Complete the case's open gate as the demo caseworker and say what was done (the reason
+    the flow is started for, so its event says so); None when no gate is open."""
     actor = Actor(DEMO_CASEWORKER, Role.CASEWORKER)
     with session_scope() as session:
         verify = open_task(session, case_id, TaskKind.VERIFY_FIELDS)
@@ -147,7 +148,8 @@ def _complete_gate(case_id: int) -> bool:
         proposed = get_case(session, case_id).proposed_outcome
     if verify is not None and verify.id is not None:
         verify_fields(verify.id, {}, actor=actor)
-    elif decision is not None and decision.id is not None:
+        return "fields-verified"
+    if decision is not None and decision.id is not None:
         outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
         decide(
             decision.id,
@@ -155,9 +157,8 @@ def _complete_gate(case_id: int) -> bool:
             f"Demo caseworker accepted the proposal ({proposed}).",
             actor=actor,
         )
-    else:
-        return False
-    return True
+        return "decided"
+    return None
 
 
 def summarise(

@@ -149,6 +149,15 @@ def demo(
 @friendly
 def up(
     demo_cases: Annotated[int, typer.Option("--demo", help="Submit N sample cases once up")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Case-flow runners and OCR workers to start (default: the settings, 1 each)",
+        ),
+    ] = None,
 ) -> None:
     """Start the local Prefect server, flow and OCR workers and the web app; Ctrl-C stops all."""
     from cases.db import ensure_migrated
@@ -156,14 +165,25 @@ def up(
     from cli.services import start_services
 
     settings = get_settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"case_runners": workers, "ocr_workers": workers})
     settings.check_production_ready()
     ensure_migrated(create_if_new=True)  # a new data folder just works
     accounts = ensure_demo_users() if settings.environment == "development" else {}
     console.print("starting the local Prefect server, workers and web app…")
+    if settings.case_runners > 1 and not (settings.database_url and settings.prefect_database_url):
+        err.print(
+            "several workers share SQLite files here: fine to try, but set PERMITS_DATABASE_URL "
+            "and PERMITS_PREFECT_DATABASE_URL to PostgreSQL for real work (see the README)"
+        )
     with start_services(web=True, dropbox=True, settings=settings):
         console.print(f"web app:        {settings.web_url}")
         console.print(f"Prefect UI:     {settings.effective_prefect_api_url.removesuffix('/api')}")
         console.print(f"data folder:    {settings.resolved_data_dir}")
+        console.print(
+            f"workers:        {settings.case_runners} case-flow runner(s), "
+            f"{settings.ocr_workers} OCR worker(s) x {settings.effective_ocr_threads} thread(s)"
+        )
         console.print(f"drop box:       {settings.resolved_dropbox_dir}")
         for username, password in accounts.items():
             console.print(f"demo login:     {username} / {password}")
@@ -181,11 +201,20 @@ def up(
 
 
 @worker_app.command("deployments")
-def worker_deployments() -> None:
-    """Serve the case-flow deployment (each flow run is a new process)."""
+def worker_deployments(
+    register: Annotated[
+        bool,
+        typer.Option(
+            help="Create or update the deployments and their triggers first; let one runner do "
+            "it (two at once could each create the triggers)"
+        ),
+    ] = True,
+) -> None:
+    """Run the case-flow and scheduled deployments' flow runs inside this process (no process
+    per run); start several, on any machines, to share the work."""
     from flows.serve import serve_deployments
 
-    serve_deployments()
+    serve_deployments(register=register)
 
 
 @worker_app.command("ocr")

@@ -30,6 +30,7 @@ from flows.env import prefect_environment
 __all__ = ["Services", "running_services", "start_services"]
 
 PREFECT_START_TIMEOUT_S = 120
+OCR_START_TIMEOUT_S = 300  # loading the model takes ~10 s on a quiet machine, minutes on a busy one
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -41,6 +42,7 @@ class Services:
     settings: Settings
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     commands: dict[str, list[str]] = field(default_factory=dict)
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)  # a restart reuses it
 
     @property
     def state_file(self) -> Path:
@@ -49,11 +51,17 @@ class Services:
     def log_path(self, name: str) -> Path:
         return self.settings.resolved_data_dir / "logs" / f"{name}.log"
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = self.log_path(name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        environment = {**os.environ, **prefect_environment(self.settings), DIE_WITH_PARENT: "1"}
+        environment = {
+            **os.environ,
+            **prefect_environment(self.settings),
+            **(env or {}),
+            DIE_WITH_PARENT: "1",
+        }
         self.commands[name] = command
+        self.environments[name] = env or {}
         with log.open("ab") as handle:
             self.processes[name] = subprocess.Popen(
                 command,
@@ -71,7 +79,7 @@ class Services:
             return
         with suppress(ProcessLookupError, PermissionError):
             os.killpg(old.pid, signal.SIGKILL)  # what it left behind in its group
-        self.start(name, self.commands[name])
+        self.start(name, self.commands[name], self.environments[name])
 
     def note(self, message: str) -> None:
         """A line for the operator (the terminal of `permits up`)."""
@@ -137,11 +145,47 @@ def _port_in_use(url: str) -> bool:
     return True
 
 
+def _start_workers(services: Services, settings: Settings) -> None:
+    """The case-flow runners and the OCR workers, as many as the settings say (one each by
+    default); each OCR worker's OpenMP pool is sized before torch loads."""
+    for index in range(settings.case_runners):
+        suffix = f"-{index + 1}" if settings.case_runners > 1 else ""
+        register = "--register" if index == 0 else "--no-register"  # one creates the triggers
+        services.start(
+            f"deployments{suffix}", _python_module("cli.main", "worker", "deployments", register)
+        )
+    threads = str(settings.effective_ocr_threads)
+    for index in range(settings.ocr_workers):
+        suffix = f"-{index + 1}" if settings.ocr_workers > 1 else ""
+        services.start(
+            f"ocr-worker{suffix}",
+            _python_module("cli.main", "worker", "ocr"),
+            env={"PERMITS_OCR_THREADS": threads, "OMP_NUM_THREADS": threads},
+        )
+
+
+def _wait_ocr_workers(services: Services, settings: Settings, timeout: float) -> None:
+    """Until the OCR workers have their model loaded and listen for work (Prefect lists a task
+    worker once it subscribes, which ours do after loading)."""
+    url = f"{settings.effective_prefect_api_url}/task_workers/filter"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        services.check_alive()
+        try:
+            if len(httpx.post(url, json={}, timeout=2).json()) >= settings.ocr_workers:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise ServiceError(f"the OCR workers were not ready within {timeout:.0f} s")
+
+
 @contextmanager
 def start_services(
-    *, web: bool, dropbox: bool = False, settings: Settings | None = None
+    *, web: bool, dropbox: bool = False, settings: Settings | None = None, workers: bool = True
 ) -> Iterator[Services]:
-    """Start the services, yield once they answer, and stop them all on the way out."""
+    """Start the services, yield once they answer, and stop them all on the way out (without
+    ``workers``, only the Prefect server: a benchmark brings its own)."""
     settings = settings or get_settings()
     services = Services(settings)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -169,20 +213,23 @@ def start_services(
                     "server",
                     "start",
                     "--host",
-                    "127.0.0.1",
+                    settings.prefect_host,
                     "--port",
                     str(settings.prefect_port),
                 ),
             )
             _wait_healthy(services, health, "Prefect server", PREFECT_START_TIMEOUT_S)
-        services.start("deployments", _python_module("cli.main", "worker", "deployments"))
-        services.start("ocr-worker", _python_module("cli.main", "worker", "ocr"))
+        if not workers:
+            yield services
+            return
+        _start_workers(services, settings)
         _wait_healthy(
             services,
             f"{settings.effective_prefect_api_url}/deployments/name/process-case/process-case",
             "case-flow deployment",
             90,
         )
+        _wait_ocr_workers(services, settings, OCR_START_TIMEOUT_S)
         if web:
             services.start(
                 "web",

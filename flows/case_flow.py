@@ -28,7 +28,12 @@ OCR_TIMEOUT_S = 900
 RETRIES = {Stage.EXTRACT: 1, Stage.LETTER: 2}
 
 
-@task(name="extract-documents", retries=RETRIES[Stage.EXTRACT], retry_delay_seconds=5)
+@task(
+    name="extract-documents",
+    task_run_name="extract-case-{case_id}",
+    retries=RETRIES[Stage.EXTRACT],
+    retry_delay_seconds=5,
+)
 def extract_documents(case_id: int) -> dict[str, Any]:
     """Served by the warm OCR worker (``.delay``); a flow run never loads the model itself."""
     with read_lease():  # the waiting flow sees if this process dies mid-read

@@ -18,7 +18,7 @@ from prefect.logging import get_logger
 
 from cases.stages import stalled_cases
 from flows.crashed_runs import mark_dead_runs
-from flows.deployments import start_case_flow
+from flows.deployments import create_case_run
 
 __all__ = ["cases_with_active_runs", "resume_stalled_cases"]
 
@@ -64,7 +64,7 @@ def resume_stalled_cases(older_than_s: int = 120) -> list[int]:
     active = cases_with_active_runs()
     resumed = [case_id for case_id in stalled if case_id not in active]
     for case_id in resumed:
-        start_case_flow(case_id, reason="resumed")
+        create_case_run(case_id, reason="resumed")
     if resumed:
         get_logger("permits.resume").info("resumed stalled cases %s", resumed)
     return resumed

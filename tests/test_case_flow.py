@@ -27,7 +27,6 @@ from cases.repository import get_case
 from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from flows.deployments import start_case_flow
-from tests.embedded_services import embedded_services
 from tests.factories import (
     CASEWORKER,
     FOOD,
@@ -36,6 +35,7 @@ from tests.factories import (
     sample_application,
     submit_sample,
 )
+from tests.services import embedded_services
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +45,8 @@ ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_cap
 
 @pytest.fixture(scope="module")
 def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The services `permits up` runs: a local Prefect server, the deployment, the OCR worker."""
-    with embedded_services(tmp_path_factory, "e2e"):
+    """The services `permits up` runs: a local Prefect server, the case-flow runner, OCR worker."""
+    with embedded_services(tmp_path_factory.mktemp("e2e")):
         yield
 
 

@@ -58,3 +58,11 @@ def test_rules_test_runs_every_inline_test(cli: Invoke) -> None:
     total = sum(len(r.tests) for t in load_catalogue().values() for r in t.rulesets)
     assert total >= 30  # three permit types, each with ten or more
     assert f"{total} passed, 0 failed" in result.output
+
+
+def test_up_needs_at_least_one_worker(empty_data_folder: Path, cli: Invoke) -> None:
+    result = cli("up", "--workers", "0")
+
+    assert result.exit_code == 2
+    assert "--workers" in result.output
+    assert "Traceback" not in result.output

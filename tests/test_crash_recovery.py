@@ -30,8 +30,8 @@ from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from cli.services import Services
 from flows.deployments import start_case_flow
-from tests.embedded_services import embedded_services
 from tests.factories import CASEWORKER, sample_application, submit_sample
+from tests.services import embedded_services
 from tests.test_case_flow import confirm_fields_if_flagged, decision_task_id, run_flow
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ ELIGIBLE = {"business_type": "Restaurant", "floor_area_m2": "60.5", "seating_cap
 
 @pytest.fixture(scope="module")
 def services(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    with embedded_services(tmp_path_factory, "crash") as running:
+    with embedded_services(tmp_path_factory.mktemp("crash")) as running:
         yield running
 
 

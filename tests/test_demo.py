@@ -18,7 +18,10 @@ def test_a_case_that_cannot_be_confirmed_is_reported_and_the_others_go_on() -> N
     started: list[int] = []
     problems: dict[int, str] = {}
 
-    moved = approve_gates([bad, good], problems, start=started.append)
+    def note(case_id: int, _reason: str) -> None:
+        started.append(case_id)
+
+    moved = approve_gates([bad, good], problems, start=note)
 
     assert moved == started == [good]
     assert "'Z12345(9)' is not an identity card number" in problems[bad]
@@ -28,4 +31,4 @@ def test_a_case_that_cannot_be_confirmed_is_reported_and_the_others_go_on() -> N
     assert rows[good].problem is None
     assert rows[good].status == "decided"
     # a second round leaves the reported case alone
-    assert approve_gates([bad], problems, start=started.append) == []
+    assert approve_gates([bad], problems, start=note) == []

@@ -3,10 +3,12 @@ weak one."""
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from cases.settings import Settings
 from flows.env import prefect_environment
@@ -76,3 +78,27 @@ def test_a_secret_file_others_can_read_is_refused(tmp_path: Path) -> None:
 def test_a_trusted_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not an IP address or network"):
         Settings(data_dir=tmp_path, trusted_proxies="10.0.0.5, proxy.local")
+
+
+def test_ocr_threads_default_to_the_cores_given_shared_among_the_workers(tmp_path: Path) -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert Settings(data_dir=tmp_path).effective_ocr_threads == cores
+    assert Settings(data_dir=tmp_path, ocr_workers=cores * 2).effective_ocr_threads == 1
+    assert Settings(data_dir=tmp_path, ocr_workers=4, ocr_threads=3).effective_ocr_threads == 3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"ocr_workers": 0}, {"ocr_threads": 0}, {"case_runners": 0}, {"case_runner_slots": 0}],
+)
+def test_worker_and_thread_counts_below_one_are_refused(tmp_path: Path, values: dict) -> None:
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        Settings(data_dir=tmp_path, **values)
+
+
+def test_the_prefect_server_database_must_use_an_async_driver(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://postgres@db.internal:5432/prefect"
+    settings = Settings(data_dir=tmp_path, prefect_database_url=url)
+    assert prefect_environment(settings)["PREFECT_API_DATABASE_CONNECTION_URL"] == url
+    with pytest.raises(ValidationError, match=r"write postgresql\+asyncpg://"):
+        Settings(data_dir=tmp_path, prefect_database_url="postgresql+psycopg://db/prefect")

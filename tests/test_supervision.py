@@ -152,7 +152,7 @@ def test_killing_permits_up_with_sigkill_takes_every_service_down(tmp_path: Path
     """The whole `permits up` (Prefect server, deployments, OCR worker, web app, drop box) on a
     new data folder; its supervisor killed with SIGKILL; nothing of it is left, and the next
     `permits up` is not blocked by what the killed one wrote."""
-    from tests.embedded_services import free_port
+    from tests.services import free_port
 
     prefect_port, web_port = free_port(), free_port()
     env = {

@@ -13,6 +13,7 @@ shares the reader's detector, so it costs ~15 MB more, not another reader.
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import warnings
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cases.ocr.model_card import checked_model_file
+from cases.settings import get_settings
 
 if TYPE_CHECKING:
     import easyocr
@@ -36,6 +38,7 @@ __all__ = [
     "FieldReading",
     "get_reader",
     "inference",
+    "limit_torch_threads",
 ]
 
 ENGINE_VERSION = f"easyocr {version('easyocr')}"
@@ -130,7 +133,24 @@ def _with_recogniser(reader: easyocr.Reader, weights: Path) -> easyocr.Reader:
     return other
 
 
+def limit_torch_threads() -> int:
+    """Give torch the OCR worker's share of the cores (``ocr_threads``) before a model loads.
+
+    On a loaded machine torch's OpenMP threads busy-wait for each other: more threads than free
+    cores slowed a page 30x here. Waiting passively (read by OpenMP when torch first loads) and
+    a thread count no larger than the cores given keep that to a small factor.
+    """
+    threads = get_settings().effective_ocr_threads
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    import torch
+
+    torch.set_num_threads(threads)
+    return threads
+
+
 def _build_reader() -> easyocr.Reader:
+    limit_torch_threads()
     import easyocr
     import easyocr_en_models
     import torch
