@@ -36,6 +36,7 @@ from cases.review.base import (
     Reviewer,
 )
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyReviewer, cross_check
+from cases.review.duplicates import DuplicatesReviewer
 from cases.review.registry import (
     all_reviewers,
     check_policy,
@@ -48,6 +49,7 @@ from cases.review.scoring import RiskScore, score
 from cases.review.service import review_case, risk_of, run_reviewer
 
 register(ConsistencyReviewer())
+register(DuplicatesReviewer())
 
 __all__ = [
     "REVIEWER",
@@ -55,6 +57,7 @@ __all__ = [
     "CaseRef",
     "ConsistencyReviewer",
     "DocumentView",
+    "DuplicatesReviewer",
     "Evidence",
     "FieldReading",
     "FieldRef",
