@@ -8,12 +8,13 @@ import io
 from collections.abc import Mapping
 
 from PIL import Image, ImageEnhance
+from sqlmodel import select
 
 from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
-from cases.models import Case, ExtractedField, FieldStatus
+from cases.models import Case, Document, ExtractedField, FieldStatus
 from cases.repository import get_case, transition
 from tests.factories import FOOD
 
@@ -56,6 +57,9 @@ def case_at_review(
     case = submit_application(uploads, permit_type_id=FOOD, actor="test", channel="test")
     assert case.id is not None
     with session_scope() as session:
+        documents = {
+            d.kind: d.id for d in session.exec(select(Document).where(Document.case_id == case.id))
+        }
         for name, value in (fields if fields is not None else GOOD_FIELDS).items():
             session.add(
                 ExtractedField(
@@ -66,6 +70,9 @@ def case_at_review(
                     confidence=0.95,
                     engine="test",
                     status=FieldStatus.ACCEPTED,
+                    document_id=documents.get(
+                        "id_card" if name.startswith("id_card") else "application_form"
+                    ),
                     page=1,
                     bbox=[10, 20, 200, 40],
                 )

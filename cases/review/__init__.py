@@ -37,6 +37,7 @@ from cases.review.base import (
 )
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyReviewer, cross_check
 from cases.review.duplicates import DuplicatesReviewer
+from cases.review.record import MarkedFinding, ReviewRecord, review_record
 from cases.review.registry import (
     all_reviewers,
     check_policy,
@@ -47,6 +48,7 @@ from cases.review.registry import (
 )
 from cases.review.scoring import RiskScore, score
 from cases.review.service import review_case, risk_of, run_reviewer
+from cases.review.verdicts import CodeStats, Verdict, finding_stats, mark_finding
 
 register(ConsistencyReviewer())
 register(DuplicatesReviewer())
@@ -55,6 +57,7 @@ __all__ = [
     "REVIEWER",
     "REVIEWER_VERSION",
     "CaseRef",
+    "CodeStats",
     "ConsistencyReviewer",
     "DocumentView",
     "DuplicatesReviewer",
@@ -63,16 +66,22 @@ __all__ = [
     "FieldRef",
     "Finding",
     "GuardrailBreach",
+    "MarkedFinding",
     "PageRef",
     "ReviewContext",
+    "ReviewRecord",
     "Reviewer",
     "RiskScore",
+    "Verdict",
     "all_reviewers",
     "check_policy",
     "cross_check",
+    "finding_stats",
     "get_reviewer",
+    "mark_finding",
     "register",
     "review_case",
+    "review_record",
     "reviewers_for",
     "risk_of",
     "run_reviewer",
