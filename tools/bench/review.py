@@ -40,6 +40,7 @@ from cases.models import (
     Case,
     CaseKey,
     ExtractedField,
+    FieldStatus,
     Review,
     Role,
     TaskKind,
@@ -303,8 +304,32 @@ def _plan(count: int, codes: list[str], rng: random.Random) -> list[str | None]:
     return plan
 
 
-def _to_review(case_id: int) -> None:
-    """Extraction's flagged fields confirmed as read (a caseworker's check), then the rules."""
+_SUPPORTING_LABELS = {
+    "tenancy_landlord": "Landlord",
+    "tenancy_tenant": "Tenant",
+    "tenancy_premises_address": "Premises",
+    "tenancy_term_start": "Term commencing",
+    "tenancy_term_end": "Term expiring",
+    "tenancy_monthly_rent": "Monthly rent",
+    "tenancy_signed_date": "Date of agreement",
+    "fire_cert_number": "Certificate No.",
+    "fire_cert_premises_address": "Address of premises",
+    "fire_cert_inspection_date": "Date of inspection",
+    "fire_cert_expiry_date": "Expiry date",
+    "fire_cert_contractor_name": "Registered contractor",
+    "fire_cert_contractor_reg_no": "Registration No.",
+}
+
+
+def _truth(case: BenchCase) -> dict[str, str]:
+    """Every field as the documents print it: what a caseworker checking a flag would type."""
+    printed = {**case.tenancy, **case.fire}
+    return case.form | {name: printed[label] for name, label in _SUPPORTING_LABELS.items()}
+
+
+def _to_review(case_id: int, case: BenchCase) -> None:
+    """Extraction, then a caseworker's check of the flagged fields against the documents (the
+    printed value typed in where the reading was cut short), then the rules."""
     extract_case(case_id)
     with session_scope() as session:
         task = session.exec(
@@ -314,8 +339,14 @@ def _to_review(case_id: int) -> None:
                 ApprovalTask.status == TaskStatus.OPEN,
             )
         ).first()
+        flagged = session.exec(
+            select(ExtractedField.name).where(
+                ExtractedField.case_id == case_id, ExtractedField.status == FieldStatus.FLAGGED
+            )
+        ).all()
     if task is not None and task.id is not None:
-        verify_fields(task.id, {}, actor=_ACTOR)
+        truth = _truth(case)
+        verify_fields(task.id, {n: truth[n] for n in flagged if n in truth}, actor=_ACTOR)
     check_case_eligibility(case_id)
 
 
@@ -357,7 +388,7 @@ def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, 
         uploads, card = _uploads(permit_type, case)
         submitted = submit_application(uploads, permit_type_id=FOOD, actor="bench", channel="bench")
         assert submitted.id is not None
-        _to_review(submitted.id)
+        _to_review(submitted.id, case)
         started = time.perf_counter()
         review_case(submitted.id)
         seconds.append(time.perf_counter() - started)
