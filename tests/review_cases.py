@@ -4,10 +4,8 @@ at the review stage (eligibility checked), ready for ``review_case``."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Mapping
 
-from PIL import Image, ImageEnhance
 from sqlmodel import select
 
 from cases.db import session_scope
@@ -16,35 +14,7 @@ from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document, ExtractedField, FieldStatus
 from cases.repository import get_case, transition
-from tests.factories import FOOD
-
-GOOD_FIELDS = {
-    "applicant_name": "CHAN Tai Man",
-    "hkid": "A123456(3)",
-    "phone": "91234567",
-    "business_name": "Golden Noodle House",
-    "premises_address": "Shop 1, G/F, 1 Nathan Road, Tsim Sha Tsui",
-    "business_type": "Restaurant",
-    "floor_area_m2": "60",
-    "seating_capacity": "40",
-    "hygiene_staff": "1",
-    "fire_certificate_no": "FSD-2026-01234",
-    "application_date": "2026-03-02",
-    "id_card_name": "CHAN Tai Man",
-    "id_card_number": "A123456(3)",
-    "has_fire_certificate": "yes",
-    "agrees_to_inspection": "yes",
-}
-
-
-def saved_again(png: bytes) -> bytes:
-    """The same scan resized, brightened and saved as JPEG: other bytes, the same image."""
-    image = Image.open(io.BytesIO(png)).convert("L")
-    image = image.resize((image.width * 9 // 10, image.height * 9 // 10))
-    image = ImageEnhance.Brightness(image).enhance(1.05)
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=80)
-    return out.getvalue()
+from tests.factories import FOOD, GOOD_FIELDS
 
 
 def case_at_review(

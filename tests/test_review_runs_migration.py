@@ -6,7 +6,6 @@ application by the same person is a repeat at once."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from alembic import command
@@ -17,6 +16,7 @@ from cases.db import alembic_config, get_engine, session_scope
 from cases.models import CaseKey
 from cases.queries import case_file, case_summary
 from cases.review import review_record
+from tests.test_letter_versions_migration import _insert
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -34,13 +34,6 @@ OLD_FINDINGS = {
         }
     ]
 }
-
-
-def _insert(connection: Any, table: str, **values: Any) -> int:
-    columns = ", ".join(f'"{name}"' for name in values)
-    marks = ", ".join(f":{name}" for name in values)
-    statement = text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id')
-    return int(connection.execute(statement, values).scalar_one())
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ __all__ = [
     "Planter",
     "bench_review",
     "register_planter",
+    "saved_again",
 ]
 
 FOOD = "food-business-licence"
@@ -213,12 +214,13 @@ class _CopiedCard:
 
     def plant(self, case: BenchCase, earlier: list[BuiltCase], rng: random.Random) -> None:
         source = rng.choice(earlier)
-        case.id_card_png = _saved_again(source.id_card_png) if self.again else source.id_card_png
+        case.id_card_png = saved_again(source.id_card_png) if self.again else source.id_card_png
         case.expected.add(self.code)
         case.allowed |= {"name_mismatch", "id_number_mismatch"}
 
 
-def _saved_again(png: bytes) -> bytes:
+def saved_again(png: bytes) -> bytes:
+    """The same scan resized, brightened and saved as JPEG: other bytes, the same image."""
     import io
 
     from PIL import Image, ImageEnhance
