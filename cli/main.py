@@ -26,6 +26,7 @@ from cli.output import console, err, friendly
 from cli.progress import progress
 from cli.reporting import export_app, kpi
 from cli.retention import retention_app
+from cli.review import review_app
 from cli.service_levels import calendar_app, sla_app
 from flows.env import configure_prefect
 
@@ -49,6 +50,7 @@ app.add_typer(export_app, name="export")
 app.command("kpi")(friendly(kpi))
 app.add_typer(retention_app, name="retention")
 app.add_typer(cases_app, name="cases")
+app.add_typer(review_app, name="review")
 
 
 @app.callback()

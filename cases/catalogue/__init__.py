@@ -26,6 +26,12 @@ from cases.catalogue.loading import (
     yaml_lines,
 )
 from cases.catalogue.request_policy import RequestPolicy
+from cases.catalogue.review_policy import (
+    ConsistencySettings,
+    DuplicateSettings,
+    ReviewPolicy,
+    RiskScoring,
+)
 from cases.catalogue.schema import (
     ApprovalRule,
     ComputedValue,
@@ -49,9 +55,11 @@ __all__ = [
     "UNKNOWN_KIND",
     "ApprovalRule",
     "ComputedValue",
+    "ConsistencySettings",
     "DecisionTable",
     "DocumentKind",
     "DocumentRequirement",
+    "DuplicateSettings",
     "FieldSpec",
     "FieldType",
     "FormField",
@@ -63,6 +71,8 @@ __all__ = [
     "Permit",
     "PermitType",
     "RequestPolicy",
+    "ReviewPolicy",
+    "RiskScoring",
     "Rule",
     "RuleTest",
     "Ruleset",

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cases.catalogue.form_layout import FormLayout
 from cases.catalogue.letter_policy import LetterPolicy
 from cases.catalogue.request_policy import RequestPolicy
+from cases.catalogue.review_policy import ReviewPolicy
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.vocabulary import Decision, Outcome
 
@@ -197,6 +198,10 @@ class Permit(_Strict):
         description="Conditions a licence may carry, by code, in English and Traditional "
         "Chinese: a decision table's ``condition`` output names one of these codes, and a "
         "letter prints its text in the letter's language.",
+    )
+    review: ReviewPolicy = Field(
+        default_factory=ReviewPolicy,
+        description="Which reviewers run, their settings and the risk scoring table.",
     )
 
     @model_validator(mode="after")

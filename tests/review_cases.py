@@ -1,0 +1,63 @@
+"""Cases for review tests: a real submitted sample whose fields are stored as extraction would,
+at the review stage (eligibility checked), ready for ``review_case``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlmodel import select
+
+from cases.db import session_scope
+from cases.eligibility import check_case_eligibility
+from cases.intake import Upload, submit_application
+from cases.lifecycle import CaseStatus
+from cases.models import Case, Document, ExtractedField, FieldStatus
+from cases.repository import get_case, transition
+from tests.factories import FOOD, GOOD_FIELDS
+
+
+def case_at_review(
+    uploads: list[Upload],
+    fields: Mapping[str, str] | None = None,
+    *,
+    submitted_at: dt.datetime | None = None,
+) -> int:
+    """A case with these documents and fields (GOOD_FIELDS by default), eligibility checked."""
+    case = submit_application(uploads, permit_type_id=FOOD, actor="test", channel="test")
+    assert case.id is not None
+    with session_scope() as session:
+        documents = {
+            d.kind: d.id for d in session.exec(select(Document).where(Document.case_id == case.id))
+        }
+        for name, value in (fields if fields is not None else GOOD_FIELDS).items():
+            session.add(
+                ExtractedField(
+                    case_id=case.id,
+                    name=name,
+                    value=value,
+                    raw_text=value,
+                    confidence=0.95,
+                    engine="test",
+                    status=FieldStatus.ACCEPTED,
+                    document_id=documents.get(
+                        "id_card" if name.startswith("id_card") else "application_form"
+                    ),
+                    page=1,
+                    bbox=[10, 20, 200, 40],
+                )
+            )
+        stored = get_case(session, case.id, for_update=True)
+        stored.application_date = dt.date(2026, 3, 2)
+        if submitted_at is not None:
+            stored.submitted_at = submitted_at
+        transition(session, stored, CaseStatus.EXTRACTING, actor="test", why="test setup")
+        transition(session, stored, CaseStatus.CHECKING, actor="test", why="fields stored")
+    check_case_eligibility(case.id)
+    return case.id
+
+
+def reference_of(case_id: int) -> str:
+    with session_scope() as session:
+        case: Case = get_case(session, case_id)
+        return case.reference
