@@ -157,6 +157,23 @@ class Settings(BaseSettings):
     pdf_render_dpi: int = Field(
         200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
     )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible endpoint for the optional language-model "
+        "reviewer (e.g. http://127.0.0.1:11434/v1 for a local Ollama); unset: the reviewer is off.",
+    )
+    llm_model: str = Field("", description="Model name the endpoint is asked for.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key for the endpoint, if it wants one."
+    )
+    llm_timeout_s: float = Field(
+        30, description="Seconds to wait for the language model's answer before giving up."
+    )
+    llm_redact: bool = Field(
+        True,
+        description="Replace personal data (names, identity card numbers, telephone numbers, "
+        "e-mail and street addresses) with placeholders before anything is sent to the model.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

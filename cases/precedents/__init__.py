@@ -1,0 +1,33 @@
+"""Precedents: decided cases as later reviews compare with them (summary embedding, outcome, key
+values), and the nearest of them to a new case."""
+
+from __future__ import annotations
+
+from cases.precedents.embedding import MODEL_NAME, ModelUnavailable, embed, weights_hash
+from cases.precedents.index import DecidedCases, Neighbour, decided_cases, nearest
+from cases.precedents.store import (
+    BackfillReport,
+    backfill_precedents,
+    record_precedent,
+    summarise_case,
+)
+from cases.precedents.summary import case_summary, failed_rules, key_fields, key_values
+
+__all__ = [
+    "MODEL_NAME",
+    "BackfillReport",
+    "DecidedCases",
+    "ModelUnavailable",
+    "Neighbour",
+    "backfill_precedents",
+    "case_summary",
+    "decided_cases",
+    "embed",
+    "failed_rules",
+    "key_fields",
+    "key_values",
+    "nearest",
+    "record_precedent",
+    "summarise_case",
+    "weights_hash",
+]

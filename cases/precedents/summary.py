@@ -1,0 +1,78 @@
+"""What a case is, in a sentence a sentence-embedding model can compare: its permit type, the
+business it is for, its key values (numbers, yes/no answers, choices) and the rules it failed.
+
+Personal data (names, identity numbers, addresses, telephone numbers, dates) is never part of
+it: two applications are alike by what they ask for, not by who asks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cases.catalogue import FieldSpec, FieldType, PermitType
+
+__all__ = ["NUMERIC_TYPES", "case_summary", "failed_rules", "key_fields", "key_values"]
+
+NUMERIC_TYPES = frozenset({FieldType.NUMBER, FieldType.INTEGER, FieldType.MONEY})
+_KEY_TYPES = NUMERIC_TYPES | {FieldType.BOOLEAN}
+
+
+def key_fields(permit_type: PermitType) -> list[FieldSpec]:
+    """The form's fields a summary names: numbers, yes/no answers and fields with choices."""
+    return [
+        spec
+        for spec in permit_type.permit.fields
+        if spec.source == "application_form" and (spec.type in _KEY_TYPES or spec.choices)
+    ]
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def key_values(permit_type: PermitType, values: Mapping[str, str]) -> dict[str, Any]:
+    """``{field: value}`` for the key fields that have a value: numbers as numbers."""
+    found: dict[str, Any] = {}
+    for spec in key_fields(permit_type):
+        text = (values.get(spec.name) or "").strip()
+        if not text:
+            continue
+        if spec.type in NUMERIC_TYPES:
+            number = _number(text)
+            if number is not None:
+                found[spec.name] = number
+        else:
+            found[spec.name] = text
+    return found
+
+
+def failed_rules(trace: Mapping[str, Any] | None) -> list[str]:
+    """The ids and titles of the rules a case failed, as its eligibility trace records them."""
+    rules: Iterable[Mapping[str, Any]] = (trace or {}).get("rules", [])
+    return [
+        f"{rule.get('rule_id', '')} {rule.get('title', '')}".strip()
+        for rule in rules
+        if rule.get("status") in {"failed", "error"}
+    ]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def case_summary(permit_type: PermitType, values: Mapping[str, Any], failed: list[str]) -> str:
+    """The case in one paragraph (English labels, the catalogue's own): what is embedded."""
+    parts = [permit_type.permit.name.en]
+    for spec in key_fields(permit_type):
+        if spec.name in values:
+            parts.append(f"{spec.label.en}: {_shown(values[spec.name])}")
+    parts.append("Failed rules: " + ("; ".join(failed) if failed else "none"))
+    return ". ".join(parts) + "."
