@@ -20,19 +20,23 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Case",
+    "CaseKey",
     "DeliveryStatus",
     "Document",
     "DropBoxReceipt",
     "EligibilityResult",
     "ExtractedField",
     "FieldStatus",
+    "FindingVerdict",
     "InformationRequest",
     "Letter",
     "MessageKind",
     "OutboxMessage",
+    "PageFingerprint",
     "Precedent",
     "RequestResolution",
     "Review",
+    "ReviewRun",
     "Role",
     "TaskKind",
     "TaskStatus",
@@ -189,6 +193,79 @@ class Review(SQLModel, table=True):
     risk: Risk = Field(sa_type=EnumText(Risk, 16))
     findings: dict[str, Any] = _json_column()
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Points from the permit's scoring table (cases.review.scoring); the inbox sorts by it.
+    risk_score: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ReviewRun(SQLModel, table=True):
+    """One reviewer's run within a review: who it was, what it was given, found, and took."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    reviewer: str = Field(max_length=64)
+    version: str = Field(max_length=32)
+    model_name: str | None = Field(default=None, max_length=200)
+    weights_hash: str | None = Field(default=None, max_length=64)
+    inputs_hash: str = Field(max_length=64)
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    duration_ms: float = 0.0
+    error: str | None = None  # why it failed (its findings are then empty); processing went on
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class FindingVerdict(SQLModel, table=True):
+    """A caseworker's word on a finding (confirmed or dismissed, with a reason): what the
+    reviewers learn from (``permits review stats``)."""
+
+    __table_args__ = (UniqueConstraint("review_id", "finding_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id")
+    case_id: int = Field(foreign_key="case.id", index=True)
+    finding_index: int
+    code: str = Field(max_length=64, index=True)
+    verdict: str = Field(max_length=16)  # confirmed | dismissed
+    reason: str = ""
+    decided_by: str = Field(max_length=64)
+    decided_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CaseKey(SQLModel, table=True):
+    """What identifies an application for finding repeats: the applicant's identity card number
+    and the premises' normalised address, with when the case was submitted."""
+
+    __table_args__ = (Index("ix_casekey_kind_value_submitted", "kind", "value", "submitted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=16)  # hkid | premises
+    value: str = Field(max_length=300)
+    submitted_at: dt.datetime
+
+
+class PageFingerprint(SQLModel, table=True):
+    """A page's perceptual hash (64 bits as 16 hex digits), split into four 16-bit bands that
+    are indexed: two pages within Hamming distance 7 share a band within distance 1."""
+
+    __table_args__ = (
+        Index("ix_pagefingerprint_band0", "band0"),
+        Index("ix_pagefingerprint_band1", "band1"),
+        Index("ix_pagefingerprint_band2", "band2"),
+        Index("ix_pagefingerprint_band3", "band3"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    document_id: int = Field(foreign_key="document.id")
+    page: int = 1
+    phash: str = Field(max_length=16)
+    band0: int
+    band1: int
+    band2: int
+    band3: int
 
 
 class TaskKind(StrEnum):

@@ -37,6 +37,7 @@ from cases.catalogue import (
 from cases.eligibility import expression_names, run_inline_tests, table_decision, unary_cell
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.notifications import check_message_templates
+from cases.review import check_policy
 from cases.settings import get_settings
 
 __all__ = ["check_catalogue", "check_rules"]
@@ -333,6 +334,7 @@ def check_catalogue(folder: Path | None = None) -> tuple[list[CatalogueProblem],
         problems.extend(check_rules(permit_type))
         problems.extend(check_templates(permit_type))
         problems.extend(check_form(permit_type))
+        problems.extend(check_policy(permit_type))
         rules = sum(len(r.rules) for r in permit_type.rulesets)
         tests = sum(len(r.tests) for r in permit_type.rulesets)
         summary.append(

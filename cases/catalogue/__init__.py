@@ -25,6 +25,7 @@ from cases.catalogue.loading import (
     yaml_lines,
 )
 from cases.catalogue.request_policy import RequestPolicy
+from cases.catalogue.review_policy import ReviewPolicy, RiskScoring
 from cases.catalogue.schema import (
     ApprovalRule,
     ComputedValue,
@@ -61,6 +62,8 @@ __all__ = [
     "Permit",
     "PermitType",
     "RequestPolicy",
+    "ReviewPolicy",
+    "RiskScoring",
     "Rule",
     "RuleTest",
     "Ruleset",

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cases.catalogue.form_layout import FormLayout
 from cases.catalogue.letter_policy import LetterPolicy
 from cases.catalogue.request_policy import RequestPolicy
+from cases.catalogue.review_policy import ReviewPolicy
 from cases.errors import CatalogueError, CatalogueProblem
 from cases.vocabulary import Decision, Outcome
 
@@ -192,6 +193,10 @@ class Permit(_Strict):
         description="Share of cases whose fields a person checks at random for a quality audit.",
     )
     information_requests: RequestPolicy = RequestPolicy()
+    review: ReviewPolicy = Field(
+        default_factory=ReviewPolicy,
+        description="Which reviewers run, their settings and the risk scoring table.",
+    )
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Permit:

@@ -27,9 +27,11 @@ from cases.lifecycle import CaseStatus
 from cases.models import (
     Case,
     EligibilityResult,
+    FindingVerdict,
     InformationRequest,
     RequestResolution,
     Review,
+    ReviewRun,
     utcnow,
 )
 from cases.repository import open_request, transition
@@ -90,6 +92,8 @@ def _forget_stale_results(session: Session, case_id: int) -> dict[str, str | Non
         "review_risk": review.risk.value if review else None,
     }
     session.exec(delete(EligibilityResult).where(col(EligibilityResult.case_id) == case_id))
+    for table in (ReviewRun, FindingVerdict):
+        session.exec(delete(table).where(col(table.case_id) == case_id))
     session.exec(delete(Review).where(col(Review.case_id) == case_id))
     return stale
 
