@@ -169,11 +169,6 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(
         30, description="Seconds to wait for the language model's answer before giving up."
     )
-    llm_redact: bool = Field(
-        True,
-        description="Replace personal data (names, identity card numbers, telephone numbers, "
-        "e-mail and street addresses) with placeholders before anything is sent to the model.",
-    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -20,6 +20,7 @@ from cases.gates import propose_decision
 from cases.letters import issue_letters
 from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
 from cases.models import AuditEvent, Case, utcnow
+from cases.precedents import record_precedent
 from cases.repository import get_case
 from cases.review import review_case
 
@@ -38,6 +39,13 @@ __all__ = [
 # After this many failed runs without progress the resume flow stops retrying the case.
 MAX_FAILED_RUNS = 3
 
+
+def _letters(case_id: int) -> object:
+    """The decided case becomes a precedent for later reviews, then its letters are written."""
+    record_precedent(case_id)
+    return issue_letters(case_id)
+
+
 #: The function that performs each stage of ``lifecycle.STAGES``; each is idempotent and checks
 #: its own guard (``lifecycle.runs_in``) under the case's row lock.
 RUNNERS: Mapping[Stage, Callable[[int], object]] = {
@@ -45,7 +53,7 @@ RUNNERS: Mapping[Stage, Callable[[int], object]] = {
     Stage.ELIGIBILITY: check_case_eligibility,
     Stage.REVIEW: review_case,
     Stage.PROPOSE: propose_decision,
-    Stage.LETTER: issue_letters,
+    Stage.LETTER: _letters,
 }
 assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one function"
 

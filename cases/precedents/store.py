@@ -16,7 +16,7 @@ from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.models import Case, EligibilityResult, ExtractedField, Precedent
-from cases.precedents.embedding import MODEL_NAME, embed, weights_hash
+from cases.precedents.embedding import ModelUnavailable, embed, model_label, weights_hash
 from cases.precedents.summary import case_summary, failed_rules, key_values
 
 __all__ = ["BackfillReport", "backfill_precedents", "record_precedent", "summarise_case"]
@@ -49,15 +49,16 @@ def _store(session: Session, cases: Sequence[Case]) -> int:
     vectors = embed([text for text, _ in summaries])
     weights = weights_hash()
     ids = [case.id for case in cases]
-    session.exec(delete(Precedent).where(col(Precedent.case_id).in_(ids)))  # type: ignore[call-overload]
+    session.exec(delete(Precedent).where(col(Precedent.case_id).in_(ids)))
     for case, (text, keys), vector in zip(cases, summaries, vectors, strict=True):
-        assert case.id is not None and case.decided_outcome is not None
+        assert case.id is not None
+        assert case.decided_outcome is not None
         session.add(
             Precedent(
                 case_id=case.id,
                 permit_type=case.permit_type,
                 outcome=case.decided_outcome,
-                model_name=MODEL_NAME,
+                model_name=model_label(),
                 weights_hash=weights,
                 vector=vector.tobytes(),
                 key_values=keys,
@@ -71,7 +72,7 @@ def _store(session: Session, cases: Sequence[Case]) -> int:
             case_id=case.id,
             payload={
                 "outcome": case.decided_outcome,
-                "model": MODEL_NAME,
+                "model": model_label(),
                 "weights_hash": weights,
                 "summary": text,
             },
@@ -80,16 +81,27 @@ def _store(session: Session, cases: Sequence[Case]) -> int:
 
 
 def record_precedent(case_id: int) -> bool:
-    """Record a decided case as a precedent once (idempotent); False if it is not decided."""
+    """Record a decided case as a precedent once (idempotent); False if it is not decided, or
+    if the model is not installed (the audit trail says so; the backfill command catches up)."""
     with session_scope() as session:
         case = session.get(Case, case_id)
         if case is None or case.decided_outcome is None:
             return False
-        stored = session.exec(select(Precedent).where(Precedent.case_id == case_id)).first()
-        if stored is not None and stored.weights_hash == weights_hash():
+        try:
+            weights = weights_hash()
+            stored = session.exec(select(Precedent).where(Precedent.case_id == case_id)).first()
+            if stored is None or stored.weights_hash != weights:
+                _store(session, [case])
             return True
-        _store(session, [case])
-        return True
+        except ModelUnavailable as exc:
+            append_event(
+                session,
+                actor=ACTOR,
+                action="precedent.not_recorded",
+                case_id=case_id,
+                payload={"why": str(exc), "then": "permits review embed-precedents"},
+            )
+            return False
 
 
 def backfill_precedents(

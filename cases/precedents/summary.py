@@ -62,17 +62,31 @@ def failed_rules(trace: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def _size_word(value: float, usual: tuple[float, float] | None) -> str:
+    """Where a number sits in the field's usual range, in a word: the model compares words far
+    better than digits (80 and 800 square metres embed almost alike)."""
+    if usual is None:
+        return ""
+    low, high = usual
+    if value < low:
+        return "very small, "
+    if value > high:
+        return "very large, "
+    span = math.log1p(high) - math.log1p(low) or 1.0
+    third = (math.log1p(value) - math.log1p(low)) / span
+    return "small, " if third < 1 / 3 else "medium, " if third < 2 / 3 else "large, "
 
 
 def case_summary(permit_type: PermitType, values: Mapping[str, Any], failed: list[str]) -> str:
-    """The case in one paragraph (English labels, the catalogue's own): what is embedded."""
-    parts = [permit_type.permit.name.en]
-    for spec in key_fields(permit_type):
-        if spec.name in values:
-            parts.append(f"{spec.label.en}: {_shown(values[spec.name])}")
+    """The case in one paragraph: its choices first, then the rules it failed (their titles
+    say what is wrong), then each number in words and digits, then the yes/no answers."""
+    specs = [spec for spec in key_fields(permit_type) if spec.name in values]
+    parts = [str(values[spec.name]) for spec in specs if spec.choices]
     parts.append("Failed rules: " + ("; ".join(failed) if failed else "none"))
+    for spec in specs:
+        value = values[spec.name]
+        if spec.type in NUMERIC_TYPES and not spec.choices:
+            parts.append(f"{spec.label.en}: {_size_word(value, spec.usual_range)}{value:g}")
+        elif not spec.choices:
+            parts.append(f"{spec.label.en}: {value}")
     return ". ".join(parts) + "."

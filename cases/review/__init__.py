@@ -36,6 +36,8 @@ from cases.review.base import (
     Reviewer,
 )
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyReviewer, cross_check
+from cases.review.language_model import LanguageModelReviewer
+from cases.review.precedents import PrecedentReviewer
 from cases.review.registry import (
     all_reviewers,
     check_policy,
@@ -46,8 +48,12 @@ from cases.review.registry import (
 )
 from cases.review.scoring import RiskScore, score
 from cases.review.service import review_case, risk_of, run_reviewer
+from cases.review.unusual_values import UnusualValueReviewer
 
 register(ConsistencyReviewer())
+register(PrecedentReviewer())
+register(UnusualValueReviewer())
+register(LanguageModelReviewer())
 
 __all__ = [
     "REVIEWER",
@@ -60,10 +66,13 @@ __all__ = [
     "FieldRef",
     "Finding",
     "GuardrailBreach",
+    "LanguageModelReviewer",
     "PageRef",
+    "PrecedentReviewer",
     "ReviewContext",
     "Reviewer",
     "RiskScore",
+    "UnusualValueReviewer",
     "all_reviewers",
     "check_policy",
     "cross_check",

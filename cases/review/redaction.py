@@ -29,7 +29,7 @@ def personal_values(permit_type: PermitType, values: Mapping[str, str]) -> dict[
     """``{field: value}`` for the fields of the case that hold personal data."""
     personal = {
         spec.name
-        for spec in permit_type.permit.all_fields()
+        for spec in permit_type.permit.all_fields
         if spec.type in _PERSONAL_TYPES or spec.name in PERSON_NAME_FIELDS
     }
     personal |= {name for name in values if "email" in name}

@@ -13,7 +13,27 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Distribution", "UnusualValue", "robust_z", "unusual_values"]
+from cases.catalogue.review_policy import UnusualValueSettings
+from cases.facts import Message
+from cases.precedents import NUMERIC_TYPES, decided_cases, key_fields, key_values, weights_hash
+from cases.review.base import Finding, ReviewContext
+from cases.vocabulary import Severity
+
+__all__ = [
+    "Distribution",
+    "UnusualValue",
+    "UnusualValueReviewer",
+    "robust_z",
+    "unusual_values",
+]
+
+UNUSUAL_VALUE = Message(
+    "unusual_value",
+    "%(field)s is %(value)s, far from the %(n)d decided cases of the same kind (%(group)s): "
+    "median %(median)s, MAD %(mad)s, middle half %(q25)s to %(q75)s, 90%% between %(q05)s and "
+    "%(q95)s (robust z-score %(z).1f).",
+    fields=frozenset({"field"}),
+)
 
 #: Scales the MAD to the standard deviation of a normal distribution (Iglewicz and Hoaglin).
 _MAD_SCALE = 0.6745
@@ -101,3 +121,46 @@ def unusual_values(
         if z is not None and abs(z) >= threshold:
             found.append(UnusualValue(name, float(value), round(z, 1), distribution))
     return found
+
+
+class UnusualValueReviewer:
+    """Numbers far outside what decided cases of the same permit type and group show."""
+
+    name = "unusual_values"
+    version = "1.0"
+    model_name: str | None = None
+    weights_hash: str | None = None
+    on_by_default = True
+
+    def review(self, ctx: ReviewContext) -> list[Finding]:
+        settings = ctx.settings if isinstance(ctx.settings, UnusualValueSettings) else None
+        settings = settings or UnusualValueSettings()
+        numeric = [s.name for s in key_fields(ctx.permit_type) if s.type in NUMERIC_TYPES]
+        fields = [name for name in settings.fields or numeric if name in numeric]
+        current = key_values(ctx.permit_type, ctx.field_values)
+        if not any(name in current for name in fields):
+            return []
+        past = decided_cases(ctx.session, ctx.case.permit_type, weights_hash()).key_values
+        found = unusual_values(
+            current,
+            past,
+            fields=fields,
+            group_by=settings.group_by,
+            min_sample=settings.min_sample,
+            threshold=settings.threshold,
+        )
+        group = str(current.get(settings.group_by, "")) if settings.group_by else ""
+        return [
+            Finding(
+                UNUSUAL_VALUE(
+                    field=u.field,
+                    value=f"{u.value:g}",
+                    group=group or ctx.permit_type.permit.name.en,
+                    z=u.z,
+                    **u.distribution.as_params(),
+                ),
+                Severity.WARNING,
+                ctx.evidence(u.field),
+            )
+            for u in found
+        ]
