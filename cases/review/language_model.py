@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, Literal
 
 import httpx
@@ -31,6 +32,7 @@ __all__ = [
     "LanguageModelFailed",
     "LanguageModelReviewer",
     "ModelReview",
+    "NoteKind",
     "ask_model",
     "build_prompt",
 ]
@@ -54,6 +56,15 @@ SYSTEM_PROMPT = (
 _NOTE_LENGTH = 500
 
 
+class NoteKind(StrEnum):
+    """What a language model's note is about (translated on the case page)."""
+
+    INCONSISTENCY = "inconsistency"
+    MISSING_INFORMATION = "missing_information"
+    SUSPICIOUS_VALUE = "suspicious_value"
+    OTHER = "other"
+
+
 class LanguageModelFailed(PermitsError):
     """The model gave no usable answer (timeout, HTTP error, invalid JSON twice)."""
 
@@ -61,7 +72,7 @@ class LanguageModelFailed(PermitsError):
 class ModelFinding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["inconsistency", "missing_information", "suspicious_value", "other"]
+    kind: NoteKind
     severity: Literal["info", "warning", "high"]
     fields: list[str] = Field(default_factory=list, max_length=20)
     note: str = Field(min_length=1, max_length=_NOTE_LENGTH)
