@@ -33,6 +33,7 @@ __all__ = [
     "MessageKind",
     "OutboxMessage",
     "PageFingerprint",
+    "PageHashBand",
     "Precedent",
     "RequestResolution",
     "Review",
@@ -247,25 +248,26 @@ class CaseKey(SQLModel, table=True):
 
 
 class PageFingerprint(SQLModel, table=True):
-    """A page's perceptual hash (64 bits as 16 hex digits), split into four 16-bit bands that
-    are indexed: two pages within Hamming distance 7 share a band within distance 1."""
-
-    __table_args__ = (
-        Index("ix_pagefingerprint_band0", "band0"),
-        Index("ix_pagefingerprint_band1", "band1"),
-        Index("ix_pagefingerprint_band2", "band2"),
-        Index("ix_pagefingerprint_band3", "band3"),
-    )
+    """A scanned page's perceptual hash (256 bits as 64 hex digits; cases.review.keys)."""
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     document_id: int = Field(foreign_key="document.id")
     page: int = 1
-    phash: str = Field(max_length=16)
-    band0: int
-    band1: int
-    band2: int
-    band3: int
+    phash: str = Field(max_length=64)
+
+
+class PageHashBand(SQLModel, table=True):
+    """One of a fingerprint's sixteen 16-bit bands, indexed: two pages within Hamming distance
+    ``d`` share at least ``16 - d`` bands exactly, so the rarest ``d + 1`` find every match."""
+
+    __table_args__ = (Index("ix_pagehashband_band_value", "band", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint_id: int = Field(foreign_key="pagefingerprint.id", index=True)
+    case_id: int = Field(foreign_key="case.id")
+    band: int
+    value: int
 
 
 class TaskKind(StrEnum):

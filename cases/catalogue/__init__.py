@@ -25,7 +25,12 @@ from cases.catalogue.loading import (
     yaml_lines,
 )
 from cases.catalogue.request_policy import RequestPolicy
-from cases.catalogue.review_policy import ReviewPolicy, RiskScoring
+from cases.catalogue.review_policy import (
+    ConsistencySettings,
+    DuplicateSettings,
+    ReviewPolicy,
+    RiskScoring,
+)
 from cases.catalogue.schema import (
     ApprovalRule,
     ComputedValue,
@@ -48,9 +53,11 @@ __all__ = [
     "UNKNOWN_KIND",
     "ApprovalRule",
     "ComputedValue",
+    "ConsistencySettings",
     "DecisionTable",
     "DocumentKind",
     "DocumentRequirement",
+    "DuplicateSettings",
     "FieldSpec",
     "FieldType",
     "FormField",

@@ -52,10 +52,11 @@ class DuplicateSettings(_Strict):
         description="An application by the same applicant (identity card number) or for the "
         "same premises (normalised address) within this many days before is a repeat.",
     )
-    image_distance: Annotated[int, Field(ge=0, le=7)] = Field(
-        4,
-        description="Largest Hamming distance between two pages' perceptual hashes (64 bits) "
-        "for them to count as the same image scanned again (0: identical only).",
+    image_distance: Annotated[int, Field(ge=0, le=15)] = Field(
+        8,
+        description="Largest Hamming distance between two pages' perceptual hashes (256 bits) "
+        "for them to count as the same image saved again (0: identical only). Different "
+        "filled-in copies of one form differ by 10 bits or more.",
     )
 
 

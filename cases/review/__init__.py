@@ -36,6 +36,7 @@ from cases.review.base import (
     Reviewer,
 )
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyReviewer, cross_check
+from cases.review.duplicates import DuplicatesReviewer
 from cases.review.language_model import LanguageModelReviewer
 from cases.review.precedents import PrecedentReviewer
 from cases.review.registry import (
@@ -51,6 +52,7 @@ from cases.review.service import review_case, risk_of, run_reviewer
 from cases.review.unusual_values import UnusualValueReviewer
 
 register(ConsistencyReviewer())
+register(DuplicatesReviewer())
 register(PrecedentReviewer())
 register(UnusualValueReviewer())
 register(LanguageModelReviewer())
@@ -61,6 +63,7 @@ __all__ = [
     "CaseRef",
     "ConsistencyReviewer",
     "DocumentView",
+    "DuplicatesReviewer",
     "Evidence",
     "FieldReading",
     "FieldRef",

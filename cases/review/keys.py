@@ -1,6 +1,10 @@
 """What identifies an application for repeats and duplicates: its applicant's identity card
 number, its premises' normalised address, and each scanned page's perceptual hash. Written once
 per review (by the service, never by a reviewer) and looked up through indexes only.
+
+The perceptual hash is 256 bits (``phash`` at 16x16): at 64 bits, two different filled-in copies
+of the same form often hash alike (distance 0-6), while at 256 bits they differ by 10 bits or more
+and the same image saved again (resized, recompressed, brighter) by 0-8.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import imagehash
 from PIL import Image
 from sqlmodel import Session, col, delete
 
-from cases.models import CaseKey, PageFingerprint
+from cases.models import CaseKey, PageFingerprint, PageHashBand
 from cases.review.base import DocumentView, ReviewContext
 from cases.values import normalise_hkid
 from cases.values.addresses import normalise_address
@@ -20,8 +24,8 @@ from cases.values.addresses import normalise_address
 __all__ = [
     "address_key",
     "bands",
+    "distance",
     "hkid_key",
-    "neighbours",
     "page_hashes",
     "record_case_keys",
 ]
@@ -40,15 +44,18 @@ def address_key(value: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", canonical.upper()).split())[:300]
 
 
+BANDS = 16  # 16-bit bands of the 256-bit hash
+
+
 def _image_hash(image: Image.Image) -> str:
-    return str(imagehash.phash(image.convert("L")))
+    return str(imagehash.phash(image.convert("L"), hash_size=16))
 
 
 _HASHES: dict[str, tuple[str | None, ...]] = {}  # by content hash: the reviewer, then the service
 
 
 def page_hashes(document: DocumentView) -> tuple[str | None, ...]:
-    """Each page's 64-bit perceptual hash as 16 hex digits (None: a page with a text layer)."""
+    """Each page's 256-bit perceptual hash as 64 hex digits (None: a page with a text layer)."""
     hashes = _HASHES.get(document.sha256)
     if hashes is None:
         images = document.page_images()
@@ -59,16 +66,13 @@ def page_hashes(document: DocumentView) -> tuple[str | None, ...]:
     return hashes
 
 
-def bands(phash: str) -> tuple[int, int, int, int]:
-    """The hash's four 16-bit bands, the indexed columns a near-duplicate is looked up by."""
-    value = int(phash, 16)
-    return (value >> 48 & 0xFFFF, value >> 32 & 0xFFFF, value >> 16 & 0xFFFF, value & 0xFFFF)
+def bands(phash: str) -> list[int]:
+    """The hash's sixteen 16-bit bands (the indexed values a near-duplicate is found by)."""
+    return [int(phash[i : i + 4], 16) for i in range(0, 64, 4)]
 
 
-def neighbours(band: int) -> list[int]:
-    """The band and every value one bit away: two hashes within distance 7 share a band within
-    distance 1 (pigeonhole over four bands)."""
-    return [band, *(band ^ (1 << bit) for bit in range(16))]
+def distance(first: str, second: str) -> int:
+    return (int(first, 16) ^ int(second, 16)).bit_count()
 
 
 def _keys(ctx: ReviewContext) -> Iterable[tuple[str, str]]:
@@ -82,8 +86,8 @@ def _keys(ctx: ReviewContext) -> Iterable[tuple[str, str]]:
 def record_case_keys(session: Session, ctx: ReviewContext) -> None:
     """Store the case's keys and its pages' fingerprints (replacing a previous review's)."""
     case_id = ctx.case.id
-    session.exec(delete(CaseKey).where(col(CaseKey.case_id) == case_id))
-    session.exec(delete(PageFingerprint).where(col(PageFingerprint.case_id) == case_id))
+    for table in (CaseKey, PageHashBand, PageFingerprint):
+        session.exec(delete(table).where(col(table.case_id) == case_id))
     for kind, value in _keys(ctx):
         session.add(
             CaseKey(case_id=case_id, kind=kind, value=value, submitted_at=ctx.case.submitted_at)
@@ -92,16 +96,13 @@ def record_case_keys(session: Session, ctx: ReviewContext) -> None:
         for page, phash in enumerate(page_hashes(document), start=1):
             if phash is None:
                 continue
-            b0, b1, b2, b3 = bands(phash)
-            session.add(
-                PageFingerprint(
-                    case_id=case_id,
-                    document_id=document.id,
-                    page=page,
-                    phash=phash,
-                    band0=b0,
-                    band1=b1,
-                    band2=b2,
-                    band3=b3,
-                )
+            fingerprint = PageFingerprint(
+                case_id=case_id, document_id=document.id, page=page, phash=phash
+            )
+            session.add(fingerprint)
+            session.flush()
+            assert fingerprint.id is not None
+            session.add_all(
+                PageHashBand(fingerprint_id=fingerprint.id, case_id=case_id, band=i, value=v)
+                for i, v in enumerate(bands(phash))
             )

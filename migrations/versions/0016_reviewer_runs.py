@@ -85,15 +85,25 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=False),
-        sa.Column("phash", _STR(length=16), nullable=False),
-        *(sa.Column(f"band{i}", sa.Integer(), nullable=False) for i in range(4)),
+        sa.Column("phash", _STR(length=64), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"]),
         sa.ForeignKeyConstraint(["document_id"], ["document.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_pagefingerprint_case_id", "pagefingerprint", ["case_id"])
-    for i in range(4):
-        op.create_index(f"ix_pagefingerprint_band{i}", "pagefingerprint", [f"band{i}"])
+    op.create_table(
+        "pagehashband",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fingerprint_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["fingerprint_id"], ["pagefingerprint.id"]),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_pagehashband_fingerprint_id", "pagehashband", ["fingerprint_id"])
+    op.create_index("ix_pagehashband_band_value", "pagehashband", ["band", "value"])
     _backfill_case_keys()
 
 
@@ -133,6 +143,7 @@ def _backfill_case_keys() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("pagehashband")
     op.drop_table("pagefingerprint")
     op.drop_table("casekey")
     op.drop_table("findingverdict")
