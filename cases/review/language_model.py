@@ -1,5 +1,6 @@
 """The optional language-model reviewer: any OpenAI-compatible endpoint (``/chat/completions``),
-off unless ``PERMITS_LLM_URL`` is set and the permit's ``review: reviewers:`` lists it.
+off unless ``PERMITS_LLM_URL`` is set and the permit's ``review: reviewers:`` lists it (listed
+without an endpoint it finds nothing).
 
 The prompt holds the case's fields, the rules' trace and the other reviewers' findings, with
 personal data replaced by placeholders when the permit's ``language_model: redact`` is true (the
@@ -183,11 +184,13 @@ class LanguageModelReviewer:
     def review(self, ctx: ReviewContext) -> list[Finding]:
         llm = get_settings()
         self.model_name = f"{llm.llm_model} at {llm.llm_url}" if llm.llm_url else None
+        if not llm.llm_url:
+            return []  # off: no endpoint configured
         settings = ctx.settings if isinstance(ctx.settings, LanguageModelSettings) else None
         redact = (settings or LanguageModelSettings()).redact
-        answer = ask_model(build_prompt(ctx, redact=redact), get_settings())
+        answer = ask_model(build_prompt(ctx, redact=redact), llm)
         known = set(ctx.fields) | {f.name for f in ctx.permit_type.permit.all_fields}
-        model = get_settings().llm_model
+        model = llm.llm_model
         return [
             Finding(
                 MODEL_NOTE(model=model, kind=item.kind, note=item.note),

@@ -1,7 +1,7 @@
 """precedents: each decided case's summary embedding, outcome and key values
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-06 00:10:00.000000
 
 ``precedent`` holds one row per decided case (its summary's sentence embedding as float32 bytes,
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0017'
-down_revision: str | None = '0012'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
