@@ -13,8 +13,17 @@ from sqlmodel import select
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
 from cases.facts import render
+from cases.gates import propose_decision
 from cases.lifecycle import CaseStatus, Stage
-from cases.models import AuditEvent, Case, EligibilityResult, Precedent, Review, ReviewRun
+from cases.models import (
+    ApprovalTask,
+    AuditEvent,
+    Case,
+    EligibilityResult,
+    Precedent,
+    Review,
+    ReviewRun,
+)
 from cases.precedents import (
     MODEL_NAME,
     backfill_precedents,
@@ -193,3 +202,26 @@ def test_backfill_embeds_the_cases_decided_before_once(db: str, cli: Invoke) -> 
     assert sorted(stored) == sorted(earlier)
     again = backfill_precedents()
     assert (again.embedded, again.already) == (0, 2)
+
+
+def test_precedents_approving_what_the_rules_refuse_leave_the_refusal_to_a_person(db: str) -> None:
+    tiny = {"floor_area_m2": "3"}  # FBL-1 fails: the rules refuse
+    approved = [decided(tiny | {"seating_capacity": str(2 + i)}, "approve") for i in range(3)]
+    case_id = _reviewed(tiny)
+    (finding,) = _findings(case_id, "precedent_conflict")
+    assert {c["case_id"] for c in finding["evidence"]["cases"]} == set(approved)  # type: ignore[index]
+    assert finding["proposes_referral"] is False
+    propose_decision(case_id)
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        task = session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)).one()
+        result = session.exec(
+            select(EligibilityResult).where(EligibilityResult.case_id == case_id)
+        ).one()
+    assert case is not None
+    assert (case.proposed_outcome, case.decided_outcome, result.outcome) == (
+        "refuse",
+        None,
+        "refuse",
+    )
+    assert (case.status, task.kind, task.status) == ("awaiting_decision", "decide", "open")
