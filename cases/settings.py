@@ -157,6 +157,14 @@ class Settings(BaseSettings):
     pdf_render_dpi: int = Field(
         200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
     )
+    embedding_threads: int = Field(
+        1,
+        ge=1,
+        description="Threads torch may use in a process that embeds case summaries "
+        "(precedents). One sentence at a time gains nothing from more, and on a busy machine "
+        "more threads spin against each other (measured here: 25 ms a summary on one thread, "
+        "0.4-1 s on two with the machine loaded).",
+    )
     llm_url: str | None = Field(
         None,
         description="Base URL of an OpenAI-compatible endpoint for the optional language-model "

@@ -158,3 +158,43 @@ def bench_inbox_command(
         _print_bench_inbox(result, TARGET_P95_MS)
     if any(numbers.get("failures") for numbers in result.values()):
         raise typer.Exit(1)
+
+
+@bench_app.command("precedents")
+@friendly
+def bench_precedents_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=10, help="Decided cases to seed")] = 100_000,
+    queries: Annotated[int, typer.Option(min=1, help="Timed searches")] = 100,
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "sqlite",
+    postgres_url: Annotated[
+        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_precedents",
+) -> None:
+    """Nearest-precedent search over 100,000 decided cases: load, refresh, embed, search."""
+    from tools.bench.precedents import bench_precedents
+
+    if backend not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
+    result = bench_precedents(
+        cases=cases,
+        queries=queries,
+        backend=backend,
+        postgres_url=postgres_url,
+        progress=None if as_json else lambda message: err.print(message, highlight=False),
+    )
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    console.print(f"model: {result['model']}")
+    for name in ("sqlite", "postgres"):
+        if name in result:
+            n = result[name]
+            console.print(
+                f"{name}: {n['cases']:,} precedents, seeded in {n['seed_s']} s; cold load "
+                f"{n['cold_load_s']} s, matrix {n['matrix_mb']} MB; per query p50/p95 ms: "
+                f"refresh {n['refresh_ms']['p50']}/{n['refresh_ms']['p95']}, embed "
+                f"{n['embed_ms']['p50']}/{n['embed_ms']['p95']}, search "
+                f"{n['search_ms']['p50']}/{n['search_ms']['p95']}; recall@5 {n['recall_at_5']}",
+                highlight=False,
+            )

@@ -10,20 +10,24 @@ import hashlib
 import importlib.metadata
 import os
 import threading
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 from cases.errors import PermitsError
+from cases.settings import get_settings
 
 __all__ = [
     "DIMENSIONS",
     "MODEL_NAME",
     "ModelUnavailable",
     "embed",
+    "few_threads",
     "file_hash",
     "model_label",
     "weights_hash",
@@ -93,17 +97,35 @@ def _loaded() -> Any:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+            import torch
             from sentence_transformers import SentenceTransformer
 
+            torch.set_num_threads(get_settings().embedding_threads)
+            _threadpools.cache_clear()  # torch brought thread pools of its own
             _model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         return _model
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def few_threads() -> AbstractContextManager[object]:
+    """BLAS and OpenMP limited to ``embedding_threads`` for a short computation: measured here
+    on a loaded machine, a search over 2,000 vectors took 13 ms with the default two threads
+    spinning against each other and 0.3 ms on one; embedding a summary 105 ms and 56 ms."""
+    limit = _threadpools().limit(limits=get_settings().embedding_threads)
+    return cast(AbstractContextManager[object], limit)
 
 
 def embed(texts: list[str]) -> npt.NDArray[np.float32]:
     """Unit-length float32 vectors (one row per text), so a dot product is the cosine."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    vectors = _loaded().encode(
-        texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
+    model = _loaded()
+    with few_threads():
+        vectors = model.encode(
+            texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
     return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -22,7 +22,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from cases.models import Case, Precedent
-from cases.precedents.embedding import DIMENSIONS
+from cases.precedents.embedding import DIMENSIONS, few_threads
 from cases.settings import get_settings
 from cases.vocabulary import Decision
 
@@ -142,7 +142,8 @@ def nearest(
     matrix = decided.matrix
     if not len(matrix):
         return []
-    scores = matrix @ vector.astype(np.float32)
+    with few_threads():
+        scores = matrix @ vector.astype(np.float32)
     wanted = min(k + 1, len(scores))
     top = np.argpartition(-scores, wanted - 1)[:wanted]
     ranked = top[np.argsort(-scores[top], kind="stable")]
