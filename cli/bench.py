@@ -1,4 +1,4 @@
-"""`permits bench ocr|forms|rules|inbox`: the benchmarks the README quotes (workshop: tools/)."""
+"""`permits bench ocr|forms|rules|inbox|review`: the benchmarks the README quotes (tools/)."""
 
 from __future__ import annotations
 
@@ -158,6 +158,46 @@ def bench_inbox_command(
         _print_bench_inbox(result, TARGET_P95_MS)
     if any(numbers.get("failures") for numbers in result.values()):
         raise typer.Exit(1)
+
+
+@bench_app.command("review")
+@friendly
+def bench_review_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=1, help="Cases built, extracted and reviewed")] = 300,
+    decided: Annotated[
+        int, typer.Option(min=0, help="Decided cases seeded in the database first")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the planted problems and documents")] = 1,
+) -> None:
+    """Reviewers' precision and recall per finding type, and the review's time per case."""
+    from tools.bench.review import bench_review
+
+    result = bench_review(
+        cases=cases,
+        decided=decided,
+        seed=seed,
+        say=lambda message: err.print(message, highlight=False),
+    )
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    table = Table("Finding type", "Precision", "Recall", "Planted", "Found", box=box.SIMPLE)
+    for code, numbers in result.items():
+        if isinstance(numbers, dict) and "precision" in numbers:
+            table.add_row(
+                code,
+                str(numbers["precision"]),
+                str(numbers["recall"]),
+                str(numbers["planted"]),
+                str(numbers["found"]),
+            )
+    console.print(table)
+    console.print(
+        f"median review {result['median_s_per_case']} s a case "
+        f"(p95 {result['p95_s_per_case']} s) over {result['cases']} cases, "
+        f"{result['database']['seeded_cases']} seeded"
+    )
 
 
 @bench_app.command("precedents")

@@ -22,7 +22,7 @@ from cli.forms import forms_app
 from cli.letters import letters_app
 from cli.messages import messages_app
 from cli.output import console, err, friendly
-from cli.precedents import embed_precedents
+from cli.review import review_app
 from flows.env import configure_prefect
 
 app = typer.Typer(help="Permit and licence case-processing engine.", no_args_is_help=True)
@@ -39,8 +39,6 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(ocr_app, name="ocr")
 app.add_typer(dropbox_app, name="dropbox")
 app.add_typer(messages_app, name="messages")
-review_app = typer.Typer(help="The review stage's reviewers and precedents.", no_args_is_help=True)
-review_app.command("embed-precedents")(embed_precedents)
 app.add_typer(review_app, name="review")
 
 

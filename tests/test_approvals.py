@@ -49,6 +49,7 @@ from tests.catalogues import catalogue_at, four_eyes_catalogue
 from tests.factories import (
     CASEWORKER,
     FOOD,
+    GOOD_FIELDS,
     propose_from_checking,
     said,
     sample_application,
@@ -58,24 +59,6 @@ from tools.samples.applications import SampleApplication
 
 pytestmark = pytest.mark.usefixtures("db")
 
-# Values that pass every rule of the 2026 rule set, for every field the permit defines.
-GOOD_FIELDS = {
-    "applicant_name": "CHAN Tai Man",
-    "hkid": "A123456(3)",
-    "phone": "91234567",
-    "business_name": "Golden Noodle House",
-    "premises_address": "Shop 1, G/F, 1 Nathan Road, Tsim Sha Tsui",
-    "business_type": "Restaurant",
-    "floor_area_m2": "60",
-    "seating_capacity": "40",
-    "hygiene_staff": "1",
-    "fire_certificate_no": "FSD-2026-01234",
-    "application_date": "2026-03-02",
-    "id_card_name": "CHAN Tai Man",
-    "id_card_number": "A123456(3)",
-    "has_fire_certificate": "yes",
-    "agrees_to_inspection": "yes",
-}
 AUDITOR = Actor("test.auditor", Role.AUDITOR)
 
 

@@ -89,6 +89,8 @@ EXTRACT_KEYWORDS: dict[str, Any] = {
 # Free strings shown through ``humanise``: "unknown", and "none" for a case with no proposed
 # outcome yet (the review's risk and severity levels are enums, listed with the others).
 _FREE_VALUES = ("unknown", "none")
+# Words review findings name (cases/review: a date's relation, a caseworker's verdict).
+_REVIEW_WORDS = ("on or before", "after", "confirmed", "dismissed")
 # What the status page says the office waits for: message ids returned by cases/access.py's
 # ``_awaited`` (plain strings there, so listed here; tests/web/test_i18n.py shows one in Chinese).
 _AWAITED_TEXTS = (
@@ -209,6 +211,7 @@ def data_messages() -> list[str]:
     enums += [MessageKind, DeliveryStatus, RequestResolution, NoteKind]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
+    labels += _REVIEW_WORDS
     labels += [
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,

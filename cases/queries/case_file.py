@@ -30,7 +30,7 @@ from cases.models import (
 from cases.notifications import case_messages
 from cases.queries.pages import PageView, page_anchor, page_views
 from cases.repository import get_case
-from cases.review import Finding
+from cases.review import Finding, ReviewRecord, review_record
 
 __all__ = [
     "CaseFile",
@@ -78,6 +78,7 @@ class CaseFile:
     document_names: dict[str, Text]  # document kind -> what the permit calls it
     field_labels: dict[str, Text]  # field name -> its label, for the values the rules read
     applicant: Applicant | None = None  # who applied: contact details and preferred language
+    review_record: ReviewRecord | None = None  # findings with verdicts, score, each run
 
     @property
     def new_since_request(self) -> set[int]:
@@ -148,6 +149,7 @@ def case_file(case_id: int, *, session: Session) -> CaseFile:
         eligibility=eligibility,
         explanation=explain(eligibility, permit_type) if eligibility else None,
         review=session.exec(select(Review).where(Review.case_id == case_id)).first(),
+        review_record=review_record(session, case_id),
         verify_task=_open_task(tasks, TaskKind.VERIFY_FIELDS),
         decide_task=_open_task(tasks, TaskKind.DECIDE),
         letters=list(

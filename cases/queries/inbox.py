@@ -24,6 +24,7 @@ __all__ = [
     "InboxFilters",
     "InboxItem",
     "InboxPage",
+    "InboxSort",
     "Queue",
     "as_utc",
     "inbox",
@@ -43,6 +44,11 @@ class Queue(StrEnum):
     ALL = "all"  # every open task (auditors, admins: read only)
 
 
+class InboxSort(StrEnum):
+    DUE = "due"  # most urgent first
+    SCORE = "score"  # highest review risk score first (unreviewed last), then by due date
+
+
 class DueFilter(StrEnum):
     OVERDUE = "overdue"
     WEEK = "week"  # due within seven days, overdue included
@@ -55,6 +61,7 @@ class InboxFilters:
     kind: TaskKind | None = None
     risk: Risk | None = None
     due: DueFilter | None = None
+    sort: InboxSort = InboxSort.DUE
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class InboxItem:
     case: Case
     overdue: bool
     risk: Risk | None = None
+    risk_score: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,22 +150,25 @@ def inbox(
     filters = filters or InboxFilters()
     page = max(1, page)
     statement = _filtered(
-        _joined(select(ApprovalTask, Case, Review.risk)),
+        _joined(select(ApprovalTask, Case, Review.risk, Review.risk_score)),
         filters,
         user,
         now,
     )
+    order: list[Any] = [col(ApprovalTask.due_at), col(ApprovalTask.id)]
+    if filters.sort == InboxSort.SCORE:
+        order.insert(0, func.coalesce(col(Review.risk_score), -1).desc())
     rows = session.exec(
-        statement.order_by(col(ApprovalTask.due_at), col(ApprovalTask.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        statement.order_by(*order).offset((page - 1) * page_size).limit(page_size)
     ).all()
     items = [
-        InboxItem(task, case, task.due_at is not None and as_utc(task.due_at) < now, risk)
-        for task, case, risk in rows
+        InboxItem(task, case, task.due_at is not None and as_utc(task.due_at) < now, risk, score)
+        for task, case, risk, score in rows
     ]
     counts = {q: _count(session, InboxFilters(queue=q), user, now) for q in Queue}
-    unfiltered = filters == InboxFilters(queue=filters.queue)  # the total is the queue's count
+    unfiltered = filters == InboxFilters(
+        queue=filters.queue, sort=filters.sort
+    )  # the total is the queue's count
     return InboxPage(
         items=items,
         total=counts[filters.queue] if unfiltered else _count(session, filters, user, now),

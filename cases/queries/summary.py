@@ -7,18 +7,30 @@ type; the words (status, outcomes, task kinds) are the product's enums.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, PlainSerializer, WithJsonSchema
 from sqlmodel import Session, select
 
+from cases.catalogue import get_permit_type, glossary_for
+from cases.errors import NotFound
+from cases.facts import ENGLISH, render
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, TaskKind, TaskStatus
 from cases.queries.inbox import as_utc
 from cases.repository import get_case
-from cases.vocabulary import Decision, Outcome
+from cases.review import review_record
+from cases.vocabulary import Decision, Outcome, Risk, Severity
 
-__all__ = ["CaseSummary", "OpenTaskSummary", "UtcDateTime", "case_summary"]
+__all__ = [
+    "CaseSummary",
+    "FindingSummary",
+    "OpenTaskSummary",
+    "ReviewRunSummary",
+    "ReviewSummary",
+    "UtcDateTime",
+    "case_summary",
+]
 
 UtcDateTime = Annotated[
     dt.datetime,
@@ -37,6 +49,81 @@ class OpenTaskSummary(BaseModel):
     due_at: UtcDateTime | None
 
 
+class ReviewRunSummary(BaseModel):
+    """One reviewer's run: who, which version and model, a hash of its full input, its time."""
+
+    reviewer: str
+    version: str
+    model_name: str | None
+    weights_hash: str | None
+    inputs_hash: str
+    findings: list[str]  # codes
+    duration_ms: float
+    error: str | None
+
+
+class FindingSummary(BaseModel):
+    code: str
+    severity: Severity
+    text: str  # in English, rendered from the stored fact
+    fact: dict[str, Any]
+    evidence: dict[str, Any]
+    reviewer: str
+    proposes_referral: bool
+    verdict: str | None  # confirmed | dismissed, by a caseworker
+
+
+class ReviewSummary(BaseModel):
+    """The review: risk level and score (with the points per finding), findings and runs."""
+
+    risk: Risk
+    risk_score: int
+    points: list[tuple[str, int]]
+    findings: list[FindingSummary]
+    runs: list[ReviewRunSummary]
+
+
+def _review_summary(session: Session, case_id: int, permit_type: str) -> ReviewSummary | None:
+    record = review_record(session, case_id)
+    if record is None:
+        return None
+    try:
+        glossary = glossary_for(get_permit_type(permit_type))
+    except NotFound:
+        glossary = ENGLISH
+    return ReviewSummary(
+        risk=record.review.risk,
+        risk_score=record.review.risk_score,
+        points=list(record.score.points) if record.score else [],
+        findings=[
+            FindingSummary(
+                code=m.finding.code,
+                severity=m.finding.severity,
+                text=render(m.finding.fact, glossary),
+                fact=m.finding.fact,
+                evidence=m.finding.evidence.as_json(),
+                reviewer=m.finding.reviewer,
+                proposes_referral=m.finding.proposes_referral,
+                verdict=m.verdict.verdict if m.verdict else None,
+            )
+            for m in record.findings
+        ],
+        runs=[
+            ReviewRunSummary(
+                reviewer=r.reviewer,
+                version=r.version,
+                model_name=r.model_name,
+                weights_hash=r.weights_hash,
+                inputs_hash=r.inputs_hash,
+                findings=[str(f["fact"]["code"]) for f in r.findings],
+                duration_ms=r.duration_ms,
+                error=r.error,
+            )
+            for r in record.runs
+        ],
+    )
+
+
 class CaseSummary(BaseModel):
     """Where a case stands: its status, what the rules proposed, what a person decided."""
 
@@ -50,6 +137,7 @@ class CaseSummary(BaseModel):
     proposed_outcome: Outcome | None
     decided_outcome: Decision | None
     open_tasks: list[OpenTaskSummary]
+    review: ReviewSummary | None = None  # None: not reviewed yet
 
 
 def case_summary(case_id: int, *, session: Session) -> CaseSummary:
@@ -71,4 +159,5 @@ def case_summary(case_id: int, *, session: Session) -> CaseSummary:
         proposed_outcome=case.proposed_outcome,
         decided_outcome=case.decided_outcome,
         open_tasks=[OpenTaskSummary(id=t.id or 0, kind=t.kind, due_at=t.due_at) for t in tasks],
+        review=_review_summary(session, case_id, case.permit_type),
     )

@@ -39,6 +39,7 @@ from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyRevi
 from cases.review.duplicates import DuplicatesReviewer
 from cases.review.language_model import LanguageModelReviewer
 from cases.review.precedents import PrecedentReviewer
+from cases.review.record import MarkedFinding, ReviewRecord, review_record
 from cases.review.registry import (
     all_reviewers,
     check_policy,
@@ -50,6 +51,7 @@ from cases.review.registry import (
 from cases.review.scoring import RiskScore, score
 from cases.review.service import review_case, risk_of, run_reviewer
 from cases.review.unusual_values import UnusualValueReviewer
+from cases.review.verdicts import CodeStats, Verdict, finding_stats, mark_finding
 
 register(ConsistencyReviewer())
 register(DuplicatesReviewer())
@@ -61,6 +63,7 @@ __all__ = [
     "REVIEWER",
     "REVIEWER_VERSION",
     "CaseRef",
+    "CodeStats",
     "ConsistencyReviewer",
     "DocumentView",
     "DuplicatesReviewer",
@@ -70,18 +73,24 @@ __all__ = [
     "Finding",
     "GuardrailBreach",
     "LanguageModelReviewer",
+    "MarkedFinding",
     "PageRef",
     "PrecedentReviewer",
     "ReviewContext",
+    "ReviewRecord",
     "Reviewer",
     "RiskScore",
     "UnusualValueReviewer",
+    "Verdict",
     "all_reviewers",
     "check_policy",
     "cross_check",
+    "finding_stats",
     "get_reviewer",
+    "mark_finding",
     "register",
     "review_case",
+    "review_record",
     "reviewers_for",
     "risk_of",
     "run_reviewer",

@@ -28,6 +28,7 @@ from cases.letters import reissue_letter, request_information
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Document
 from cases.queries import case_document, case_file, case_letter, page_turn, task_case_id
+from cases.review import mark_finding
 from cases.settings import get_settings
 from cases.vocabulary import parse_decision
 from web.auth import StaffUser, require_user
@@ -195,6 +196,25 @@ def _done(request: Request, case: Case, message: str, reason: str = "decided") -
     if warning:
         flash(request, warning, "warning")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/findings/{index}")
+def mark_review_finding(
+    request: Request,
+    case_id: int,
+    index: int,
+    user: Staff,
+    verdict: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """A caseworker confirms or dismisses a finding; sent twice, the second changes nothing."""
+    try:
+        marked = mark_finding(case_id, index, verdict, reason, actor=user.actor)
+    except PermitsError as exc:
+        return render_case(request, case_id, error=gettext_(str(exc)), status_code=exc.http_status)
+    message = gettext_("Finding marked %(verdict)s.")
+    flash(request, message % {"verdict": gettext_(humanised(marked.verdict))})
+    return RedirectResponse(f"/cases/{case_id}#finding-{index}", status_code=303)
 
 
 @router.post("/tasks/{task_id}/verify")

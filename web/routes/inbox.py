@@ -14,7 +14,7 @@ from cases.catalogue import load_catalogue
 from cases.db import session_scope
 from cases.gates import claim_task, release_task
 from cases.models import TaskKind
-from cases.queries import DueFilter, InboxFilters, Queue, inbox, recent_cases
+from cases.queries import DueFilter, InboxFilters, InboxSort, Queue, inbox, recent_cases
 from cases.vocabulary import Risk
 from web.auth import StaffUser, require_user, safe_next
 from web.i18n import gettext_, use_language
@@ -52,6 +52,7 @@ def inbox_page(
     kind: str | None = None,
     risk: str | None = None,
     due: str | None = None,
+    sort: str | None = None,
     page: int = 1,
 ) -> HTMLResponse:
     default_queue = Queue.TEAM if workable_roles(user.role) else Queue.ALL
@@ -61,6 +62,7 @@ def inbox_page(
         kind=_choice(TaskKind, kind),
         risk=_choice(Risk, risk),
         due=_choice(DueFilter, due),
+        sort=_choice(InboxSort, sort) or InboxSort.DUE,
     )
     with session_scope() as session:
         found = inbox(
@@ -73,6 +75,7 @@ def inbox_page(
         "kind": filters.kind or "",
         "risk": filters.risk or "",
         "due": filters.due or "",
+        "sort": filters.sort,
     }
     context = {
         "inbox": found,
