@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,7 +83,7 @@ def bench_forms_command(
         fields=fields,
         ticks=ticks,
         tesseract=tesseract,
-        progress=None if as_json else lambda message: err.print(message, highlight=False),
+        progress=_progress(as_json),
     )
     if not result["forms"]:
         reasons = "; ".join(f"{s['form']}: {s['why']}" for s in result["skipped"])
@@ -127,6 +128,23 @@ def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
         )
 
 
+def _one_backend(value: str) -> str:
+    if value not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both")
+    return value
+
+
+Backend = Annotated[str, typer.Option(help="sqlite, postgres or both", callback=_one_backend)]
+PostgresUrl = Annotated[
+    str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
+]
+
+
+def _progress(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr, none when the output is JSON."""
+    return None if as_json else lambda message: err.print(message, highlight=False)
+
+
 @bench_app.command("inbox")
 @friendly
 def bench_inbox_command(
@@ -135,22 +153,18 @@ def bench_inbox_command(
     requests: Annotated[
         int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
     ] = 200,
-    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
-    postgres_url: Annotated[
-        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
-    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
+    backend: Backend = "both",
+    postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
 ) -> None:
     """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
     from tools.bench.inbox import TARGET_P95_MS, bench_inbox
 
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
     result = bench_inbox(
         cases=cases,
         requests=requests,
         backend=backend,
         postgres_url=postgres_url,
-        progress=None if as_json else lambda message: err.print(message, highlight=False),
+        progress=_progress(as_json),
     )
     if as_json:
         print(json.dumps(result, indent=2))
@@ -206,22 +220,18 @@ def bench_precedents_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     cases: Annotated[int, typer.Option(min=10, help="Decided cases to seed")] = 100_000,
     queries: Annotated[int, typer.Option(min=1, help="Timed searches")] = 100,
-    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "sqlite",
-    postgres_url: Annotated[
-        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
-    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_precedents",
+    backend: Backend = "sqlite",
+    postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_precedents",
 ) -> None:
     """Nearest-precedent search over 100,000 decided cases: load, refresh, embed, search."""
     from tools.bench.precedents import bench_precedents
 
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
     result = bench_precedents(
         cases=cases,
         queries=queries,
         backend=backend,
         postgres_url=postgres_url,
-        progress=None if as_json else lambda message: err.print(message, highlight=False),
+        progress=_progress(as_json),
     )
     if as_json:
         print(json.dumps(result, indent=2))
