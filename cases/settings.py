@@ -160,10 +160,11 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(
         1,
         ge=1,
-        description="Threads torch may use in a process that embeds case summaries "
-        "(precedents). One sentence at a time gains nothing from more, and on a busy machine "
-        "more threads spin against each other (measured here: 25 ms a summary on one thread, "
-        "0.4-1 s on two with the machine loaded).",
+        description="BLAS and OpenMP threads (torch's included) while a case summary is "
+        "embedded or the precedents searched; only during those calls, so OCR in the same "
+        "process keeps its own. One sentence at a time gains nothing from more, and on a busy "
+        "machine more threads spin against each other (measured here: 25 ms a summary on one "
+        "thread, 0.4-1 s on two with the machine loaded).",
     )
     llm_url: str | None = Field(
         None,

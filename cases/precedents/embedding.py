@@ -97,10 +97,8 @@ def _loaded() -> Any:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-            import torch
             from sentence_transformers import SentenceTransformer
 
-            torch.set_num_threads(get_settings().embedding_threads)
             _threadpools.cache_clear()  # torch brought thread pools of its own
             _model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         return _model
