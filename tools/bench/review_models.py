@@ -8,8 +8,11 @@ Sizes and seats are rounded to tens, so their summaries come in a few thousand k
 embedded once, instead of embedding every case (an hour on two cores).
 
 ``precedent_conflict``: the application has three hygiene managers (the population has one or
-two), and three earlier cases with its very summary were decided the other way from what the
-rules will propose. ``unusual_value``: the floor area is ten to twenty times the usual.
+two) and keeps its own exact sizes (the population's are round), and three earlier cases with its
+very summary were decided the other way from what the rules will propose. (Planted with round
+sizes, those three stood among hundreds of population cases just as alike, and a later clean
+application near them was found in conflict: one false finding in 60.)
+``unusual_value``: the floor area is ten to twenty times the usual.
 """
 
 from __future__ import annotations
@@ -150,8 +153,14 @@ class _PrecedentConflict:
         permit_type = get_permit_type(FOOD)
         case.form["hygiene_staff"] = "3"  # no seeded case has three: these precedents are closest
         text, keys, outcome = _judged(permit_type, case.form)
-        if outcome not in _OPPOSITE:  # a referral: make it a plain application the rules approve
-            case.form["floor_area_m2"], case.form["seating_capacity"] = "120.0", "40"
+        if outcome not in _OPPOSITE:  # referred for too little room a seat: fewer seats
+            seats = int(case.form["seating_capacity"])
+            area = float(case.form["floor_area_m2"])
+            case.form["seating_capacity"] = str(min(seats, int(area / 1.5)))
+            text, keys, outcome = _judged(permit_type, case.form)
+        if outcome not in _OPPOSITE:  # referred for another reason: a plain restaurant, odd sizes
+            case.form |= {"business_type": "Restaurant", "floor_area_m2": "137.3"}
+            case.form["seating_capacity"] = "41"
             text, keys, outcome = _judged(permit_type, case.form)
         _decided_like(get_engine(), text, keys, _OPPOSITE[outcome], 3)
         case.expected.add(self.code)
