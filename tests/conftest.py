@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import cases.models  # noqa: F401 - registers tables
 from cases.catalogue import load_catalogue
 from cases.db import get_engine, upgrade_database
+from cases.precedents import forget_precedents
 from cases.settings import get_settings
 from cli.main import app
 
@@ -80,6 +81,7 @@ def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("PERMITS_DATABASE_URL", database_url)
     get_settings.cache_clear()
     _empty_tables(database_url)
+    forget_precedents()  # emptied tables reuse ids on SQLite: the process's matrix starts again
     yield database_url
     get_settings.cache_clear()
 

@@ -10,7 +10,13 @@ from cases.precedents.embedding import (
     model_label,
     weights_hash,
 )
-from cases.precedents.index import DecidedCases, Neighbour, decided_cases, nearest
+from cases.precedents.index import (
+    DecidedCases,
+    Neighbour,
+    decided_cases,
+    forget_precedents,
+    nearest,
+)
 from cases.precedents.store import (
     BackfillReport,
     backfill_precedents,
@@ -37,6 +43,7 @@ __all__ = [
     "decided_cases",
     "embed",
     "failed_rules",
+    "forget_precedents",
     "key_fields",
     "key_values",
     "model_label",

@@ -28,7 +28,15 @@ from cases.precedents.embedding import DIMENSIONS, few_threads
 from cases.settings import get_settings
 from cases.vocabulary import Decision
 
-__all__ = ["RECOUNT_S", "DecidedCases", "Neighbour", "Reader", "decided_cases", "nearest"]
+__all__ = [
+    "RECOUNT_S",
+    "DecidedCases",
+    "Neighbour",
+    "Reader",
+    "decided_cases",
+    "forget_precedents",
+    "nearest",
+]
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,12 @@ def decided_cases(session: Reader, permit_type: str, weights: str) -> DecidedCas
                 while rows := _rows_after(session, permit_type, weights, cached.last_id, _BATCH):
                     cached.extend(rows)
         return cached
+
+
+def forget_precedents() -> None:
+    """Drop every cached matrix (the next query reads the database again)."""
+    with _lock:
+        _cache.clear()
 
 
 def nearest(

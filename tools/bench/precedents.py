@@ -27,16 +27,17 @@ from cases.db import get_engine, session_scope, upgrade_database
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Precedent, utcnow
 from cases.precedents import (
+    DecidedCases,
     case_summary,
     decided_cases,
     embed,
+    forget_precedents,
     key_fields,
     key_values,
     model_label,
     nearest,
     weights_hash,
 )
-from cases.precedents import index as precedent_index
 from tools.bench.inbox import _fresh_postgres, _settings_pointed_at  # the inbox bench's helpers
 
 __all__ = ["bench_precedents"]
@@ -134,7 +135,7 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 def _measure(url: str, cases: int, queries: int, say: Progress) -> dict[str, Any]:
     seed_s = _seed(url, cases, say)
-    precedent_index._cache.clear()
+    forget_precedents()
     weights = weights_hash()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -175,7 +176,7 @@ def _measure(url: str, cases: int, queries: int, say: Progress) -> dict[str, Any
     }
 
 
-def _recall(decided: precedent_index.DecidedCases, texts: list[str]) -> float:
+def _recall(decided: DecidedCases, texts: list[str]) -> float:
     """Share of the true five nearest (a full sort) that the search returns (exact: 1.0)."""
     hits = 0
     for vector in embed(texts):
@@ -208,5 +209,5 @@ def bench_precedents(
             with _settings_pointed_at(postgres_url, Path(folder)):
                 say("postgres:")
                 result["postgres"] = _measure(postgres_url, cases, queries, say)
-    precedent_index._cache.clear()
+    forget_precedents()
     return result
