@@ -77,6 +77,12 @@ def _size_word(value: float, usual: tuple[float, float] | None) -> str:
     return "small, " if third < 1 / 3 else "medium, " if third < 2 / 3 else "large, "
 
 
+def _rounded(value: float) -> str:
+    """Two significant digits (116.8 -> 120): finer differences are noise to a comparison, and
+    the model weighs how digits are written (a decimal point made 116.8 and 220.8 look alike)."""
+    return f"{float(f'{value:.2g}'):g}"
+
+
 def case_summary(permit_type: PermitType, values: Mapping[str, Any], failed: list[str]) -> str:
     """The case in one paragraph: its choices first, then the rules it failed (their titles
     say what is wrong), then each number in words and digits, then the yes/no answers."""
@@ -86,7 +92,7 @@ def case_summary(permit_type: PermitType, values: Mapping[str, Any], failed: lis
     for spec in specs:
         value = values[spec.name]
         if spec.type in NUMERIC_TYPES and not spec.choices:
-            parts.append(f"{spec.label.en}: {_size_word(value, spec.usual_range)}{value:g}")
+            parts.append(f"{spec.label.en}: {_size_word(value, spec.usual_range)}{_rounded(value)}")
         elif not spec.choices:
             parts.append(f"{spec.label.en}: {value}")
     return ". ".join(parts) + "."
