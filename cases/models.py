@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cases.columns import EnumText
@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "PageFingerprint",
     "PageHashBand",
+    "Precedent",
     "RequestResolution",
     "Review",
     "ReviewRun",
@@ -183,6 +184,25 @@ class EligibilityResult(SQLModel, table=True):
     fee: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2)))
     trace: dict[str, Any] = _json_column()
     evaluated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Precedent(SQLModel, table=True):
+    """A decided case as later reviews compare with it (``cases.precedents``): the embedding of
+    its summary (model, weights hash, float32 vector), its outcome and its key values."""
+
+    __table_args__ = (Index("ix_precedent_permit_type_id", "permit_type", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    permit_type: str = Field(max_length=64)
+    outcome: Decision = Field(sa_type=EnumText(Decision))
+    model_name: str = Field(max_length=200)
+    weights_hash: str = Field(max_length=64)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The numbers and choices the summary names ({field: value}), for the unusual-values reviewer.
+    key_values: dict[str, Any] = _json_column()
+    summary: str = ""
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class Review(SQLModel, table=True):

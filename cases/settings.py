@@ -259,6 +259,27 @@ class Settings(BaseSettings):
     pdf_render_dpi: int = Field(
         200, description="Resolution at which a scanned PDF page (no text layer) is rasterised."
     )
+    embedding_threads: int = Field(
+        1,
+        ge=1,
+        description="BLAS and OpenMP threads (torch's included) while a case summary is "
+        "embedded or the precedents searched; only during those calls, so OCR in the same "
+        "process keeps its own. One sentence at a time gains nothing from more, and on a busy "
+        "machine more threads spin against each other (measured here: 25 ms a summary on one "
+        "thread, 0.4-1 s on two with the machine loaded).",
+    )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible endpoint for the optional language-model "
+        "reviewer (e.g. http://127.0.0.1:11434/v1 for a local Ollama); unset: the reviewer is off.",
+    )
+    llm_model: str = Field("", description="Model name the endpoint is asked for.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key for the endpoint, if it wants one."
+    )
+    llm_timeout_s: float = Field(
+        30, description="Seconds to wait for the language model's answer before giving up."
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -19,6 +19,7 @@ from cases.gates import propose_decision
 from cases.letters import issue_letters
 from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
 from cases.models import Case, utcnow
+from cases.precedents import record_precedent
 from cases.processing_failures import gave_up_on
 from cases.repository import get_case
 from cases.review import review_case
@@ -32,6 +33,12 @@ __all__ = [
 ]
 
 
+def _letters(case_id: int) -> object:
+    """The decided case becomes a precedent for later reviews, then its letters are written."""
+    record_precedent(case_id)
+    return issue_letters(case_id)
+
+
 #: The function that performs each stage of ``lifecycle.STAGES``; each is idempotent and checks
 #: its own guard (``lifecycle.runs_in``) under the case's row lock.
 RUNNERS: Mapping[Stage, Callable[[int], object]] = {
@@ -39,7 +46,7 @@ RUNNERS: Mapping[Stage, Callable[[int], object]] = {
     Stage.ELIGIBILITY: check_case_eligibility,
     Stage.REVIEW: review_case,
     Stage.PROPOSE: propose_decision,
-    Stage.LETTER: issue_letters,
+    Stage.LETTER: _letters,
 }
 assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one function"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,14 +18,28 @@ __all__ = ["bench_app"]
 
 
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+
+
+def _one_backend(value: str) -> str:
+    if value not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("choose sqlite, postgres or both")
+    return value
+
+
 #: The databases a benchmark runs on.
-Backend = Annotated[str, typer.Option(help="sqlite, postgres or both")]
+Backend = Annotated[str, typer.Option(help="sqlite, postgres or both", callback=_one_backend)]
+PostgresUrl = Annotated[
+    str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
+]
 
 
 def _backends(backend: str) -> tuple[str, ...]:
-    if backend not in ("sqlite", "postgres", "both"):
-        raise typer.BadParameter("choose sqlite, postgres or both", param_hint="--backend")
     return ("sqlite", "postgres") if backend == "both" else (backend,)
+
+
+def _progress(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr, none when the output is JSON."""
+    return None if as_json else lambda message: err.print(message, highlight=False)
 
 
 @bench_app.command("rules")
@@ -104,7 +119,7 @@ def bench_forms_command(
             fields=fields,
             ticks=ticks,
             tesseract=tesseract,
-            progress=None if as_json else lambda message: err.print(message, highlight=False),
+            progress=_progress(as_json),
             steps=steps,
         )
     if not result["forms"]:
@@ -159,21 +174,18 @@ def bench_inbox_command(
         int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
     ] = 200,
     backend: Backend = "both",
-    postgres_url: Annotated[
-        str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
-    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
+    postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
 ) -> None:
     """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
     from tools.bench.inbox import TARGET_P95_MS, bench_inbox
 
-    _backends(backend)
     with progress() as steps:
         result = bench_inbox(
             cases=cases,
             requests=requests,
             backend=backend,
             postgres_url=postgres_url,
-            progress=None if as_json else lambda message: err.print(message, highlight=False),
+            progress=_progress(as_json),
             steps=steps,
         )
     if as_json:
@@ -261,7 +273,7 @@ def bench_e2e_command(
             backends=backends,
             urls={"cases": postgres_url, "prefect": prefect_postgres_url},
             timeout=timeout,
-            progress=None if as_json else lambda message: err.print(message, highlight=False),
+            progress=_progress(as_json),
         )
     _print_numbers(result, as_json)
 
@@ -277,9 +289,7 @@ def bench_orchestration_command(
     from tools.bench.orchestration import bench_orchestration
 
     with free_port_settings(), bench_services(workers=False):
-        result = bench_orchestration(
-            runs, progress=None if as_json else lambda message: err.print(message, highlight=False)
-        )
+        result = bench_orchestration(runs, progress=_progress(as_json))
     _print_numbers(result, as_json)
 
 
@@ -321,3 +331,39 @@ def bench_review_command(
         f"(p95 {result['p95_s_per_case']} s) over {result['cases']} cases, "
         f"{result['database']['seeded_cases']} seeded"
     )
+
+
+@bench_app.command("precedents")
+@friendly
+def bench_precedents_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    cases: Annotated[int, typer.Option(min=10, help="Decided cases to seed")] = 100_000,
+    queries: Annotated[int, typer.Option(min=1, help="Timed searches")] = 100,
+    backend: Backend = "sqlite",
+    postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_precedents",
+) -> None:
+    """Nearest-precedent search over 100,000 decided cases: load, refresh, embed, search."""
+    from tools.bench.precedents import bench_precedents
+
+    result = bench_precedents(
+        cases=cases,
+        queries=queries,
+        backend=backend,
+        postgres_url=postgres_url,
+        progress=_progress(as_json),
+    )
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    console.print(f"model: {result['model']}")
+    for name in ("sqlite", "postgres"):
+        if name in result:
+            n = result[name]
+            console.print(
+                f"{name}: {n['cases']:,} precedents, seeded in {n['seed_s']} s; cold load "
+                f"{n['cold_load_s']} s, matrix {n['matrix_mb']} MB; per query p50/p95 ms: "
+                f"refresh {n['refresh_ms']['p50']}/{n['refresh_ms']['p95']}, embed "
+                f"{n['embed_ms']['p50']}/{n['embed_ms']['p95']}, search "
+                f"{n['search_ms']['p50']}/{n['search_ms']['p95']}; recall@5 {n['recall_at_5']}",
+                highlight=False,
+            )

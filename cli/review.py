@@ -9,10 +9,12 @@ import typer
 from rich.table import Table
 
 from cli.output import console, friendly
+from cli.precedents import embed_precedents
 
 __all__ = ["review_app"]
 
 review_app = typer.Typer(help="The review stage's reviewers and findings.", no_args_is_help=True)
+review_app.command("embed-precedents")(embed_precedents)
 
 
 @review_app.command("stats")

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import cases.models  # noqa: F401 - registers tables
 from cases.catalogue import load_catalogue
 from cases.db import get_engine, upgrade_database
+from cases.precedents import forget_precedents
 from cases.settings import get_settings
 from cli.main import app
 
@@ -82,6 +83,7 @@ def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     _empty_tables(database_url)
     # checkpoints of the trail a previous test wrote would name events these tables no longer hold
     get_settings().resolved_audit_anchor_file.unlink(missing_ok=True)
+    forget_precedents()  # emptied tables reuse ids on SQLite: the process's matrix starts again
     yield database_url
     get_settings.cache_clear()
 

@@ -171,14 +171,20 @@ def test_a_failing_reviewer_is_recorded_and_the_review_goes_on(with_reviewer: li
         ).one()
     summaries = {run["reviewer"]: run for run in event.payload["runs"]}
     assert summaries["malicious"]["error"] == "RuntimeError: model server unreachable"
-    assert set(summaries) == {"malicious", "consistency", "duplicates"}
+    assert set(summaries) == {
+        "malicious",
+        "consistency",
+        "duplicates",
+        "precedents",
+        "unusual_values",
+    }
 
 
 def test_each_run_records_its_reviewer_version_input_hash_findings_and_time() -> None:
     case_id = _refused_case()
     review_case(case_id)
     runs = _runs(case_id)
-    assert set(runs) == {"consistency", "duplicates"}
+    assert set(runs) == {"consistency", "duplicates", "precedents", "unusual_values"}
     consistency = runs["consistency"]
     assert (consistency.version, consistency.model_name) == ("2.0", None)
     assert len(consistency.inputs_hash) == 64

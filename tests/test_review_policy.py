@@ -48,7 +48,8 @@ def test_a_misspelt_setting_is_reported_with_its_line(catalogue: Path) -> None:
 def test_an_unknown_reviewer_and_an_unknown_finding_code_are_reported(catalogue: Path) -> None:
     permit = catalogue / FOOD / "permit.yaml"
     listed = "  reviewers: [consistency, tea_leaves]\n"
-    line = edit_file(permit, "  reviewers: [consistency, duplicates]\n", listed)
+    shipped = "  reviewers: [consistency, duplicates, precedents, unusual_values]\n"
+    line = edit_file(permit, shipped, listed)
     code_line = edit_file(permit, "      name_mismatch: 50", "      name_mismatchh: 50")
     problems, _ = check_catalogue(catalogue)
     by_field = {p.field: p for p in problems}

@@ -204,10 +204,11 @@ def data_messages() -> list[str]:
         Role,
         TaskKind,
     )
+    from cases.review.language_model import NoteKind
     from cases.vocabulary import Outcome, Risk, Severity
 
     enums: list[type[StrEnum]] = [CaseStatus, Outcome, TaskKind, Role, FieldStatus, Risk, Severity]
-    enums += [MessageKind, DeliveryStatus, RequestResolution]
+    enums += [MessageKind, DeliveryStatus, RequestResolution, NoteKind]
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += _REVIEW_WORDS

@@ -15,9 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = [
     "ConsistencySettings",
     "DuplicateSettings",
+    "LanguageModelSettings",
+    "PrecedentSettings",
     "ReviewPolicy",
     "RiskScoring",
     "RiskThresholds",
+    "UnusualValueSettings",
 ]
 
 
@@ -54,6 +57,54 @@ class DuplicateSettings(_Strict):
         description="Largest Hamming distance between two pages' perceptual hashes (256 bits) "
         "for them to count as the same image saved again (0: identical only). Different "
         "filled-in copies of one form differ by 10 bits or more.",
+    )
+
+
+class PrecedentSettings(_Strict):
+    """When decided cases count as close enough to the current one to speak against a proposal."""
+
+    similarity: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.95,
+        description="Cosine similarity (0-1) of the case summaries' embeddings from which a "
+        "decided case is a close precedent (0.95: in practice the same kind of business that "
+        "failed the same rules).",
+    )
+    min_conflicts: Annotated[int, Field(ge=1, le=5)] = Field(
+        2,
+        description="Close precedents decided the other way from the current proposal (and "
+        "outnumbering those decided the same way) that make a finding.",
+    )
+
+
+class UnusualValueSettings(_Strict):
+    """Which numbers are compared with past decided cases, within which group, and how far out
+    is unusual."""
+
+    fields: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] | None = Field(
+        None, description="Numeric fields to check; absent: every number on the form."
+    )
+    group_by: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        None,
+        description="A field whose value groups the past cases compared with (e.g. "
+        "business_type); absent: every decided case of the permit type.",
+    )
+    min_sample: Annotated[int, Field(ge=5, le=100000)] = Field(
+        30, description="Past decided cases of the group with a value needed before judging."
+    )
+    threshold: Annotated[float, Field(gt=0, le=100)] = Field(
+        3.5,
+        description="Robust z-score (from the median and MAD) at or beyond which a value is "
+        "unusual.",
+    )
+
+
+class LanguageModelSettings(_Strict):
+    """The optional language-model reviewer (endpoint, model and key: PERMITS_LLM_* settings)."""
+
+    redact: bool = Field(
+        True,
+        description="Replace personal data (names, identity card numbers, telephone numbers, "
+        "e-mail and street addresses) with placeholders before anything is sent to the model.",
     )
 
 
@@ -100,6 +151,9 @@ class ReviewPolicy(_Strict):
     )
     consistency: ConsistencySettings = ConsistencySettings()
     duplicates: DuplicateSettings = DuplicateSettings()
+    precedents: PrecedentSettings = PrecedentSettings()
+    unusual_values: UnusualValueSettings = UnusualValueSettings()
+    language_model: LanguageModelSettings = LanguageModelSettings()
     scoring: RiskScoring = RiskScoring()
 
     def settings_for(self, reviewer: str) -> BaseModel | None:

@@ -37,6 +37,8 @@ from cases.review.base import (
 )
 from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyReviewer, cross_check
 from cases.review.duplicates import DuplicatesReviewer
+from cases.review.language_model import LanguageModelReviewer
+from cases.review.precedents import PrecedentReviewer
 from cases.review.record import MarkedFinding, ReviewRecord, review_record
 from cases.review.registry import (
     all_reviewers,
@@ -48,10 +50,14 @@ from cases.review.registry import (
 )
 from cases.review.scoring import RiskScore, score
 from cases.review.service import review_case, risk_of, run_reviewer
+from cases.review.unusual_values import UnusualValueReviewer
 from cases.review.verdicts import CodeStats, Verdict, finding_stats, mark_finding
 
 register(ConsistencyReviewer())
 register(DuplicatesReviewer())
+register(PrecedentReviewer())
+register(UnusualValueReviewer())
+register(LanguageModelReviewer())
 
 __all__ = [
     "REVIEWER",
@@ -66,12 +72,15 @@ __all__ = [
     "FieldRef",
     "Finding",
     "GuardrailBreach",
+    "LanguageModelReviewer",
     "MarkedFinding",
     "PageRef",
+    "PrecedentReviewer",
     "ReviewContext",
     "ReviewRecord",
     "Reviewer",
     "RiskScore",
+    "UnusualValueReviewer",
     "Verdict",
     "all_reviewers",
     "check_policy",

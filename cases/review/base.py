@@ -10,6 +10,7 @@ run as a guardrail breach).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -260,6 +261,8 @@ class ReviewContext:
     proposal: Outcome | None  # the outcome the rules propose (None: none yet)
     session: ReadOnlySession
     settings: BaseModel | None = None  # this reviewer's block of permit.yaml's review:
+    # What the reviewers before this one found (the language-model reviewer's prompt cites them).
+    earlier_findings: tuple[Finding, ...] = ()
 
     def value(self, name: str) -> str:
         reading = self.fields.get(name)
@@ -283,7 +286,11 @@ class ReviewContext:
             self.proposal,
             self.session,
             settings,
+            self.earlier_findings,
         )
+
+    def with_earlier_findings(self, findings: Sequence[Finding]) -> ReviewContext:
+        return dataclasses.replace(self, earlier_findings=tuple(findings))
 
     @cached_property
     def field_values(self) -> Mapping[str, str]:

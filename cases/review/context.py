@@ -121,6 +121,7 @@ def inputs_hash(ctx: ReviewContext, settings: BaseModel | None) -> str:
         else None,
         "proposal": str(ctx.proposal) if ctx.proposal else None,
         "settings": settings.model_dump(mode="json") if settings else None,
+        "earlier_findings": [f.as_json() for f in ctx.earlier_findings],
     }
     encoded = json.dumps(full, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()

@@ -168,7 +168,10 @@ def review_case(case_id: int) -> Risk | None:
         session.flush()
         ctx = build_context(session, case)
         reviewers = reviewers_for(ctx.permit_type.permit.review)
-        results = [run_reviewer(session, reviewer, ctx) for reviewer in reviewers]
+        results: list[RunResult] = []
+        for reviewer in reviewers:
+            earlier = [f for r in results for f in r.findings]
+            results.append(run_reviewer(session, reviewer, ctx.with_earlier_findings(earlier)))
         case = get_case(session, case_id)
         review = _record(session, ctx, results)
         record_case_keys(session, ctx)

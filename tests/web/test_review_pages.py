@@ -126,7 +126,12 @@ def test_the_api_gives_the_review_with_findings_score_and_runs(caseworker: TestC
     assert (review["risk"], review["risk_score"]) == ("high", 80)
     assert [f["code"] for f in review["findings"]] == ["name_mismatch", "address_mismatch"]
     assert review["findings"][0]["evidence"]["fields"][0]["name"] == "applicant_name"
-    assert {r["reviewer"] for r in review["runs"]} == {"consistency", "duplicates"}
+    assert {r["reviewer"] for r in review["runs"]} == {
+        "consistency",
+        "duplicates",
+        "precedents",
+        "unusual_values",
+    }
     assert all(len(r["inputs_hash"]) == 64 for r in review["runs"])
 
 

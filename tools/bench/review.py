@@ -416,6 +416,7 @@ def bench_review(
 
     from cases.db import upgrade_database
     from tools.bench.inbox import _settings_pointed_at
+    from tools.bench.review_models import seed_precedents
     from tools.bench.seed import seed_cases
 
     with tempfile.TemporaryDirectory(prefix="bench-review-") as folder:
@@ -426,11 +427,20 @@ def bench_review(
             started = time.perf_counter()
             seeded = seed_cases(engine, decided, seed=seed) if decided else None
             keys = _seed_keys(engine)
-            say(f"seeded {decided} cases and {keys} keys in {time.perf_counter() - started:.0f} s")
+            precedents = seed_precedents(engine, seed=seed)
+            say(
+                f"seeded {decided} cases, {keys} keys and {precedents} precedents in "
+                f"{time.perf_counter() - started:.0f} s"
+            )
             result = run_cases(cases, seed=seed, say=say)
             result["database"] = {
                 "engine": "sqlite",
                 "seeded_cases": seeded.cases if seeded else 0,
                 "seeded_keys": keys,
+                "seeded_precedents": precedents,
             }
             return result
+
+
+# The precedent and unusual-value planters register themselves (they need the names above).
+from tools.bench import review_models as _review_models  # noqa: E402, F401
