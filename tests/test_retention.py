@@ -18,16 +18,21 @@ from cases.models import (
     Applicant,
     AuditEvent,
     Case,
+    CaseKey,
     Document,
     EligibilityResult,
     ExtractedField,
+    FindingVerdict,
     InformationRequest,
     Letter,
     OutboxMessage,
+    Review,
+    ReviewRun,
     utcnow,
 )
 from cases.retention import TOMBSTONE, run_retention
 from cases.settings import get_settings
+from cases.vocabulary import Risk
 from tests.conftest import Invoke
 from tests.factories import closed_case, decided_case
 
@@ -187,3 +192,50 @@ def test_a_case_closes_when_its_letter_is_issued_and_only_then() -> None:
     assert run_retention(dry_run=True).cases == []
     later = utcnow() + dt.timedelta(days=365 * 7 + 2)
     assert [c.case_id for c in run_retention(later, dry_run=True).cases] == [case_id]
+
+
+def test_a_purge_takes_the_review_s_names_and_what_made_the_case_findable_as_a_repeat() -> None:
+    case_id = closed_case(b"an applicant reviewed before", years_ago=8)
+    mismatch = {
+        "fact": {"code": "name_mismatch", "form_name": "CHAN Tai Man", "card_name": "CHEN Tai"},
+        "severity": "high",
+        "evidence": [{"field": "applicant_name"}],
+    }
+    with session_scope() as session:
+        review = Review(
+            case_id=case_id, reviewer="all", reviewer_version="1", inputs_hash="0" * 64,
+            risk=Risk.HIGH, findings={"findings": [mismatch]},
+        )  # fmt: skip
+        session.add(review)
+        session.flush()
+        assert review.id is not None
+        session.add(
+            ReviewRun(
+                review_id=review.id, case_id=case_id, reviewer="consistency", version="1",
+                inputs_hash="0" * 64, findings=[mismatch],
+            )
+        )  # fmt: skip
+        session.add(
+            FindingVerdict(
+                review_id=review.id, case_id=case_id, finding_index=0, code="name_mismatch",
+                verdict="confirmed", reason="CHAN is CHEN on his card", decided_by="casey",
+            )
+        )  # fmt: skip
+        session.add(CaseKey(case_id=case_id, kind="hkid", value="A1234563", submitted_at=utcnow()))
+
+    [purge] = run_retention().cases
+
+    assert purge.case_id == case_id
+    with session_scope() as session:
+        stored = [
+            *session.exec(select(Review.findings).where(Review.case_id == case_id)),
+            *session.exec(select(ReviewRun.findings).where(ReviewRun.case_id == case_id)),
+            *session.exec(select(FindingVerdict.reason).where(FindingVerdict.case_id == case_id)),
+        ]
+        shown = json.dumps(stored)
+        assert "CHAN" not in shown
+        assert "CHEN" not in shown
+        assert "name_mismatch" in shown  # what kind of finding it was stays
+        # a later application by the same person is no longer matched with a purged case
+        assert session.exec(select(CaseKey).where(CaseKey.case_id == case_id)).all() == []
+        assert verify_chain(session).ok

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from cases.audit import FINDING_REMOVED, REMOVED_BY_RETENTION
 from cases.catalogue import FieldType, PermitType
@@ -27,14 +28,19 @@ from cases.models import (
     Applicant,
     ApprovalTask,
     Case,
+    CaseKey,
     Document,
     DropBoxReceipt,
     EligibilityResult,
     ExtractedField,
+    FindingVerdict,
     InformationRequest,
     Letter,
     OutboxMessage,
+    PageFingerprint,
+    PageHashBand,
     Review,
+    ReviewRun,
 )
 
 __all__ = ["TOMBSTONE", "Blanked", "blank_case_rows", "personal_fields"]
@@ -131,8 +137,18 @@ def _blank_results(session: Session, case_id: int, personal: set[str]) -> None:
         session.add(row)
     for review in session.exec(select(Review).where(Review.case_id == case_id)):
         findings = review.findings.get("findings", [])
-        review.findings = {"findings": [_finding_code_only(f) for f in findings]}
+        review.findings = {**review.findings, "findings": [_finding_code_only(f) for f in findings]}
         session.add(review)
+    for run in session.exec(select(ReviewRun).where(ReviewRun.case_id == case_id)):
+        run.findings = [_finding_code_only(f) for f in run.findings]
+        session.add(run)
+    for verdict in session.exec(select(FindingVerdict).where(FindingVerdict.case_id == case_id)):
+        verdict.reason = TOMBSTONE if verdict.reason else ""
+        session.add(verdict)
+    # What made the case findable as a repeat (identity card number, premises) or a copy (its
+    # scans' fingerprints) goes with its personal data and documents.
+    for model in (CaseKey, PageHashBand, PageFingerprint):
+        session.execute(delete(model).where(col(model.case_id) == case_id))
 
 
 def _finding_code_only(stored: dict[str, Any]) -> dict[str, Any]:
