@@ -29,7 +29,7 @@ from cases.repository import get_case
 from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from cli.services import Services
-from flows.deployments import start_case_flow
+from flows.deployments import create_case_run, start_case_flow
 from tests.factories import CASEWORKER, sample_application, submit_sample
 from tests.services import embedded_services
 from tests.test_case_flow import confirm_fields_if_flagged, decision_task_id, run_flow
@@ -132,7 +132,7 @@ def test_a_flow_run_killed_after_eligibility_is_resumed_to_one_letter(
     case = submit_sample(sample_application(32, overrides=ELIGIBLE))
     assert case.id is not None
     decide(to_decision(case.id), "approve", "", actor=CASEWORKER)
-    run_id = start_case_flow(case.id, reason="gate-completed")
+    run_id = create_case_run(case.id, reason="decided")  # its run, not the event that starts one
 
     def run_process() -> int | None:
         with get_client(sync_client=True) as client:
