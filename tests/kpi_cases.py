@@ -27,6 +27,7 @@ from cases.models import (
     EligibilityResult,
     ExtractedField,
     FieldStatus,
+    FindingVerdict,
     InformationRequest,
     RequestResolution,
     Review,
@@ -132,18 +133,26 @@ def _field(
     )
 
 
-def _review(session: Session, case_id: int, codes: list[str]) -> None:
+def _review(session: Session, case_id: int, codes: list[str], verdict: str | None = None) -> None:
+    """A review finding ``codes``; ``verdict`` is a caseworker's word on its first finding."""
     findings = [{"fact": {"code": c}, "severity": "warning", "evidence": []} for c in codes]
-    session.add(
-        Review(
-            case_id=case_id,
-            reviewer="consistency",
-            reviewer_version="1",
-            inputs_hash="0" * 64,
-            risk=Risk.MEDIUM,
-            findings={"findings": findings},
-        )
+    review = Review(
+        case_id=case_id,
+        reviewer="consistency",
+        reviewer_version="1",
+        inputs_hash="0" * 64,
+        risk=Risk.MEDIUM,
+        findings={"findings": findings},
     )
+    session.add(review)
+    session.flush()
+    if verdict is not None and review.id is not None:
+        session.add(
+            FindingVerdict(
+                review_id=review.id, case_id=case_id, finding_index=0, code=codes[0],
+                verdict=verdict, reason="seen on the card", decided_by="casey",
+            )
+        )  # fmt: skip
 
 
 def seed_kpi_cases(session: Session) -> dict[str, int]:
@@ -173,7 +182,7 @@ def seed_kpi_cases(session: Session) -> dict[str, int]:
     _field(session, c1, "applicant_name", "CHAN Tai Man", FieldStatus.VERIFIED, "CHAN TAl MAN")
     _field(session, c1, "business_name", "Golden Noodle House")
     _evaluated(session, c1, FOOD, [])
-    _review(session, c1, ["name_mismatch", "missing_evidence"])
+    _review(session, c1, ["name_mismatch", "missing_evidence"], verdict="dismissed")
 
     c2 = _case(session, 2, FOOD, CaseStatus.LETTER_ISSUED, at(3, 2, 9), Decision.REFUSE)
     _task(
@@ -191,7 +200,7 @@ def seed_kpi_cases(session: Session) -> dict[str, int]:
     _field(session, c2, "applicant_name", "LEE Siu Ming")
     _field(session, c2, "business_name", "Lucky Cafe", FieldStatus.VERIFIED)
     _evaluated(session, c2, FOOD, ["FBL-4", "FBL-10"])
-    _review(session, c2, ["name_mismatch"])
+    _review(session, c2, ["name_mismatch"], verdict="confirmed")
     session.add(
         InformationRequest(
             case_id=c2,

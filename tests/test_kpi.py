@@ -87,8 +87,8 @@ def test_ocr_corrections_findings_and_failed_rules(session: Session) -> None:
         ("business_name", 2, 1, 0, 0.0, 0.0),
     ]
     assert _rows(session, "findings") == [
-        ("name_mismatch", 2, None, None),
-        ("missing_evidence", 1, None, None),
+        ("name_mismatch", 2, 1, 1),  # one confirmed, one dismissed on the case page
+        ("missing_evidence", 1, 0, 0),
     ]
     assert _rows(session, "failed_rules") == [
         (FOOD, "FBL-10", "refer", 1, 2, 0.5),

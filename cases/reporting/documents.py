@@ -53,8 +53,8 @@ def _case_join(where: str, alias: str) -> str:
 
 
 def findings(session: Session, filters: KpiFilters) -> KpiTable:
-    """Review findings per code, and of those a person confirmed or dismissed. Reviews record
-    no confirmation yet, so those two columns stay empty (None) until they do."""
+    """Review findings per code, and of those a person confirmed or dismissed (a code nobody
+    has judged yet shows 0 of each)."""
     params: dict[str, Any] = {}
     where = _case_where(filters, params)
     if dialect_of(session) == "postgresql":
@@ -73,18 +73,21 @@ def findings(session: Session, filters: KpiFilters) -> KpiTable:
     counts = Counter({str(code): int(n) for code, n in _bound(session, sql, params)})
     decided = finding_decisions(session, filters)
     table = KpiTable("findings", ("code", "found", "confirmed", "dismissed"))
-    table.rows.extend(
-        (code, n, *decided.get(code, (None, None))) for code, n in counts.most_common()
-    )
+    table.rows.extend((code, n, *decided.get(code, (0, 0))) for code, n in counts.most_common())
     return table
 
 
-def finding_decisions(
-    session: Session, filters: KpiFilters
-) -> dict[str, tuple[int | None, int | None]]:
-    """Per finding code, how many a person confirmed and dismissed. The seam for the review
-    confirmations: reviews record none yet, so every code's counts are unknown (empty)."""
-    return {}
+def finding_decisions(session: Session, filters: KpiFilters) -> dict[str, tuple[int, int]]:
+    """Per finding code, how many a person confirmed and how many dismissed (their verdicts on
+    the case page)."""
+    params: dict[str, Any] = {}
+    where = _case_where(filters, params)
+    sql = (
+        "SELECT v.code, sum(CASE WHEN v.verdict = 'confirmed' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN v.verdict = 'dismissed' THEN 1 ELSE 0 END) FROM findingverdict v "
+        f"{_case_join(where, 'v')} WHERE {where} GROUP BY v.code"
+    )
+    return {str(code): (int(yes), int(no)) for code, yes, no in _bound(session, sql, params)}
 
 
 def failed_rules(session: Session, filters: KpiFilters) -> KpiTable:
