@@ -42,6 +42,23 @@ def old_case(connection: Any, reference: str, **values: Any) -> int:
     )
 
 
+def old_field(connection: Any, case_id: int, name: str, value: str) -> int:
+    """An extracted field row, accepted as read, written as an older schema holds it."""
+    return _insert(
+        connection,
+        "extractedfield",
+        case_id=case_id,
+        name=name,
+        value=value,
+        raw_text=value,
+        confidence=0.9,
+        page=1,
+        bbox="[]",
+        engine="test",
+        status="accepted",
+    )
+
+
 def _old_letter(connection: Any, case_id: int, language: str) -> int:
     return _insert(
         connection,

@@ -14,7 +14,7 @@ from cases.db import alembic_config, get_engine, session_scope
 from cases.models import Precedent
 from cases.precedents import backfill_precedents
 from tests.conftest import Invoke
-from tests.test_letter_versions_migration import _insert
+from tests.test_letter_versions_migration import _insert, old_field
 
 
 def _old_case(connection: Any, reference: str, status: str, outcome: str | None) -> int:
@@ -29,19 +29,7 @@ def _old_case(connection: Any, reference: str, status: str, outcome: str | None)
         updated_at="2026-11-02 09:00:00",
     )
     for name, value in (("business_type", "Restaurant"), ("floor_area_m2", "80")):
-        _insert(
-            connection,
-            "extractedfield",
-            case_id=case_id,
-            name=name,
-            value=value,
-            raw_text=value,
-            confidence=0.9,
-            page=1,
-            bbox="[]",
-            engine="test",
-            status="accepted",
-        )
+        old_field(connection, case_id, name, value)
     return case_id
 
 

@@ -16,7 +16,7 @@ from cases.db import alembic_config, get_engine, session_scope
 from cases.models import CaseKey
 from cases.queries import case_file, case_summary
 from cases.review import review_record
-from tests.test_letter_versions_migration import _insert
+from tests.test_letter_versions_migration import _insert, old_field
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -53,19 +53,7 @@ def old_case(db: str) -> int:
             )
             address = "G/F, 1 Nathan Road, Tsim Sha Tsui"
             for name, value in (("hkid", "A123456(3)"), ("premises_address", address)):
-                _insert(
-                    connection,
-                    "extractedfield",
-                    case_id=case_id,
-                    name=name,
-                    value=value,
-                    raw_text=value,
-                    confidence=0.9,
-                    page=1,
-                    bbox="[]",
-                    engine="test",
-                    status="accepted",
-                )
+                old_field(connection, case_id, name, value)
             connection.execute(
                 text(
                     "INSERT INTO review (case_id, reviewer, reviewer_version, inputs_hash, risk, "
