@@ -44,8 +44,11 @@ def test_indexes_come_and_go_around_existing_cases(db: str) -> None:
     command.downgrade(config, "0014-1")  # the revision before 0014, however chained
     try:
         assert _indexes(db) == set()
-        assert _figures(db) == before
     finally:
         command.upgrade(config, "head")
     assert _indexes(db) == set(_INDEXES)
-    assert _figures(db) == before
+    after = _figures(db)
+    # Going below 0016 on the way drops the caseworkers' verdicts on findings with their table;
+    # every other figure reads the same rows as before.
+    assert after.pop("findings") != before.pop("findings")
+    assert after == before
