@@ -49,6 +49,7 @@ def emit_case_event(case_id: int, *, reason: str) -> str:
     exits) and return its id."""
     if not PREFECT_API_URL.value():  # Prefect would start a throw-away server of its own
         raise RuntimeError("no Prefect server is configured (PREFECT_API_URL); run: permits up")
+    _check_case_flow_deployment()
     with session_scope() as session:
         reference = get_case(session, case_id).reference
     event = emit_event(
@@ -64,6 +65,17 @@ def emit_case_event(case_id: int, *, reason: str) -> str:
     if event is None:
         raise RuntimeError("Prefect events are not configured (no PREFECT_API_URL)")
     return str(event.id)
+
+
+def _check_case_flow_deployment() -> None:
+    """The event is sent in the background, so a server that is down or holds no case-flow
+    deployment (whose trigger turns the event into a run) would lose it without a word: ask the
+    server for the deployment first (one request), so the caller can say the case is saved and
+    will be picked up by the resume sweep."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.read_deployment_by_name("process-case/process-case")
 
 
 def case_triggers() -> list[DeploymentEventTrigger]:

@@ -34,8 +34,10 @@ def deployment() -> Iterator[UUID]:
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
-        deployment = process_case.to_deployment(name="process-case")
-        yield deployment.apply()  # type: ignore[union-attr]
+        # _sync: a test before may have left an event loop in this thread, where Prefect would
+        # otherwise hand back coroutines (never awaited) instead of doing the calls
+        deployment = process_case.to_deployment(name="process-case", _sync=True)  # type: ignore[call-arg]
+        yield deployment.apply(_sync=True)  # type: ignore[union-attr]
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases.db import get_engine, session_scope
 from cases.models import AuditEvent, Role
@@ -89,7 +89,8 @@ def _export(client: TestClient, **form: str) -> tuple[int, str]:
 
 def _export_events() -> list[AuditEvent]:
     with session_scope() as session:
-        return list(session.exec(select(AuditEvent).where(AuditEvent.action == "cases.exported")))
+        exported = select(AuditEvent).where(AuditEvent.action == "cases.exported")
+        return list(session.exec(exported.order_by(col(AuditEvent.seq))))
 
 
 def test_admin_export_without_and_with_personal_data(seeded: TestClient) -> None:
