@@ -20,9 +20,9 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -46,6 +46,14 @@ from cases.models import (
 )
 from cases.review import Finding, review_case
 from cases.review.keys import address_key, hkid_key
+from tools.bench.review_planting import (
+    FOOD,
+    PLANTERS,
+    BenchCase,
+    BuiltCase,
+    Planter,
+    register_planter,
+)
 from tools.samples.applications import generate_application, random_truth
 
 __all__ = [
@@ -58,47 +66,9 @@ __all__ = [
     "saved_again",
 ]
 
-FOOD = "food-business-licence"
 _SEED_BASE = 7_000_000  # far from the seeder's seeds: bench applicants are not seeded ones
 _ACTOR = Actor("bench.caseworker", Role.CASEWORKER)
 Progress = Callable[[str], None]
-
-
-@dataclass
-class BenchCase:
-    """What one bench application will say, before its documents are made."""
-
-    seed: int
-    form: dict[str, str]  # the application form's values (random_truth)
-    tenancy: dict[str, str]
-    fire: dict[str, str]
-    id_card_png: bytes | None = None  # None: rendered from form's id_card_name/number
-    expected: set[str] = field(default_factory=set)
-    allowed: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class BuiltCase:
-    case_id: int
-    bench: BenchCase
-    id_card_png: bytes
-
-
-class Planter(Protocol):
-    """Plants one kind of problem; ``needs_earlier``: it copies from a case built before."""
-
-    code: str
-    needs_earlier: bool
-
-    def plant(self, case: BenchCase, earlier: list[BuiltCase], rng: random.Random) -> None: ...
-
-
-PLANTERS: dict[str, Planter] = {}
-
-
-def register_planter(planter: Planter) -> Planter:
-    PLANTERS[planter.code] = planter
-    return planter
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -371,6 +341,8 @@ def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, 
     """Build, extract and review ``count`` cases in the configured database; score the findings."""
     permit_type = get_permit_type(FOOD)
     rng = random.Random(seed)
+    from tools.bench import review_models  # noqa: F401 - its planters register themselves
+
     plan = _plan(count, sorted(PLANTERS), rng)
     tallies = {code: _Tally() for code in PLANTERS}
     other: dict[str, int] = {}
@@ -440,7 +412,3 @@ def bench_review(
                 "seeded_precedents": precedents,
             }
             return result
-
-
-# The precedent and unusual-value planters register themselves (they need the names above).
-from tools.bench import review_models as _review_models  # noqa: E402, F401

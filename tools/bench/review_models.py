@@ -37,7 +37,7 @@ from cases.precedents import (
     weights_hash,
 )
 from cases.vocabulary import Decision, Outcome
-from tools.bench.review import FOOD, BenchCase, BuiltCase, register_planter
+from tools.bench.review_planting import FOOD, BenchCase, BuiltCase, register_planter
 from tools.samples.applications import random_truth
 
 __all__ = ["seed_precedents"]
