@@ -18,12 +18,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import col, select
+
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
-from cases.processing_failures import failures_since_last_move
-from cases.repository import get_case
+from cases.models import AuditEvent, Case
 from tools.bench.inbox import _percentile
 from tools.samples.applications import HANDS, generate_application
 from tools.samples.supporting import generate_fire_certificate
@@ -90,6 +91,8 @@ class RunReport:
     workers: int
     cases: list[CaseTiming]
     peak_rss_mb: dict[str, float]
+    #: CPU seconds each service (with its child processes) spent during the burst.
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
 
 def mixed_uploads(count: int, *, seed: int) -> list[list[Upload]]:
@@ -111,21 +114,48 @@ def mixed_uploads(count: int, *, seed: int) -> list[list[Upload]]:
     return batches
 
 
-def _settled(case_id: int) -> tuple[bool, bool]:
+def _settled(case_ids: Sequence[int]) -> dict[int, bool]:
+    """Of these cases, those waiting on a person or whose run failed since they last moved,
+    and whether each failed: two queries for all of them, so the bench does not load the
+    database it measures."""
     with session_scope() as session:
-        waiting = CaseStatus(get_case(session, case_id).status) not in AUTOMATIC_STATUSES
-        failed = failures_since_last_move(session, case_id) > 0
-    return waiting or failed, failed
+        cases = session.exec(
+            select(Case.id, Case.status, Case.updated_at).where(col(Case.id).in_(case_ids))
+        ).all()
+        failures = session.exec(
+            select(AuditEvent.case_id, AuditEvent.at).where(
+                col(AuditEvent.case_id).in_(case_ids), AuditEvent.action == "processing.failed"
+            )
+        ).all()
+    moved = {case_id: updated for case_id, _status, updated in cases}
+    found = {
+        case_id: True
+        for case_id, at in failures
+        if case_id is not None and case_id in moved and at >= moved[case_id]
+    }
+    for case_id, status, _updated in cases:
+        if case_id is not None and CaseStatus(status) not in AUTOMATIC_STATUSES:
+            found.setdefault(case_id, False)
+    return found
 
 
-def _watch(timings: Sequence[CaseTiming], timeout: float, poll_s: float = 0.25) -> None:
+def _watch(
+    timings: Sequence[CaseTiming],
+    timeout: float,
+    *,
+    poll_s: float = 0.25,
+    progress: Callable[[str], object] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
+    said = time.monotonic()
     while time.monotonic() < deadline and any(t.settled is None for t in timings):
-        for timing in timings:
-            if timing.settled is None:
-                done, failed = _settled(timing.case_id)
-                if done:
-                    timing.settled, timing.failed = time.time(), failed
+        waiting = {t.case_id: t for t in timings if t.settled is None}
+        for case_id, failed in _settled(list(waiting)).items():
+            waiting[case_id].settled, waiting[case_id].failed = time.time(), failed
+        if progress is not None and time.monotonic() - said >= 30:
+            said = time.monotonic()
+            done = sum(1 for t in timings if t.settled is not None)
+            progress(f"  {done}/{len(timings)} cases at their first gate")
         time.sleep(poll_s)
 
 
@@ -142,6 +172,36 @@ def _peak_rss_mb(pids: Mapping[str, int]) -> dict[str, float]:
     return peaks
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (which may hold spaces)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return []
+
+
+def _cpu_s(pids: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) of each service and its live descendants, and of the
+    children it has already reaped."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat_fields(int(entry))):
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {}
+    for name, pid in pids.items():
+        ticks, todo = 0, [pid]
+        while todo:
+            current = todo.pop()
+            fields = _stat_fields(current)
+            if fields:  # utime, stime, cutime, cstime
+                ticks += sum(int(x) for x in fields[11:15])
+            todo.extend(children.get(current, []))
+        totals[name] = ticks / tick
+    return totals
+
+
 def run_burst(
     start: StartServices,
     batches: Sequence[Sequence[Upload]],
@@ -150,9 +210,11 @@ def run_burst(
     emit: Callable[[int], object],
     read_tasks: Callable[[], Iterator[TaskTiming]],
     timeout: float,
+    progress: Callable[[str], object] | None = None,
 ) -> RunReport:
     """Start the services, submit every case at once, watch them to their first gate."""
     with start() as pids:
+        cpu_before = _cpu_s({**pids, "bench": os.getpid()})
         timings = []
         for uploads in batches:
             case = submit_application(
@@ -161,13 +223,15 @@ def run_burst(
             assert case.id is not None
             emit(case.id)
             timings.append(CaseTiming(case.id, submitted=time.time()))
-        _watch(timings, timeout)
+        _watch(timings, timeout, progress=progress)
+        cpu_after = _cpu_s({**pids, "bench": os.getpid()})
         by_case = {t.case_id: t for t in timings}
         for task in read_tasks():
             if task.case_id in by_case:
                 by_case[task.case_id].tasks.append(task)
         peaks = _peak_rss_mb({**pids, "bench": os.getpid()})
-    return RunReport(workers, timings, peaks)
+    cpu = {name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after}
+    return RunReport(workers, timings, peaks, cpu)
 
 
 def _cases_per_min(report: RunReport) -> float:
@@ -204,6 +268,7 @@ def summarise(report: RunReport, *, one: RunReport, two: RunReport) -> dict[str,
         "event_to_running_max_s": round(max(starts), 2) if starts else 0.0,
         "peak_rss_mb": max(report.peak_rss_mb.values(), default=0.0),
         "peak_rss_mb_by_process": report.peak_rss_mb,
+        "cpu_s_by_process": report.cpu_s,
         "lost": sum(1 for t in report.cases if t.settled is None),
         "failed": sum(1 for t in report.cases if t.failed),
         "scaling_2_workers": scaling,

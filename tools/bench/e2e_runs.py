@@ -99,6 +99,7 @@ def _one_run(
     *,
     urls: dict[str, str],
     timeout: float,
+    progress: Progress,
 ) -> RunReport:
     from flows.deployments import start_case_flow
 
@@ -126,6 +127,7 @@ def _one_run(
             emit=lambda case_id: start_case_flow(case_id, reason="submitted"),
             read_tasks=prefect_task_timings,
             timeout=timeout,
+            progress=progress,
         )
 
 
@@ -148,7 +150,9 @@ def bench_e2e(
         try:
             for count in sorted({1, 2, workers}):
                 say(f"{backend}: {cases} cases, {count} worker(s)…")
-                reports[count] = _one_run(start, backend, count, cases, urls=urls, timeout=timeout)
+                reports[count] = _one_run(
+                    start, backend, count, cases, urls=urls, timeout=timeout, progress=say
+                )
         except PermitsError as error:  # the other database's figures still count
             result[backend] = {"error": str(error)}
             continue
