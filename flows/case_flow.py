@@ -11,6 +11,7 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
 
 from cases.extraction import extract_case
@@ -41,7 +42,16 @@ def extract_documents(case_id: int) -> dict[str, Any]:
     return {"fields": summary.fields, "flagged": summary.flagged, "skipped": summary.skipped}
 
 
-@task(name="stage", task_run_name="{stage}-case-{case_id}", retry_delay_seconds=3)
+# A stage's result is a line for the run's log: nothing reads it back (a case resumes from its
+# status), so it is neither written to result storage nor looked up in a cache first (each
+# costs file reads and writes and hashing the task's source, per stage).
+@task(
+    name="stage",
+    task_run_name="{stage}-case-{case_id}",
+    retry_delay_seconds=3,
+    persist_result=False,
+    cache_policy=NO_CACHE,
+)
 def stage_task(stage: Stage, case_id: int) -> str:
     """One automatic stage; the result is summarised (a row's id, an outcome) for the run's log."""
     result = run_stage(stage, case_id)
@@ -71,6 +81,7 @@ def _record_failure(flow: object, flow_run: FlowRun, state: State) -> None:
     flow_run_name="case-{case_id}",
     on_failure=[_record_failure],
     on_crashed=[_record_failure],  # run by the serving process when this one is killed
+    persist_result=False,  # its artifact says where the case stands; a resume reads the case
 )
 def process_case(case_id: int) -> str:
     """Advance the case from its current state; end at a human gate or when finished."""

@@ -30,6 +30,12 @@ def prefect_environment(settings: Settings | None = None) -> dict[str, str]:
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        # The server records task runs from their state events one transaction per event by
+        # default; a burst of cases sends thousands, each a write that SQLite serialises with
+        # every flow run's. Batched, a second at most apart (the UI lags by that much; a flow
+        # waiting on a deferred read hears its end from the event itself, not the table).
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
         # Prefect's startup check for a newer release and its telemetry must not phone home.
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
     }

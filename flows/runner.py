@@ -6,10 +6,16 @@ each once the OCR model is warm. This runner claims a scheduled run the way Pref
 and workers do (proposing PENDING, which the server grants to one claimant only, so any number of
 runners on any machines can poll the same deployments) and runs it with Prefect's flow engine in
 one of its threads: same states, logs, artifacts and events in the Prefect UI, no process start.
+
+It looks for due runs when the server announces a new scheduled flow run (its event stream) or a
+slot of its own frees, and otherwise every ``poll_s`` (the safety net, and the scheduled flows'
+runs, which fall due later than they are announced): a poll is a request and, on the server, a
+write (the deployment's last poll), which SQLite serialises with every flow run's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -22,6 +28,8 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events.clients import get_events_subscriber
+from prefect.events.filters import EventFilter, EventNameFilter
 from prefect.exceptions import Abort, ObjectNotFound
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
@@ -32,6 +40,9 @@ __all__ = ["InProcessRunner"]
 
 _log = logging.getLogger("permits.runner")
 
+#: The event the server emits when it creates a scheduled flow run (a trigger's, the sweep's).
+SCHEDULED_EVENT = "prefect.flow-run.Scheduled"
+
 
 class InProcessRunner:
     """Poll the server for its deployments' due runs; run each in a thread of this process."""
@@ -41,7 +52,7 @@ class InProcessRunner:
         deployments: Sequence[tuple[Flow[Any, Any], RunnerDeployment]],
         *,
         slots: int,
-        poll_s: float = 0.5,
+        poll_s: float = 2.0,
     ) -> None:
         self.deployments = list(deployments)
         self.slots = slots
@@ -50,6 +61,7 @@ class InProcessRunner:
         self._running: set[UUID] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a run was scheduled or a slot freed: look now
 
     def register(self) -> None:
         """Create or update the deployments (schedules, triggers) on the server."""
@@ -74,6 +86,26 @@ class InProcessRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
+
+    def _listen(self) -> None:
+        """Wake the poll loop on every scheduled-run event (any deployment's: a wake with
+        nothing due costs one poll); the periodic poll covers a broken stream."""
+        while not self._stop.is_set():
+            try:
+                asyncio.run(self._consume())
+            except Exception:  # the server restarting: the poll carries on meanwhile
+                _log.warning("lost the Prefect event stream; reconnecting", exc_info=True)
+            self._stop.wait(self.poll_s)
+
+    async def _consume(self) -> None:
+        only = EventFilter(event=EventNameFilter(name=[SCHEDULED_EVENT]))
+        async with get_events_subscriber(filter=only) as subscriber:
+            self._wake.set()  # runs scheduled while we were not listening
+            async for _event in subscriber:
+                self._wake.set()
+                if self._stop.is_set():
+                    return
 
     def run_forever(self, *, register: bool = True) -> None:
         if register:
@@ -84,14 +116,16 @@ class InProcessRunner:
         ):
             if not register:
                 self.find_registered(client)
+            threading.Thread(target=self._listen, name="runner-events", daemon=True).start()
             while not self._stop.is_set():
+                self._wake.clear()
                 try:
                     for flow_run in self._due_runs(client):
                         if self._claim(client, flow_run):
                             pool.submit(self._execute, flow_run)
                 except Exception:  # the server restarting: keep polling
                     _log.warning("could not poll the Prefect server", exc_info=True)
-                self._stop.wait(self.poll_s)
+                self._wake.wait(self.poll_s)
 
     def _due_runs(self, client: Any) -> list[FlowRun]:
         with self._lock:
@@ -128,4 +162,5 @@ class InProcessRunner:
         finally:
             with self._lock:
                 self._running.discard(flow_run.id)
+            self._wake.set()  # a free slot: runs that waited for one may be due
             _log.info("flow run %s took %.1f s", flow_run.name, time.monotonic() - started)
