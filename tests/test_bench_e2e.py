@@ -31,7 +31,12 @@ def _case(case_id: int, submitted: float, latency: float | None, ocr_wait: float
 
 def _report(workers: int, latencies: list[float | None]) -> RunReport:
     cases = [_case(i, 100.0 + i, latency, 0.5) for i, latency in enumerate(latencies)]
-    return RunReport(workers, cases, {"ocr-worker": 900.0, "deployments": 200.0})
+    return RunReport(
+        workers,
+        cases,
+        {"ocr-worker": 900.0, "deployments": 200.0},
+        cpu_s={"ocr-worker": 30.0, "deployments": 6.0, "prefect-server": 3.0, "bench": 1.0},
+    )
 
 
 def test_the_report_has_the_issue_s_figures() -> None:
@@ -50,6 +55,8 @@ def test_the_report_has_the_issue_s_figures() -> None:
     assert numbers["event_to_running_p50_s"] == 1.0
     assert numbers["peak_rss_mb"] == 900.0
     assert numbers["lost"] == 0
+    # Of 40 CPU seconds in all, the OCR worker's 30: two cores can give at most 1.5x.
+    assert numbers["ocr_cpu_share"] == 0.75
     assert numbers["scaling_2_workers"] == round(numbers["cases_per_min"] / (4 / 63 * 60), 2)
 
 

@@ -242,6 +242,15 @@ def _cases_per_min(report: RunReport) -> float:
     return round(len(done) / span * 60, 2) if span > 0 else 0.0
 
 
+def _ocr_cpu_share(report: RunReport) -> float:
+    """The OCR workers' share of all the CPU the burst used (services and bench). On a machine
+    with C cores, C single-threaded OCR workers can at best reach C times this share of C
+    times one worker's throughput: the rest is what orchestration and the other stages cost."""
+    total = sum(report.cpu_s.values())
+    ocr = sum(seconds for name, seconds in report.cpu_s.items() if name.startswith("ocr"))
+    return round(ocr / total, 3) if total else 0.0
+
+
 def summarise(report: RunReport, *, one: RunReport, two: RunReport) -> dict[str, Any]:
     """The benchmark's numbers for one run; the same burst on one and on two workers gives the
     scaling figure."""
@@ -269,6 +278,7 @@ def summarise(report: RunReport, *, one: RunReport, two: RunReport) -> dict[str,
         "peak_rss_mb": max(report.peak_rss_mb.values(), default=0.0),
         "peak_rss_mb_by_process": report.peak_rss_mb,
         "cpu_s_by_process": report.cpu_s,
+        "ocr_cpu_share": _ocr_cpu_share(report),
         "lost": sum(1 for t in report.cases if t.settled is None),
         "failed": sum(1 for t in report.cases if t.failed),
         "scaling_2_workers": scaling,
