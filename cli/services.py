@@ -29,7 +29,9 @@ from flows.env import prefect_environment
 
 __all__ = ["Services", "running_services", "start_services"]
 
-PREFECT_START_TIMEOUT_S = 120
+# A new data folder's server first creates its database: ~10 s on a quiet machine, more than
+# two minutes on a busy one (a benchmark's every run starts on a new folder).
+PREFECT_START_TIMEOUT_S = 300
 OCR_START_TIMEOUT_S = 300  # loading the model takes ~10 s on a quiet machine, minutes on a busy one
 
 
