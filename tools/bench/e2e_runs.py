@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from cases.db import upgrade_database
 from cases.errors import PermitsError
+from cases.intake import Upload
 from cases.settings import get_settings
 from tools.bench.e2e import FLOW_RUN, RunReport, TaskTiming, mixed_uploads, run_burst, summarise
 from tools.bench.inbox import _fresh_postgres
@@ -95,7 +96,7 @@ def _one_run(
     start: ServicesFactory,
     backend: str,
     workers: int,
-    cases: int,
+    batches: Sequence[Sequence[Upload]],
     *,
     urls: dict[str, str],
     timeout: float,
@@ -119,7 +120,6 @@ def _one_run(
     with _run_environment(environment):
         if not postgres:
             upgrade_database()
-        batches = mixed_uploads(cases, seed=4000)
         return run_burst(
             start,
             batches,
@@ -145,13 +145,15 @@ def bench_e2e(
     ``workers``, and ``scaling_2_workers`` is two workers' throughput over one's."""
     say = progress or (lambda _message: None)
     result: dict[str, Any] = {}
+    say(f"generating {cases} applications…")
+    batches = mixed_uploads(cases, seed=4000)  # the same burst for every run
     for backend in backends:
         reports = {}
         try:
             for count in sorted({1, 2, workers}):
                 say(f"{backend}: {cases} cases, {count} worker(s)…")
                 reports[count] = _one_run(
-                    start, backend, count, cases, urls=urls, timeout=timeout, progress=say
+                    start, backend, count, batches, urls=urls, timeout=timeout, progress=say
                 )
         except PermitsError as error:  # the other database's figures still count
             result[backend] = {"error": str(error)}
