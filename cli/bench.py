@@ -273,7 +273,8 @@ def bench_e2e_command(
             backends=backends,
             urls={"cases": postgres_url, "prefect": prefect_postgres_url},
             timeout=timeout,
-            progress=_progress(as_json),
+            # on stderr even with --json: a full run takes many minutes
+            progress=lambda message: err.print(message, highlight=False),
         )
     _print_numbers(result, as_json)
 

@@ -214,6 +214,8 @@ def run_burst(
 ) -> RunReport:
     """Start the services, submit every case at once, watch them to their first gate."""
     with start() as pids:
+        if progress is not None:
+            progress(f"  services ready; submitting {len(batches)} applications")
         cpu_before = _cpu_s({**pids, "bench": os.getpid()})
         timings = []
         for uploads in batches:

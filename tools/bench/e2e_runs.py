@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -143,7 +144,12 @@ def bench_e2e(
 ) -> dict[str, Any]:
     """Per database: the burst on one, two and ``workers`` workers; the figures are those of
     ``workers``, and ``scaling_2_workers`` is two workers' throughput over one's."""
-    say = progress or (lambda _message: None)
+    began = time.monotonic()
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(f"[{time.monotonic() - began:6.0f} s] {message}")
+
     result: dict[str, Any] = {}
     say(f"generating {cases} applications…")
     batches = mixed_uploads(cases, seed=4000)  # the same burst for every run
