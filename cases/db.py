@@ -4,6 +4,9 @@ SQLite (the embedded default) is opened in WAL mode and every transaction starts
 ``BEGIN IMMEDIATE``: the web app, the flow runs and the OCR worker are separate processes writing to
 one file, and a deferred transaction that reads then writes can fail with "database is locked" when
 another process committed in between. Taking the write lock up front turns that into a short wait.
+A session that only reads (``read_scope``) starts a plain deferred transaction instead: under WAL
+it reads a snapshot and neither waits for a writer nor makes one wait (a burst's flow runs asking
+which stage comes next all queued behind each other's writes for the lock).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "alembic_config",
     "ensure_migrated",
     "get_engine",
+    "read_scope",
     "session_scope",
     "set_busy_timeout",
     "upgrade_database",
@@ -36,6 +40,8 @@ __all__ = [
 
 
 _busy_timeout_ms = 30_000
+#: The execution option a reading session's engine carries (see ``read_scope``).
+_READ_ONLY = "permits_read_only"
 
 
 def set_busy_timeout(seconds: float) -> None:
@@ -62,7 +68,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(f"PRAGMA busy_timeout={_busy_timeout_ms}")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
@@ -91,6 +98,18 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that only reads: on SQLite it takes no write lock (what it would write is
+    rolled back); elsewhere the same as ``session_scope``."""
+    engine = (engine or get_engine()).execution_options(**{_READ_ONLY: True})
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def alembic_config(url: str | None = None) -> Config:

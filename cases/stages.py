@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from sqlmodel import col, select
 
-from cases.db import session_scope
+from cases.db import read_scope, session_scope
 from cases.eligibility import check_case_eligibility
 from cases.extraction import extract_case
 from cases.gates import propose_decision
@@ -53,7 +53,7 @@ assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one fun
 
 def next_stage(case_id: int) -> Stage | None:
     """The stage to run now, or None when the case waits on a person or is finished."""
-    with session_scope() as session:
+    with read_scope() as session:
         return stage_for(get_case(session, case_id).status)
 
 
@@ -64,7 +64,7 @@ def run_stage(stage: Stage, case_id: int) -> object:
 
 def describe_wait(case_id: int) -> str:
     """A one-line summary of where the case stands, for the flow run's artifact and logs."""
-    with session_scope() as session:
+    with read_scope() as session:
         case = get_case(session, case_id)
         return f"{case.reference}: {case.status.replace('_', ' ')}"
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from cases.access import Actor, create_user
 from cases.catalogue import get_permit_type
-from cases.db import session_scope
+from cases.db import read_scope, session_scope
 from cases.documents import resolve_stored_path
 from cases.errors import PermitsError
 from cases.gates import decide, open_task, verify_fields
@@ -92,7 +92,7 @@ def submit_samples(count: int, *, seed: int, steps: Steps = _quiet) -> list[int]
 
 def _settled(case_id: int) -> bool:
     """At a gate, finished, or its last run failed (the audit trail says why)."""
-    with session_scope() as session:
+    with read_scope() as session:
         status = CaseStatus(get_case(session, case_id).status)
         return status not in AUTOMATIC_STATUSES or failures_since_last_move(session, case_id) > 0
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from cases.catalogue import get_permit_type
-from cases.db import session_scope
+from cases.db import read_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import AuditEvent, Case
@@ -118,7 +118,7 @@ def _settled(case_ids: Sequence[int]) -> dict[int, bool]:
     """Of these cases, those waiting on a person or whose run failed since they last moved,
     and whether each failed: two queries for all of them, so the bench does not load the
     database it measures."""
-    with session_scope() as session:
+    with read_scope() as session:
         cases = session.exec(
             select(Case.id, Case.status, Case.updated_at).where(col(Case.id).in_(case_ids))
         ).all()
