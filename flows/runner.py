@@ -95,6 +95,8 @@ class InProcessRunner:
             try:
                 asyncio.run(self._consume())
             except Exception:  # the server restarting: the poll carries on meanwhile
+                if self._stop.is_set():
+                    return  # the server went first
                 _log.warning("lost the Prefect event stream; reconnecting", exc_info=True)
             self._stop.wait(self.poll_s)
 
