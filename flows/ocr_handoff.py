@@ -36,6 +36,9 @@ __all__ = ["OcrWorkerLost", "read_lease", "read_with_worker"]
 POLL_S = 5.0  # how often a waiting flow looks at the reader's lease
 ASK_EVERY_S = 60.0  # how often it asks the server, should the end's event have gone missing
 MAX_HANDOFFS = 3
+#: What Prefect says when it reads the deferred run without a state: seen once in a benchmark on
+#: a loaded machine (the run was created with one), which failed the case's flow run.
+NOT_STARTED = "hasn't started yet"
 
 
 class OcrWorkerLost(RuntimeError):
@@ -93,6 +96,9 @@ def read_with_worker(task: Task[[int], Any], case_id: int, *, timeout: float) ->
                     return future.result(timeout=POLL_S)
             except TimeoutError:
                 pass
+            except RuntimeError as error:  # read while the server re-recorded it from events
+                if NOT_STARTED not in str(error):
+                    raise
             if time.monotonic() > deadline:
                 raise TimeoutError(f"reading case {case_id} took over {timeout:.0f} s")
             if _reader_died(run_id):
