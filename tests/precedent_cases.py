@@ -3,6 +3,7 @@ the real rules evaluated, a caseworker's decision, and (unless told not to) the 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -13,10 +14,12 @@ from cases.models import Case, Precedent
 from cases.precedents import MODEL_NAME, record_precedent, weights_hash
 from tests.factories import FOOD, checked_case, stored_case
 
+_NUMBERS = itertools.count(1)
+
 
 def decided(fields: Mapping[str, str], outcome: str, *, embed: bool = True) -> int:
     """A decided case (as a caseworker decided it, whatever the rules said); its precedent."""
-    case_id = checked_case(fields)
+    case_id = checked_case(fields, reference=f"PREC-{next(_NUMBERS):06d}")
     with session_scope() as session:
         case = session.get(Case, case_id)
         assert case is not None
@@ -33,7 +36,12 @@ def past_cases(kind: str, areas: list[float], outcome: str = "approve") -> list[
     ids: list[int] = []
     with session_scope() as session:
         for area in areas:
-            case_id = stored_case(session, status=CaseStatus.DECIDED, decided_outcome=outcome)
+            case_id = stored_case(
+                session,
+                reference=f"PAST-{next(_NUMBERS):06d}",
+                status=CaseStatus.DECIDED,
+                decided_outcome=outcome,
+            )
             vector = np.zeros(384, dtype=np.float32)
             vector[len(ids) % 384] = 1.0
             session.add(
