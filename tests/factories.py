@@ -91,10 +91,13 @@ def stored_case(
 def read_field(case_id: int, name: str, value: str, **columns: Any) -> ExtractedField:
     """A field as extraction stores it: read as written, confidence 0.95, accepted, unless
     ``columns`` say otherwise."""
-    defaults: dict[str, Any] = {"raw_text": value, "confidence": 0.95, "engine": "test"}
-    return ExtractedField(
-        case_id=case_id, name=name, value=value, status=FieldStatus.ACCEPTED, **defaults | columns
-    )
+    read: dict[str, Any] = {
+        "raw_text": value,
+        "confidence": 0.95,
+        "engine": "test",
+        "status": FieldStatus.ACCEPTED,
+    }
+    return ExtractedField(case_id=case_id, name=name, value=value, **read | columns)
 
 
 def store_extraction(
