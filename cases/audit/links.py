@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -27,28 +28,15 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+_HASHED = ("seq", "case_id", "actor", "action", "payload")  # with ``at`` and ``prev_hash``
 
 
-def event_hash(
-    *,
-    key: bytes | None,
-    seq: int,
-    case_id: int | None,
-    at: dt.datetime,
-    actor: str,
-    action: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> str:
-    """The event's MAC under ``key`` (None: the unkeyed SHA-256 of earlier versions)."""
-    body = {
-        "seq": seq,
-        "case_id": case_id,
-        "at": at.isoformat(timespec="microseconds"),
-        "actor": actor,
-        "action": action,
-        "payload": payload,
-        "prev": prev_hash,
+def event_hash(key: bytes | None, row: Mapping[str, Any]) -> str:
+    """The MAC under ``key`` (None: the unkeyed SHA-256 of earlier versions) of an event's
+    columns (``seq``, ``case_id``, ``at``, ``actor``, ``action``, ``payload``, ``prev_hash``)."""
+    body = {name: row[name] for name in _HASHED} | {
+        "at": row["at"].isoformat(timespec="microseconds"),
+        "prev": row["prev_hash"],
     }
     return mac(key, canonical(body))
 
@@ -74,21 +62,13 @@ def chained_row(
         "payload": payload,
         "prev_hash": prev_hash,
     }
-    return row | {"hash": event_hash(key=key, **row)}
+    return row | {"hash": event_hash(key, row)}
 
 
 def rehash(event: AuditEvent, key: bytes | None, prev_hash: str) -> str:
     """The MAC ``event`` should carry under ``key`` after ``prev_hash``."""
-    return event_hash(
-        key=key,
-        seq=event.seq,
-        case_id=event.case_id,
-        at=event.at,
-        actor=event.actor,
-        action=event.action,
-        payload=event.payload,
-        prev_hash=prev_hash,
-    )
+    row = {name: getattr(event, name) for name in (*_HASHED, "at")}
+    return event_hash(key, row | {"prev_hash": prev_hash})
 
 
 def personal_digest(salt: str, values: dict[str, Any]) -> str:
