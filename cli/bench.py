@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich import box
@@ -18,6 +18,7 @@ __all__ = ["bench_app"]
 
 
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+_Command = TypeVar("_Command", bound=Callable[..., None])
 
 
 def _one_backend(value: str) -> str:
@@ -31,39 +32,55 @@ Backend = Annotated[str, typer.Option(help="sqlite, postgres or both", callback=
 PostgresUrl = Annotated[
     str, typer.Option(help="A throw-away PostgreSQL database (created if missing, emptied)")
 ]
+#: The page benchmarks' (inbox, kpi) cases to seed and requests to time.
+SeededCases = Annotated[int, typer.Option(min=1, help="Cases to seed in each database")]
+TimedRequests = Annotated[int, typer.Option(min=1, help="Timed requests of each page")]
 
 
 def _backends(backend: str) -> tuple[str, ...]:
     return ("sqlite", "postgres") if backend == "both" else (backend,)
 
 
+#: ``--json``, which every benchmark takes: its figures as JSON on stdout, progress on stderr.
+AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON")]
+
+
+def _benchmark(name: str) -> Callable[[_Command], _Command]:
+    """Register ``permits bench NAME``, its domain errors shown as one line."""
+
+    def register(command: _Command) -> _Command:
+        return bench_app.command(name)(friendly(command))
+
+    return register
+
+
+def _say(message: str) -> None:
+    err.print(message, highlight=False)
+
+
 def _progress(as_json: bool) -> Callable[[str], None] | None:
     """Progress lines on stderr, none when the output is JSON."""
-    return None if as_json else lambda message: err.print(message, highlight=False)
+    return None if as_json else _say
 
 
-@bench_app.command("rules")
-@friendly
-def bench_rules_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    cases: Annotated[int, typer.Option(help="Generated cases for the compiled run")] = 20_000,
-    stored: Annotated[int, typer.Option(help="Stored cases for the impact run (0: skip)")] = (
-        100_000
-    ),
-) -> None:
-    """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
-    from tools.bench.rules import bench_rules
-
+def _measure(bench: Callable[..., dict[str, Any]], **options: Any) -> dict[str, Any]:
+    """Run one benchmark with its steps drawn as progress bars on stderr."""
     with progress() as steps:
-        result = bench_rules(cases=cases, stored=stored, steps=steps)
-    _print_numbers(result, as_json)
+        return bench(steps=steps, **options)
 
 
-def _print_numbers(result: dict[str, Any], as_json: bool) -> None:
-    """JSON, or a line per figure (under a heading per group of figures)."""
+def _show(
+    result: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], None] | None = None
+) -> None:
+    """The figures as JSON, or as ``text`` writes them (by default a line a figure)."""
     if as_json:
         print(json.dumps(result, indent=2))
-        return
+    else:
+        (text or _print_lines)(result)
+
+
+def _print_lines(result: dict[str, Any]) -> None:
+    """A line per figure, under a heading per group of figures."""
     for key, value in result.items():
         if isinstance(value, dict):
             console.print(f"[bold]{key}[/bold]")
@@ -73,10 +90,23 @@ def _print_numbers(result: dict[str, Any], as_json: bool) -> None:
             console.print(f"{key:24} {value}")
 
 
-@bench_app.command("ocr")
-@friendly
+@_benchmark("rules")
+def bench_rules_command(
+    as_json: AsJson = False,
+    cases: Annotated[int, typer.Option(help="Generated cases for the compiled run")] = 20_000,
+    stored: Annotated[int, typer.Option(help="Stored cases for the impact run (0: skip)")] = (
+        100_000
+    ),
+) -> None:
+    """Rule evaluation speed (compiled and cold) and an impact run over 100,000 stored cases."""
+    from tools.bench.rules import bench_rules
+
+    _show(_measure(bench_rules, cases=cases, stored=stored), as_json)
+
+
+@_benchmark("ocr")
 def bench_ocr_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     pages: Annotated[int, typer.Option(help="Degraded scans to read")] = 30,
     readtext_pages: Annotated[
         int, typer.Option(help="Of which plain readtext reads (~25-45 s a page here)")
@@ -85,14 +115,12 @@ def bench_ocr_command(
     """OCR accuracy and speed: this pipeline vs plain easyocr readtext vs Tesseract 5."""
     from tools.bench.ocr import run_bench
 
-    with progress() as steps:
-        run_bench(pages, as_json, readtext_pages=readtext_pages, steps=steps)
+    _measure(run_bench, n=pages, as_json=as_json, readtext_pages=readtext_pages)
 
 
-@bench_app.command("forms")
-@friendly
+@_benchmark("forms")
 def bench_forms_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     seed: Annotated[int, typer.Option(help="Seed of the invented values and the scan noise")] = 1,
     forms: Annotated[
         Path | None,
@@ -111,24 +139,26 @@ def bench_forms_command(
     folder = forms or FORMS_DIR
     if not folder.is_dir() or not any(folder.glob("*.pdf")):
         raise typer.BadParameter(f"{folder} holds no PDF forms", param_hint="--forms")
-    with progress() as steps:
-        result = bench_forms(
-            folder,
-            seed=seed,
-            pages=pages,
-            fields=fields,
-            ticks=ticks,
-            tesseract=tesseract,
-            progress=_progress(as_json),
-            steps=steps,
-        )
+    result = _measure(
+        bench_forms,
+        forms_dir=folder,
+        seed=seed,
+        pages=pages,
+        fields=fields,
+        ticks=ticks,
+        tesseract=tesseract,
+        progress=_progress(as_json),
+    )
     if not result["forms"]:
         reasons = "; ".join(f"{s['form']}: {s['why']}" for s in result["skipped"])
         raise typer.BadParameter(f"no fillable form in {folder} ({reasons})", param_hint="--forms")
-    print(json.dumps(result, indent=2) if as_json else format_table(result))
+    _show(result, as_json, lambda figures: print(format_table(figures)))
 
 
-def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
+def _print_bench_inbox(result: dict[str, Any]) -> None:
+    """A table of the response times per database, then each database's verdict."""
+    from tools.bench.inbox import TARGET_P95_MS
+
     table = Table(box=box.SIMPLE, caption="response times in ms, in-process HTTP client")
     table.add_column("database", no_wrap=True)
     table.add_column("cases", justify="right")
@@ -153,11 +183,11 @@ def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
             continue
         for failure in numbers["failures"]:
             err.print(f"[red]{backend}: failed request:[/red] {failure}", highlight=False)
-        slow = [p for p in ("inbox", "case") if numbers[f"{p}_p95_ms"] > target_ms]
+        slow = [p for p in ("inbox", "case") if numbers[f"{p}_p95_ms"] > TARGET_P95_MS]
         verdict = (
-            f"p95 over the {target_ms:g} ms target: {', '.join(slow)}"
+            f"p95 over the {TARGET_P95_MS:g} ms target: {', '.join(slow)}"
             if slow
-            else f"p95 within the {target_ms:g} ms target"
+            else f"p95 within the {TARGET_P95_MS:g} ms target"
         )
         console.print(
             f"{backend}: {numbers['open_tasks']:,} open tasks, {numbers['requests']} timed "
@@ -165,45 +195,35 @@ def _print_bench_inbox(result: dict[str, Any], target_ms: float) -> None:
         )
 
 
-@bench_app.command("inbox")
-@friendly
+@_benchmark("inbox")
 def bench_inbox_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    cases: Annotated[int, typer.Option(min=1, help="Cases to seed in each database")] = 100_000,
-    requests: Annotated[
-        int, typer.Option(min=1, help="Timed requests of each page (inbox, case)")
-    ] = 200,
+    as_json: AsJson = False,
+    cases: SeededCases = 100_000,
+    requests: TimedRequests = 200,
     backend: Backend = "both",
     postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox",
 ) -> None:
     """Inbox and case page response times (p50/p95) over 100,000 seeded cases, in-process."""
-    from tools.bench.inbox import TARGET_P95_MS, bench_inbox
+    from tools.bench.inbox import bench_inbox
 
-    with progress() as steps:
-        result = bench_inbox(
-            cases=cases,
-            requests=requests,
-            backend=backend,
-            postgres_url=postgres_url,
-            progress=_progress(as_json),
-            steps=steps,
-        )
-    if as_json:
-        print(json.dumps(result, indent=2))
-    else:
-        _print_bench_inbox(result, TARGET_P95_MS)
+    result = _measure(
+        bench_inbox,
+        cases=cases,
+        requests=requests,
+        backend=backend,
+        postgres_url=postgres_url,
+        progress=_progress(as_json),
+    )
+    _show(result, as_json, _print_bench_inbox)
     if any(numbers.get("failures") for numbers in result.values()):
         raise typer.Exit(1)
 
 
-@bench_app.command("kpi")
-@friendly
+@_benchmark("kpi")
 def bench_kpi_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    cases: Annotated[int, typer.Option(min=1, help="Cases to seed (or find seeded)")] = 100_000,
-    requests: Annotated[
-        int, typer.Option(min=1, help="Timed requests of the page, cold and as served")
-    ] = 40,
+    as_json: AsJson = False,
+    cases: SeededCases = 100_000,
+    requests: TimedRequests = 40,
     keep: Annotated[
         Path | None,
         typer.Option(help="SQLite file to seed once and reuse on later runs (default: temporary)"),
@@ -214,26 +234,17 @@ def bench_kpi_command(
     ] = None,
 ) -> None:
     """KPI dashboard response times (p50/p95, cold and as served) over 100,000 seeded cases."""
-    from tools.bench.kpi import TARGET_P95_MS, bench_kpi
+    from tools.bench.kpi import bench_kpi
 
-    with progress() as steps:
-        result = bench_kpi(
-            cases=cases,
-            requests=requests,
-            keep=keep,
-            postgres_url=postgres_url,
-            progress=lambda message: err.print(message, highlight=False),
-            steps=steps,
-        )
-    if as_json:
-        print(json.dumps(result, indent=2))
-    else:
-        for backend, numbers in result.items():
-            console.print(
-                f"{backend}: {numbers['cases']:,} cases; /kpi cold p50 {numbers['cold_p50_ms']} "
-                f"ms, p95 {numbers['cold_p95_ms']} ms; as served p50 {numbers['served_p50_ms']} "
-                f"ms, p95 {numbers['served_p95_ms']} ms (target p95 {TARGET_P95_MS:g} ms)"
-            )
+    result = _measure(
+        bench_kpi,
+        cases=cases,
+        requests=requests,
+        keep=keep,
+        postgres_url=postgres_url,
+        progress=_say,
+    )
+    _show(result, as_json, _print_bench_kpi)
     if any(numbers["failures"] for numbers in result.values()):
         for numbers in result.values():
             for failure in numbers["failures"]:
@@ -241,18 +252,26 @@ def bench_kpi_command(
         raise typer.Exit(1)
 
 
-@bench_app.command("e2e")
-@friendly
+def _print_bench_kpi(result: dict[str, Any]) -> None:
+    from tools.bench.kpi import TARGET_P95_MS
+
+    for backend, numbers in result.items():
+        console.print(
+            f"{backend}: {numbers['cases']:,} cases; /kpi cold p50 {numbers['cold_p50_ms']} "
+            f"ms, p95 {numbers['cold_p95_ms']} ms; as served p50 {numbers['served_p50_ms']} "
+            f"ms, p95 {numbers['served_p95_ms']} ms (target p95 {TARGET_P95_MS:g} ms)"
+        )
+
+
+@_benchmark("e2e")
 def bench_e2e_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     cases: Annotated[int, typer.Option(min=1, help="Applications submitted at once")] = 100,
     workers: Annotated[
         int, typer.Option(min=1, max=16, help="Case runners and OCR workers of the main run")
     ] = 2,
     backend: Backend = "both",
-    postgres_url: Annotated[
-        str, typer.Option(help="A throw-away case database (created if missing, emptied)")
-    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_e2e",
+    postgres_url: PostgresUrl = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_e2e",
     prefect_postgres_url: Annotated[
         str, typer.Option(help="A throw-away database for the Prefect server (dropped, created)")
     ] = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_e2e_prefect",
@@ -276,13 +295,12 @@ def bench_e2e_command(
             # on stderr even with --json: a full run takes many minutes
             progress=lambda message: err.print(message, highlight=False),
         )
-    _print_numbers(result, as_json)
+    _show(result, as_json)
 
 
-@bench_app.command("orchestration")
-@friendly
+@_benchmark("orchestration")
 def bench_orchestration_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     runs: Annotated[int, typer.Option(min=1, help="Timed flow runs of each kind")] = 5,
 ) -> None:
     """Prefect's cost per flow run: a process per run (serve), in-process runner, deferred tasks."""
@@ -291,13 +309,12 @@ def bench_orchestration_command(
 
     with free_port_settings(), bench_services(workers=False):
         result = bench_orchestration(runs, progress=_progress(as_json))
-    _print_numbers(result, as_json)
+    _show(result, as_json)
 
 
-@bench_app.command("review")
-@friendly
+@_benchmark("review")
 def bench_review_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     cases: Annotated[int, typer.Option(min=1, help="Cases built, extracted and reviewed")] = 300,
     decided: Annotated[
         int, typer.Option(min=0, help="Decided cases seeded in the database first")
@@ -307,15 +324,11 @@ def bench_review_command(
     """Reviewers' precision and recall per finding type, and the review's time per case."""
     from tools.bench.review import bench_review
 
-    result = bench_review(
-        cases=cases,
-        decided=decided,
-        seed=seed,
-        say=lambda message: err.print(message, highlight=False),
-    )
-    if as_json:
-        print(json.dumps(result, indent=2))
-        return
+    result = bench_review(cases=cases, decided=decided, seed=seed, say=_say)
+    _show(result, as_json, _print_bench_review)
+
+
+def _print_bench_review(result: dict[str, Any]) -> None:
     table = Table("Finding type", "Precision", "Recall", "Planted", "Found", box=box.SIMPLE)
     for code, numbers in result.items():
         if isinstance(numbers, dict) and "precision" in numbers:
@@ -334,10 +347,9 @@ def bench_review_command(
     )
 
 
-@bench_app.command("precedents")
-@friendly
+@_benchmark("precedents")
 def bench_precedents_command(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
     cases: Annotated[int, typer.Option(min=10, help="Decided cases to seed")] = 100_000,
     queries: Annotated[int, typer.Option(min=1, help="Timed searches")] = 100,
     backend: Backend = "sqlite",
@@ -353,9 +365,10 @@ def bench_precedents_command(
         postgres_url=postgres_url,
         progress=_progress(as_json),
     )
-    if as_json:
-        print(json.dumps(result, indent=2))
-        return
+    _show(result, as_json, _print_bench_precedents)
+
+
+def _print_bench_precedents(result: dict[str, Any]) -> None:
     console.print(f"model: {result['model']}")
     for name in ("sqlite", "postgres"):
         if name in result:

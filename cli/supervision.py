@@ -13,26 +13,45 @@ import _thread
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cases.errors import PermitsError
 from cases.processes import pid_alive, same_data_folder
+from cases.settings import Settings
 
-if TYPE_CHECKING:
-    from cli.services import Services
-
-__all__ = ["ServiceError", "Supervisor", "clear_leftovers"]
+__all__ = ["ServiceError", "Supervised", "Supervisor", "clear_leftovers"]
 
 MAX_BACKOFF_S = 30.0
 
 
 class ServiceError(PermitsError):
     """A service would not start or stopped unexpectedly; the message names its log file."""
+
+
+class Supervised(Protocol):
+    """What a supervisor watches: named child processes it can restart, each with a log
+    (``cli.services.Services`` is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def processes(self) -> Mapping[str, subprocess.Popen[bytes]]: ...
+
+    def log_path(self, name: str) -> Path: ...
+
+    def restart(self, name: str) -> None: ...
+
+    def write_state(self) -> None: ...
+
+    def note(self, message: str) -> None: ...
 
 
 @dataclass
@@ -47,7 +66,7 @@ class Supervisor:
     """Watches the services from a thread; ``failure`` is set (and the main thread interrupted)
     when one keeps dying."""
 
-    services: Services
+    services: Supervised
     poll_s: float = 0.5
     failure: ServiceError | None = None
     _children: dict[str, _Child] = field(default_factory=dict)

@@ -1,19 +1,26 @@
-"""Plain factory functions for tests: synthetic scanned applications, cases at a stage, staff."""
+"""Plain factory functions for tests: synthetic scanned applications, cases at a stage, staff.
+
+The builders' vocabulary: ``stored_case`` (a case row, no documents), ``read_field`` (a field as
+extraction stores it), ``store_extraction`` (a submitted case's fields read and the case moved on
+to extracting), ``checked_case`` (fields read and the real rules evaluated), ``decided_case``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import text
+from sqlmodel import Session
 
 from cases.access import Actor
 from cases.audit import append_event
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
 from cases.documents import resolve_stored_path, store_bytes
-from cases.eligibility import evaluate_ruleset
+from cases.eligibility import check_case_eligibility, eligibility_result, evaluate_ruleset
 from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
 from cases.letters import issue_letters
@@ -22,14 +29,15 @@ from cases.models import (
     Applicant,
     Case,
     Document,
-    EligibilityResult,
     ExtractedField,
+    FieldStatus,
     InformationRequest,
     Letter,
     Role,
     utcnow,
 )
 from cases.notifications import send_due_messages
+from cases.repository import get_case, transition
 from cases.vocabulary import Language
 from tools.samples.applications import SampleApplication, generate_application
 
@@ -55,6 +63,73 @@ GOOD_FIELDS = {
     "agrees_to_inspection": "yes",
 }
 _REFERENCES = itertools.count(1)
+APPLICATION_DATE = dt.date(2026, 3, 2)
+
+
+def stored_case(
+    session: Session,
+    *,
+    reference: str | None = None,
+    permit_type: str = FOOD,
+    status: CaseStatus = CaseStatus.CHECKING,
+    **columns: Any,
+) -> int:
+    """A case row stored directly, with no documents (reference ``TEST-nnnnnn`` unless given);
+    ``columns`` are any other of its columns. Returns its id."""
+    case = Case(
+        reference=reference or f"TEST-{next(_REFERENCES):06d}",
+        permit_type=permit_type,
+        status=status,
+        **columns,
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    return case.id
+
+
+def read_field(case_id: int, name: str, value: str, **columns: Any) -> ExtractedField:
+    """A field as extraction stores it: read as written, confidence 0.95, accepted, unless
+    ``columns`` say otherwise."""
+    read: dict[str, Any] = {
+        "raw_text": value,
+        "confidence": 0.95,
+        "engine": "test",
+        "status": FieldStatus.ACCEPTED,
+    }
+    return ExtractedField(case_id=case_id, name=name, value=value, **read | columns)
+
+
+def store_extraction(
+    session: Session,
+    case_id: int,
+    fields: Mapping[str, str],
+    columns: Callable[[str], Mapping[str, Any]] = lambda _name: {},
+) -> Case:
+    """Store a submitted case's ``fields`` as extraction would (``columns(name)``: a field's
+    other columns) and move the case on to extracting; returns the case, locked."""
+    for name, value in fields.items():
+        session.add(read_field(case_id, name, value, **columns(name)))
+    case = get_case(session, case_id, for_update=True)
+    case.application_date = APPLICATION_DATE
+    transition(session, case, CaseStatus.EXTRACTING, actor="test", why="test setup")
+    return case
+
+
+def checked_case(
+    fields: Mapping[str, str] | None = None,
+    *,
+    base: Mapping[str, str] = GOOD_FIELDS,
+    reference: str | None = None,
+) -> int:
+    """A case (no documents) with these fields over ``base``, its rules evaluated by the real
+    eligibility stage. Returns its id."""
+    with session_scope() as session:
+        case_id = stored_case(session, reference=reference, application_date=APPLICATION_DATE)
+        for name, value in {**base, **(fields or {})}.items():
+            session.add(read_field(case_id, name, value))
+    check_case_eligibility(case_id)
+    return case_id
 
 
 def sample_application(
@@ -110,38 +185,27 @@ def decided_case(
     """A case a caseworker has just decided, stored directly (no OCR): where the letter stage
     starts. With ``language`` it has an applicant who reads that language; with ``values`` its
     rules were evaluated on them (so a refusal has failed rules to cite). Returns its id."""
-    ruleset = get_permit_type(permit_type).ruleset_for(dt.date(2026, 3, 2))
+    ruleset = get_permit_type(permit_type).ruleset_for(APPLICATION_DATE)
     with session_scope() as session:
         applicant = None
         if language is not None:
             applicant = Applicant(name="Chan Tai Man", preferred_language=language)
             session.add(applicant)
             session.flush()
-        case = Case(
-            reference=f"TEST-{next(_REFERENCES):06d}",
+        case_id = stored_case(
+            session,
             permit_type=permit_type,
             status=CaseStatus.DECIDED,
-            application_date=dt.date(2026, 3, 2),
+            application_date=APPLICATION_DATE,
             ruleset_version=ruleset.version,
             decided_outcome=outcome,
             decision_reason=reason or None,
             applicant_id=applicant.id if applicant else None,
         )
-        session.add(case)
-        session.flush()
-        assert case.id is not None
         if values is not None:
             evaluation = evaluate_ruleset(ruleset, dict(values))
-            session.add(
-                EligibilityResult(
-                    case_id=case.id,
-                    ruleset_version=ruleset.version,
-                    outcome=evaluation.outcome,
-                    fee=evaluation.fee,
-                    trace=evaluation.as_trace(),
-                )
-            )
-        return case.id
+            session.add(eligibility_result(case_id, ruleset, evaluation))
+        return case_id
 
 
 def letter_pdf(letter: Letter) -> bytes:

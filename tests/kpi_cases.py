@@ -23,9 +23,7 @@ from cases.lifecycle import CaseStatus
 from cases.models import (
     Applicant,
     ApprovalTask,
-    Case,
     EligibilityResult,
-    ExtractedField,
     FieldStatus,
     FindingVerdict,
     InformationRequest,
@@ -36,6 +34,7 @@ from cases.models import (
     TaskStatus,
 )
 from cases.vocabulary import Decision, Outcome, Risk
+from tests.factories import read_field, stored_case
 
 FOOD, EVENT = "food-business-licence", "temporary-event-permit"
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
@@ -58,7 +57,8 @@ def _case(
     )
     session.add(applicant)
     session.flush()
-    case = Case(
+    return stored_case(
+        session,
         reference=f"KPI-2026-{n:04d}",
         permit_type=permit,
         status=status,
@@ -67,10 +67,6 @@ def _case(
         decided_outcome=decided,
         ruleset_version="2026" if status != CaseStatus.AWAITING_VERIFICATION else None,
     )
-    session.add(case)
-    session.flush()
-    assert case.id is not None
-    return case.id
 
 
 def _task(
@@ -122,14 +118,7 @@ def _field(
     original: str | None = None,
 ) -> None:
     session.add(
-        ExtractedField(
-            case_id=case_id,
-            name=name,
-            value=value,
-            status=status,
-            original_value=original,
-            confidence=0.9,
-        )
+        read_field(case_id, name, value, status=status, original_value=original, confidence=0.9)
     )
 
 

@@ -12,9 +12,9 @@ from cases.db import session_scope
 from cases.eligibility import check_case_eligibility
 from cases.intake import Upload, submit_application
 from cases.lifecycle import CaseStatus
-from cases.models import Case, Document, ExtractedField, FieldStatus
+from cases.models import Case, Document
 from cases.repository import get_case, transition
-from tests.factories import FOOD, GOOD_FIELDS
+from tests.factories import FOOD, GOOD_FIELDS, store_extraction
 
 
 def case_at_review(
@@ -30,28 +30,16 @@ def case_at_review(
         documents = {
             d.kind: d.id for d in session.exec(select(Document).where(Document.case_id == case.id))
         }
-        for name, value in (fields if fields is not None else GOOD_FIELDS).items():
-            session.add(
-                ExtractedField(
-                    case_id=case.id,
-                    name=name,
-                    value=value,
-                    raw_text=value,
-                    confidence=0.95,
-                    engine="test",
-                    status=FieldStatus.ACCEPTED,
-                    document_id=documents.get(
-                        "id_card" if name.startswith("id_card") else "application_form"
-                    ),
-                    page=1,
-                    bbox=[10, 20, 200, 40],
-                )
-            )
-        stored = get_case(session, case.id, for_update=True)
-        stored.application_date = dt.date(2026, 3, 2)
+
+        def read_from(name: str) -> dict[str, object]:
+            kind = "id_card" if name.startswith("id_card") else "application_form"
+            return {"document_id": documents.get(kind), "page": 1, "bbox": [10, 20, 200, 40]}
+
+        stored = store_extraction(
+            session, case.id, GOOD_FIELDS if fields is None else fields, read_from
+        )
         if submitted_at is not None:
             stored.submitted_at = submitted_at
-        transition(session, stored, CaseStatus.EXTRACTING, actor="test", why="test setup")
         transition(session, stored, CaseStatus.CHECKING, actor="test", why="fields stored")
     check_case_eligibility(case.id)
     return case.id

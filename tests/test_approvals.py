@@ -54,6 +54,7 @@ from tests.factories import (
     propose_from_checking,
     said,
     sample_application,
+    store_extraction,
     submit_sample,
 )
 from tools.samples.applications import SampleApplication
@@ -74,24 +75,15 @@ def _submitted_with_fields(
     """Submit a sample and store its fields as if extraction had read them; return the case id."""
     case = submit_sample(_sample())
     assert case.id is not None
+
+    def read(name: str) -> dict[str, object]:
+        reason = (flagged or {}).get(name)
+        if not reason:
+            return {}
+        return {"confidence": 0.3, "status": FieldStatus.FLAGGED, "flag": LEGACY_TEXT(text=reason)}
+
     with session_scope() as session:
-        for name, value in {**GOOD_FIELDS, **(overrides or {})}.items():
-            reason = (flagged or {}).get(name)
-            session.add(
-                ExtractedField(
-                    case_id=case.id,
-                    name=name,
-                    value=value,
-                    raw_text=value,
-                    confidence=0.3 if reason else 0.95,
-                    engine="test",
-                    status=FieldStatus.FLAGGED if reason else FieldStatus.ACCEPTED,
-                    flag=LEGACY_TEXT(text=reason) if reason else None,
-                )
-            )
-        stored = get_case(session, case.id, for_update=True)
-        stored.application_date = dt.date(2026, 3, 2)
-        transition(session, stored, CaseStatus.EXTRACTING, actor="test", why="test setup")
+        store_extraction(session, case.id, {**GOOD_FIELDS, **(overrides or {})}, read)
     return case.id
 
 

@@ -21,7 +21,8 @@ from cases.db import get_engine, upgrade_database
 from cases.models import ApprovalTask, Case, EligibilityResult, ExtractedField, TaskStatus
 from cases.settings import get_settings
 from tests.conftest import POSTGRES_URL, Invoke
-from tools.bench.inbox import BenchRefused, bench_inbox
+from tools.bench.databases import BenchRefused
+from tools.bench.inbox import bench_inbox
 from tools.bench.seed import BENCH_USERNAME, seed_cases
 
 CASES = 300

@@ -13,7 +13,7 @@ from cases.db import get_engine, session_scope
 from cases.lifecycle import CaseStatus
 from cases.models import Case, Precedent, Review
 from cases.review import review_case
-from tests.precedent_cases import checked_case
+from tests.factories import checked_case
 from tools.bench.review import PLANTERS, clean_case
 from tools.bench.review_models import seed_precedents
 

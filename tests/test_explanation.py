@@ -6,31 +6,22 @@ from decimal import Decimal
 from typing import Any
 
 from cases.catalogue import get_permit_type
-from cases.eligibility import evaluate_ruleset, explain, rule_status, summarise_rules
+from cases.eligibility import (
+    eligibility_result,
+    evaluate_ruleset,
+    explain,
+    rule_status,
+    summarise_rules,
+)
 from cases.facts import render
 from cases.models import EligibilityResult
-
-FOOD = "food-business-licence"
-# A restaurant of 8 m² with 40 seats: too small (FBL-1, refuse) and too dense (FBL-4, refer).
-SMALL_RESTAURANT = {
-    "floor_area_m2": 8,
-    "business_type": "Restaurant",
-    "hygiene_staff": 1,
-    "seating_capacity": 40,
-    "fire_certificate_no": "FSD-2026-01234",
-}
+from tests.factories import FOOD, SMALL_RESTAURANT
 
 
 def _stored(values: dict[str, Any]) -> EligibilityResult:
     ruleset = get_permit_type(FOOD).rulesets[0]
     evaluation = evaluate_ruleset(ruleset, values)
-    return EligibilityResult(
-        case_id=1,
-        ruleset_version=ruleset.version,
-        outcome=evaluation.outcome.value,
-        fee=evaluation.fee,
-        trace=evaluation.as_trace(),
-    )
+    return eligibility_result(1, ruleset, evaluation)
 
 
 def test_failed_rules_come_first_with_their_reason_in_both_languages() -> None:

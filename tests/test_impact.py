@@ -13,48 +13,20 @@ from sqlmodel import select
 from cases.authoring import impact_of_draft
 from cases.catalogue import get_permit_type, load_ruleset
 from cases.db import session_scope
-from cases.eligibility import check_case_eligibility
 from cases.letters import letter_context, render_letter_html, template_name
-from cases.lifecycle import CaseStatus
-from cases.models import Case, EligibilityResult, ExtractedField
+from cases.models import Case, EligibilityResult
 from cases.settings import PROJECT_ROOT
 from tests.conftest import Invoke
-from tests.factories import FOOD
+from tests.factories import FOOD, checked_case
 
 pytestmark = pytest.mark.usefixtures("db")
 
 RULES = PROJECT_ROOT / "rules" / FOOD / "eligibility-2026.yaml"
-BASE = {
-    "applicant_name": "CHAN Tai Man",
-    "hkid": "A123456(3)",
-    "business_name": "Golden Noodle House",
-    "premises_address": "Shop 1, G/F, 1 Nathan Road",
-    "business_type": "Restaurant",
-    "floor_area_m2": "60",
-    "seating_capacity": "40",
-    "hygiene_staff": "1",
-    "fire_certificate_no": "FSD-2026-01234",
-    "application_date": "2026-03-02",
-}
 
 
 def _evaluated_case(number: int, **fields: str) -> int:
     """A case stored with its fields and evaluated by the real eligibility stage."""
-    with session_scope() as session:
-        case = Case(
-            reference=f"FBL-2026-{number:06d}",
-            permit_type=FOOD,
-            status=CaseStatus.CHECKING,
-            application_date=dt.date(2026, 3, 2),
-        )
-        session.add(case)
-        session.flush()
-        assert case.id is not None
-        for name, value in {**BASE, **fields}.items():
-            session.add(ExtractedField(case_id=case.id, name=name, value=value))
-        case_id = case.id
-    check_case_eligibility(case_id)
-    return case_id
+    return checked_case(fields, reference=f"FBL-2026-{number:06d}")
 
 
 def _draft(tmp_path: Path) -> Path:

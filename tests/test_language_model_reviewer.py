@@ -25,7 +25,7 @@ from cases.review import service as review_service
 from cases.review.context import build_context
 from cases.review.language_model import build_prompt
 from cases.settings import get_settings
-from tests.precedent_cases import checked_case
+from tests.factories import checked_case
 
 pytestmark = pytest.mark.usefixtures("db")
 

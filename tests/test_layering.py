@@ -135,3 +135,53 @@ def test_no_module_re_exports_names_it_imports() -> None:
             if borrowed:
                 offenders[name] = borrowed
     assert offenders == {}
+
+
+# --- no circles ----------------------------------------------------------------------------------
+
+
+def _product_modules() -> dict[str, Path]:
+    modules = {}
+    for package in PRODUCT:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imports_within(modules: dict[str, Path], name: str) -> set[str]:
+    """The product modules ``name`` imports anywhere in it: at the top, inside a function, or
+    for type checking only (``from p import m`` of a module ``p.m`` counts as importing it)."""
+    found: set[str] = set()
+    tree = ast.parse(modules[name].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in modules else node.module)
+    return {module for module in found if module in modules} - {name}
+
+
+def test_no_modules_of_the_product_import_each_other_in_a_circle() -> None:
+    """A circle of imports (the audit chain, keying and verifying once were one; the services and
+    their supervisor another) is broken by moving the shared piece down a level, not hidden by
+    importing inside a function or under ``TYPE_CHECKING``, so those imports count too."""
+    modules = _product_modules()
+    graph = {name: _imports_within(modules, name) for name in modules}
+    circles: list[list[str]] = []
+    for start in sorted(graph):
+        path, seen = [start], {start}
+        while path:  # depth-first from ``start``, through modules sorted after it only
+            following = sorted(m for m in graph[path[-1]] if m > start or m == start)
+            step = next((m for m in following if m not in seen or m == start), None)
+            if step == start:
+                circles.append([*path, start])
+                break
+            if step is None:
+                path.pop()
+                continue
+            seen.add(step)
+            path.append(step)
+    assert circles == []

@@ -39,9 +39,8 @@ from cases.precedents import index as precedent_index
 from cases.review import review_case
 from cases.stages import RUNNERS
 from tests.conftest import Invoke
-from tests.factories import FOOD
-from tests.precedent_cases import checked_case, decided
-from tests.review_cases import GOOD_FIELDS
+from tests.factories import FOOD, GOOD_FIELDS, checked_case
+from tests.precedent_cases import decided
 from web.i18n import glossary_in
 
 LARGE = {"floor_area_m2": "300", "seating_capacity": "150", "business_type": "Restaurant"}

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from cases.db import session_scope
 from cases.lifecycle import CaseStatus
-from cases.models import AuditEvent, Case, utcnow
+from cases.models import AuditEvent, utcnow
 from cases.processing_failures import (
     NotAwaitingRetry,
     failed_cases,
@@ -19,21 +19,14 @@ from cases.processing_failures import (
 )
 from cases.stages import stalled_cases
 from tests.conftest import Invoke
-from tests.factories import FOOD
+from tests.factories import stored_case
 
 
 def make_case(reference: str = "FBL-2026-90001", status: CaseStatus = CaseStatus.CHECKING) -> int:
     with session_scope() as session:
-        case = Case(
-            reference=reference,
-            permit_type=FOOD,
-            status=status,
-            updated_at=utcnow() - dt.timedelta(hours=1),
+        return stored_case(
+            session, reference=reference, status=status, updated_at=utcnow() - dt.timedelta(hours=1)
         )
-        session.add(case)
-        session.flush()
-        assert case.id is not None
-        return case.id
 
 
 def fail(case_id: int, times: int) -> None:

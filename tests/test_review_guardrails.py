@@ -30,8 +30,8 @@ from cases.models import (
 from cases.review import Finding, ReviewContext, all_reviewers, review_case
 from cases.review import service as review_service
 from cases.vocabulary import Outcome, Severity
-from tests.factories import sample_application
-from tests.review_cases import GOOD_FIELDS, case_at_review
+from tests.factories import GOOD_FIELDS, sample_application
+from tests.review_cases import case_at_review
 from tools.samples.applications import SampleApplication
 
 pytestmark = pytest.mark.usefixtures("db")

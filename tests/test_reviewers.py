@@ -14,8 +14,8 @@ from cases.intake import Upload
 from cases.models import Document, Review
 from cases.review import Finding, review_case
 from cases.review.consistency import cross_check, document_checks, name_similarity
-from tests.factories import said, sample_application
-from tests.review_cases import GOOD_FIELDS, case_at_review, reference_of
+from tests.factories import GOOD_FIELDS, said, sample_application
+from tests.review_cases import case_at_review, reference_of
 from tools.bench.review import saved_again
 from tools.samples.applications import SampleApplication
 

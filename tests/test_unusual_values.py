@@ -11,8 +11,8 @@ from cases.facts import render
 from cases.models import Review
 from cases.review import review_case
 from cases.review.unusual_values import Distribution, robust_z, unusual_values
-from tests.factories import said
-from tests.precedent_cases import checked_case, past_cases
+from tests.factories import checked_case, said
+from tests.precedent_cases import past_cases
 from web.i18n import glossary_in
 
 RESTAURANTS = [50.0 + i for i in range(40)]  # median 69.5, MAD 10

@@ -7,16 +7,10 @@ refers to are kept beside it, where retention can blank them without breaking th
 from __future__ import annotations
 
 from cases.audit.anchors import Anchor, anchor_chain, key_audit_trail, read_anchors
-from cases.audit.chain import (
-    GENESIS,
-    append_event,
-    chained_row,
-    ensure_keyed,
-    event_hash,
-    personal_digest,
-    rehash,
-)
+from cases.audit.chain import append_event
+from cases.audit.keying import ensure_keyed
 from cases.audit.keys import audit_key, key_id
+from cases.audit.links import GENESIS, chained_row, event_hash, personal_digest, rehash
 from cases.audit.personal import (
     FINDING_REMOVED,
     REMOVED_BY_RETENTION,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from cases.audit.chain import ensure_keyed
+from cases.audit.keying import ensure_keyed, rekey_chain
 from cases.audit.keys import audit_key, canonical, key_id, mac
 from cases.db import session_scope
 from cases.models import AuditChainHead, utcnow
@@ -38,8 +38,6 @@ class Anchor:
 def key_audit_trail(key: bytes | None = None) -> int:
     """Key the trail now if an earlier version left it unkeyed (``permits db upgrade`` does, so
     the first request does not); how many events were re-keyed (0: it already was)."""
-    from cases.audit.keying import rekey_chain
-
     key = key or audit_key()
     with session_scope() as session:
         head = session.exec(select(AuditChainHead).with_for_update()).first()

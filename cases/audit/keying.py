@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from cases.audit.chain import GENESIS, append_event, rehash
-from cases.audit.keys import key_id
-from cases.audit.verify import check_link
-from cases.errors import AuditChainBroken
+from cases.audit.keys import audit_key, key_id
+from cases.audit.links import GENESIS, check_link, link_event, rehash
+from cases.errors import AuditChainBroken, AuditKeyMismatch
 from cases.models import AuditChainHead, AuditEvent
 
-__all__ = ["rekey_chain"]
+__all__ = ["ensure_keyed", "rekey_chain"]
 
 ACTOR = "system:audit"
 
@@ -61,10 +60,27 @@ def rekey_chain(session: Session, head: AuditChainHead, key: bytes, *, batch: in
     session.add(head)
     session.flush()
     if done:
-        append_event(
+        link_event(
             session,
+            head,
+            key,
             actor=ACTOR,
             action="audit.rekeyed",
+            case_id=None,
             payload={"events": done, "unkeyed_head": unkeyed_head, "key_id": head.key_id},
         )
     return done
+
+
+def ensure_keyed(session: Session, key: bytes | None = None) -> AuditChainHead | None:
+    """Lock the chain head and make sure the chain is keyed with ``key`` (re-keying an unkeyed
+    chain of an earlier version); None while the trail is empty."""
+    key = key or audit_key()
+    head = session.exec(select(AuditChainHead).with_for_update()).first()
+    if head is None:
+        return None
+    if head.key_id is None:
+        rekey_chain(session, head, key)
+    elif head.key_id != key_id(key):
+        raise AuditKeyMismatch(head.key_id, key_id(key))
+    return head

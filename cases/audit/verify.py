@@ -10,12 +10,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases.audit.anchors import Anchor, read_anchors
-from cases.audit.chain import GENESIS, personal_digest, rehash
 from cases.audit.keys import audit_key, key_id
+from cases.audit.links import GENESIS, check_link, personal_digest
 from cases.audit.personal import values_beside
 from cases.models import AuditChainHead, AuditEvent, AuditPersonal
 
-__all__ = ["TAMPERED_ADVICE", "ChainReport", "check_link", "verify_chain"]
+__all__ = ["TAMPERED_ADVICE", "ChainReport", "verify_chain"]
 
 TAMPERED_ADVICE = (
     "the trail was changed outside the application: keep the database as it is (take a copy), "
@@ -36,20 +36,6 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.problem is None
-
-
-def check_link(event: AuditEvent, expected_seq: int, prev: str, key: bytes | None) -> str | None:
-    """What is wrong with ``event`` as the chain's event ``expected_seq`` after ``prev``."""
-    if event.seq != expected_seq:
-        return f"event {expected_seq} is missing (next found is {event.seq})"
-    if event.prev_hash != prev:
-        return f"event {event.seq} does not point at the hash of event {event.seq - 1}"
-    if rehash(event, key, event.prev_hash) != event.hash:
-        return (
-            f"event {event.seq} ({event.action}) was altered after it was written: its MAC does "
-            f"not match its content (written {event.at:%Y-%m-%d %H:%M} UTC by {event.actor})"
-        )
-    return None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from cases.eligibility.inline_tests import run_inline_test, run_inline_tests
 from cases.eligibility.service import (
     case_values,
     check_case_eligibility,
+    eligibility_result,
     typed_value,
     typed_values,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "check_case_eligibility",
     "clear_compiled",
     "decision_graph",
+    "eligibility_result",
     "evaluate_ruleset",
     "explain",
     "expression_names",

@@ -13,16 +13,22 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cases.audit import append_event
-from cases.catalogue import FieldType, PermitType, get_permit_type
+from cases.catalogue import FieldType, PermitType, Ruleset, get_permit_type
 from cases.db import session_scope
-from cases.eligibility.engine import evaluate_ruleset
+from cases.eligibility.engine import Evaluation, evaluate_ruleset
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import EligibilityResult, ExtractedField
 from cases.repository import get_case, transition
 from cases.values import parse_integer, parse_number
 from cases.vocabulary import Outcome
 
-__all__ = ["case_values", "check_case_eligibility", "typed_value", "typed_values"]
+__all__ = [
+    "case_values",
+    "check_case_eligibility",
+    "eligibility_result",
+    "typed_value",
+    "typed_values",
+]
 
 ACTOR = "system:eligibility"
 
@@ -54,6 +60,17 @@ def case_values(session: Session, case_id: int, permit_type: PermitType) -> dict
     return typed_values(permit_type, {f.name: f.value for f in fields})
 
 
+def eligibility_result(case_id: int, ruleset: Ruleset, evaluation: Evaluation) -> EligibilityResult:
+    """The row that stores a case's evaluation: outcome, fee and the trace that explains them."""
+    return EligibilityResult(
+        case_id=case_id,
+        ruleset_version=ruleset.version,
+        outcome=evaluation.outcome,
+        fee=evaluation.fee,
+        trace=evaluation.as_trace(),
+    )
+
+
 def check_case_eligibility(case_id: int) -> Outcome:
     """Evaluate the case under the rule set in force on its application date (idempotent)."""
     with session_scope() as session:
@@ -67,15 +84,7 @@ def check_case_eligibility(case_id: int) -> Outcome:
         application_date = case.application_date or case.submitted_at.date()
         ruleset = permit_type.ruleset_for(application_date)
         evaluation = evaluate_ruleset(ruleset, case_values(session, case_id, permit_type))
-        session.add(
-            EligibilityResult(
-                case_id=case_id,
-                ruleset_version=ruleset.version,
-                outcome=evaluation.outcome,
-                fee=evaluation.fee,
-                trace=evaluation.as_trace(),
-            )
-        )
+        session.add(eligibility_result(case_id, ruleset, evaluation))
         case.ruleset_version = ruleset.version
         case.proposed_outcome = evaluation.outcome
         append_event(

@@ -4,7 +4,8 @@ an unusual value with its distribution, in English and in Traditional Chinese.""
 from __future__ import annotations
 
 from cases.review import review_case
-from tests.precedent_cases import checked_case, decided, past_cases
+from tests.factories import checked_case
+from tests.precedent_cases import decided, past_cases
 from tests.web.test_web import TestClient
 
 

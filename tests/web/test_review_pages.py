@@ -16,8 +16,8 @@ from cases.intake import Upload
 from cases.models import AuditEvent, FindingVerdict, Role
 from cases.review import review_case
 from tests.conftest import Invoke
-from tests.factories import sample_application
-from tests.review_cases import GOOD_FIELDS, case_at_review
+from tests.factories import GOOD_FIELDS, sample_application
+from tests.review_cases import case_at_review
 from tests.web.test_web import TestClient, add_user, csrf, log_in
 from tools.samples.applications import SampleApplication
 

@@ -25,7 +25,7 @@ from cases.db import read_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import AuditEvent, Case
-from tools.bench.inbox import _percentile
+from tools.bench.timings import percentile
 from tools.samples.applications import HANDS, generate_application
 from tools.samples.supporting import generate_fire_certificate
 
@@ -278,7 +278,7 @@ def summarise(report: RunReport, *, one: RunReport, two: RunReport) -> dict[str,
         "workers": report.workers,
         "cases_per_min": throughput,
         "p50_s": round(statistics.median(latencies), 1) if latencies else 0.0,
-        "p95_s": round(_percentile(latencies, 95), 1) if latencies else 0.0,
+        "p95_s": round(percentile(latencies, 95), 1) if latencies else 0.0,
         "orchestration_share": round(orchestration / total, 3) if total else 0.0,
         "work_share": round(work / total, 3) if total else 0.0,
         "queue_share": round(queued / total, 3) if total else 0.0,

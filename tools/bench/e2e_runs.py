@@ -23,8 +23,8 @@ from cases.db import upgrade_database
 from cases.errors import PermitsError
 from cases.intake import Upload
 from cases.settings import get_settings
+from tools.bench.databases import fresh_postgres
 from tools.bench.e2e import FLOW_RUN, RunReport, TaskTiming, mixed_uploads, run_burst, summarise
-from tools.bench.inbox import _fresh_postgres
 
 __all__ = ["ServicesFactory", "bench_e2e", "prefect_task_timings"]
 
@@ -116,7 +116,7 @@ def _one_run(
         "PERMITS_OCR_THREADS": "1",  # single-threaded OCR workers, so scaling is by workers
     }
     if postgres:  # before the environment names it: the bench refuses to empty that one
-        _fresh_postgres(urls["cases"])
+        fresh_postgres(urls["cases"])
         _fresh_prefect_database(urls["prefect"])
     with _run_environment(environment):
         if not postgres:

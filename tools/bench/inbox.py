@@ -14,30 +14,27 @@ database is never opened, and a ``--postgres-url`` naming it is refused.
 
 from __future__ import annotations
 
-import math
-import os
 import random
 import re
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from cases.access import create_user, get_user
 from cases.db import get_engine, upgrade_database
-from cases.errors import PermitsError
 from cases.models import ApprovalTask, Role, TaskStatus
-from cases.settings import get_settings
+from tools.bench.databases import fresh_postgres, settings_pointed_at, settle
 from tools.bench.seed import BENCH_USERNAME, seed_cases
+from tools.bench.timings import timing_summary
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -48,10 +45,8 @@ with warnings.catch_warnings():
 __all__ = [
     "DEFAULT_POSTGRES_URL",
     "TARGET_P95_MS",
-    "BenchRefused",
     "add_bench_user",
     "bench_inbox",
-    "settle",
 ]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_inbox"
@@ -65,89 +60,12 @@ Progress = Callable[[str], None]
 Steps = Callable[[str, int, int | None], None]
 
 
-class BenchRefused(PermitsError):
-    """The benchmark would have written into a database that is not its own."""
-
-
 @dataclass
 class _Timings:
     inbox_ms: list[float] = field(default_factory=list)
     case_ms: list[float] = field(default_factory=list)
     inbox_listed: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-
-
-def _percentile(values: list[float], percent: float) -> float:
-    """Nearest-rank percentile (the value that ``percent`` % of the requests did not exceed)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
-
-
-def _summary(name: str, values: list[float]) -> dict[str, float]:
-    return {
-        f"{name}_p50_ms": round(_percentile(values, 50), 1),
-        f"{name}_p95_ms": round(_percentile(values, 95), 1),
-        f"{name}_max_ms": round(max(values), 1),
-    }
-
-
-# --- databases -----------------------------------------------------------------------------------
-
-
-def _same_database(url: str, other: str) -> bool:
-    return make_url(url).render_as_string(hide_password=False) == make_url(other).render_as_string(
-        hide_password=False
-    )
-
-
-def _fresh_postgres(url: str) -> None:
-    """Create the bench database if missing, then drop its tables and migrate it from scratch."""
-    if _same_database(url, get_settings().resolved_database_url):
-        raise BenchRefused(
-            f"{make_url(url).render_as_string(hide_password=True)} is the configured database; "
-            "the benchmark drops its tables, so give it a database of its own (--postgres-url)"
-        )
-    name = make_url(url).database
-    if not name:
-        raise BenchRefused("--postgres-url names no database")
-    server = create_engine(
-        make_url(url).set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 5},
-    )
-    try:
-        with server.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            ).first()
-            if not exists:
-                quoted = connection.dialect.identifier_preparer.quote(name)
-                connection.execute(text(f"CREATE DATABASE {quoted}"))
-    finally:
-        server.dispose()
-    with get_engine(url).begin() as connection:
-        SQLModel.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade_database(url)
-
-
-@contextmanager
-def _settings_pointed_at(url: str, data_dir: Path) -> Iterator[None]:
-    """The app reads its database from the settings: point them at the bench's, then back."""
-    names = ("PERMITS_DATABASE_URL", "PERMITS_DATA_DIR")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ["PERMITS_DATABASE_URL"] = url
-    os.environ["PERMITS_DATA_DIR"] = str(data_dir)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        get_settings.cache_clear()
 
 
 def add_bench_user(engine: Engine, username: str, role: Role, display_name: str) -> None:
@@ -163,14 +81,6 @@ def add_bench_user(engine: Engine, username: str, role: Role, display_name: str)
                 actor="bench",
             )
             session.commit()
-
-
-def settle(engine: Engine) -> None:
-    """What autovacuum does soon after a bulk load on PostgreSQL (13+ vacuums insert-only tables
-    too): statistics for the planner, a visibility map for index-only scans."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
 
 
 def _team_tasks(url: str) -> int:
@@ -275,7 +185,7 @@ def _bench_database(
 ) -> dict[str, Any]:
     engine = get_engine(url)
     # the bench's own data folder from the start: the seeded audit chain is keyed with its key
-    with _settings_pointed_at(url, data_dir):
+    with settings_pointed_at(url, data_dir):
         say(f"{backend}: seeding {cases:,} cases")
         report = seed_cases(engine, cases, steps=steps)
         settle(engine)
@@ -289,8 +199,8 @@ def _bench_database(
             case_ids = list(range(1, report.cases + 1))
             timings = _measure(client, variants, case_ids, requests, steps)
     return {
-        **_summary("inbox", timings.inbox_ms),
-        **_summary("case", timings.case_ms),
+        **timing_summary("inbox", timings.inbox_ms),
+        **timing_summary("case", timings.case_ms),
         "seed_s": round(report.seconds, 1),
         "cases": report.cases,
         "open_tasks": report.open_tasks,
@@ -317,7 +227,7 @@ def _bench_postgres(
 ) -> dict[str, Any]:
     shown = make_url(url).render_as_string(hide_password=True)
     try:
-        _fresh_postgres(url)
+        fresh_postgres(url)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         return {"error": f"PostgreSQL is unreachable at {shown}: {reason}"}

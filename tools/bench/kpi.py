@@ -27,15 +27,10 @@ from sqlmodel import Session
 from cases.db import get_engine, upgrade_database
 from cases.models import Case, Role
 from cases.reporting import KPI_TABLES, forget_dashboards
-from tools.bench.inbox import (
-    _fresh_postgres,
-    _logged_in,
-    _settings_pointed_at,
-    _summary,
-    add_bench_user,
-    settle,
-)
+from tools.bench.databases import fresh_postgres, settings_pointed_at, settle
+from tools.bench.inbox import _logged_in, add_bench_user
 from tools.bench.seed import seed_cases
+from tools.bench.timings import timing_summary
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -106,7 +101,7 @@ def _measure(
     stored, seed_s = _seeded(url, cases, say, steps)
     add_bench_user(get_engine(url), SENIOR, Role.SENIOR_CASEWORKER, "Bench Senior")
     paths = _variants(dt.date.today())
-    with _settings_pointed_at(url, data_dir):
+    with settings_pointed_at(url, data_dir):
         app = create_app(trigger=lambda _case_id, _reason: None)
         with TestClient(app) as client:
             _logged_in(client, SENIOR)
@@ -115,8 +110,8 @@ def _measure(
             cold, failures = _timed(client, paths, requests, True, steps)
             served, more = _timed(client, paths, requests, False, steps)
     return {
-        **_summary("cold", cold),
-        **_summary("served", served),
+        **timing_summary("cold", cold),
+        **timing_summary("served", served),
         "cases": stored,
         "seed_s": seed_s,
         "requests": requests,
@@ -137,7 +132,7 @@ def bench_kpi(
     say = progress or (lambda _message: None)
     with tempfile.TemporaryDirectory(prefix="permits-bench-kpi-") as folder:
         if postgres_url:
-            _fresh_postgres(postgres_url)
+            fresh_postgres(postgres_url)
             return {"postgres": _measure(postgres_url, Path(folder), cases, requests, say, steps)}
         url = f"sqlite:///{keep or Path(folder) / 'bench.db'}"
         try:

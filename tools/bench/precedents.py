@@ -38,7 +38,7 @@ from cases.precedents import (
     nearest,
     weights_hash,
 )
-from tools.bench.inbox import _fresh_postgres, _settings_pointed_at  # the inbox bench's helpers
+from tools.bench.databases import fresh_postgres, settings_pointed_at
 
 __all__ = ["bench_precedents"]
 
@@ -201,12 +201,12 @@ def bench_precedents(
         if backend in ("sqlite", "both"):
             url = f"sqlite:///{Path(folder) / 'bench.db'}"
             upgrade_database(url)
-            with _settings_pointed_at(url, Path(folder)):
+            with settings_pointed_at(url, Path(folder)):
                 say("sqlite:")
                 result["sqlite"] = _measure(url, cases, queries, say)
         if backend in ("postgres", "both"):
-            _fresh_postgres(postgres_url)
-            with _settings_pointed_at(postgres_url, Path(folder)):
+            fresh_postgres(postgres_url)
+            with settings_pointed_at(postgres_url, Path(folder)):
                 say("postgres:")
                 result["postgres"] = _measure(postgres_url, cases, queries, say)
     forget_precedents()

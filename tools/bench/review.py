@@ -387,13 +387,13 @@ def bench_review(
     from pathlib import Path
 
     from cases.db import upgrade_database
-    from tools.bench.inbox import _settings_pointed_at
+    from tools.bench.databases import settings_pointed_at
     from tools.bench.review_models import seed_precedents
     from tools.bench.seed import seed_cases
 
     with tempfile.TemporaryDirectory(prefix="bench-review-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        with _settings_pointed_at(url, Path(folder)):
+        with settings_pointed_at(url, Path(folder)):
             upgrade_database(url)
             engine = get_engine(url)
             started = time.perf_counter()
