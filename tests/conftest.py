@@ -83,14 +83,24 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+_migrated: dict[str, str] = {}  # backend -> URL of its database, migrated in this process
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    """Migrated once per backend per process. An xdist worker runs a file's SQLite tests, then its
+    PostgreSQL ones, then the next file's: pytest sets this fixture up again at each switch, and
+    the database migrated the first time is reused rather than dropped and migrated again."""
+    url = _migrated.get(request.param)
+    if url is not None:
+        return url
     if request.param == "sqlite":
         url = f"sqlite:///{data_dir / 'test.db'}"
     else:
         url = POSTGRES_URL
         _reset_postgres(url)
     upgrade_database(url)
+    _migrated[request.param] = url
     return url
 
 
