@@ -3,6 +3,11 @@
 Database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, database ``test``; override with
 PERMITS_TEST_POSTGRES_URL). The schema is migrated once per backend per session; each test starts
 with empty tables.
+
+The suite runs in pytest-xdist workers (``-n`` in pyproject's addopts), one test file per worker at
+a time: each worker is a session of its own, with its own data folder (tmp_path_factory's), and
+its own PostgreSQL database, the configured name with the worker's id appended (``test_gw0``),
+created on first use.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
@@ -26,8 +32,19 @@ from cli.main import app
 
 Invoke = Callable[..., Result]
 
-POSTGRES_URL = os.environ.get(
-    "PERMITS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+def _worker_database(url: str) -> str:
+    """The URL with this xdist worker's id appended to the database name (unchanged without
+    xdist), so that parallel workers never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database(
+    os.environ.get("PERMITS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
 
 
@@ -49,7 +66,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def _reset_postgres(url: str) -> None:
     """Start from an empty schema, whatever an earlier run (of this or another revision of the
-    project, with tables and constraints these models do not know) left in the database."""
+    project, with tables and constraints these models do not know) left in the database, which
+    is created first if the server does not have it yet (a worker's own)."""
+    name = make_url(url).database
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        known = "SELECT 1 FROM pg_database WHERE datname = :name"
+        if connection.execute(text(known), {"name": name}).first() is None:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+    server.dispose()
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -57,21 +83,36 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+_migrated: dict[str, str] = {}  # backend -> URL of its database, migrated in this process
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    """Migrated once per backend per process. An xdist worker runs a file's SQLite tests, then its
+    PostgreSQL ones, then the next file's: pytest sets this fixture up again at each switch, and
+    the database migrated the first time is reused rather than dropped and migrated again."""
+    url = _migrated.get(request.param)
+    if url is not None:
+        return url
     if request.param == "sqlite":
         url = f"sqlite:///{data_dir / 'test.db'}"
     else:
         url = POSTGRES_URL
         _reset_postgres(url)
     upgrade_database(url)
+    _migrated[request.param] = url
     return url
 
 
 def _empty_tables(url: str) -> None:
     engine = get_engine(url)
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
     with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
+        if engine.dialect.name == "postgresql":  # one round trip instead of one per table
+            quote = engine.dialect.identifier_preparer.quote
+            connection.exec_driver_sql("; ".join(f"DELETE FROM {quote(t.name)}" for t in tables))
+            return
+        for table in tables:
             connection.execute(table.delete())
 
 
