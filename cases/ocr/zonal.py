@@ -54,8 +54,7 @@ _SURE_OF_HANDWRITING = 0.95
 _ANY_CHARACTER = string.ascii_letters + string.digits + " ,./-'()&#:;!?\"$%+"
 #: What a number, a date, an amount or a telephone number is written with.
 _NUMBER_CHARACTERS = string.digits + " ,./-:"
-#: What a comb's cells hold: one letter or digit each, never punctuation (a divider's remains
-#: read as ``,`` or ``'``), unless the layout says otherwise.
+#: What a comb's cells hold, unless the layout says otherwise: a letter or a digit each.
 _COMB_CHARACTERS = string.ascii_letters + string.digits
 _BRACKETS = "()[]"
 ENGINE = ENGINE_VERSION
@@ -189,13 +188,14 @@ def _read_handwritten_line(
         allowlist = "".join(ch for ch in allowlist if ch not in _BRACKETS)
         text, confidence = _recognise(line, allowlist, handwriting=True)
     second = None
+    sure = confidence >= _SURE_OF_HANDWRITING
     if text and all(any(ch.isdigit() for ch in word) for word in text.split()):
         numbers = "".join(ch for ch in _NUMBER_CHARACTERS if ch in allowlist)
         printed, printed_confidence = _recognise(line, numbers)
         if _punctuation(printed) == _punctuation(text) and printed_confidence > confidence:
             text, confidence, printed = printed, printed_confidence, text
         second = printed if printed != text else None
-    if second is None and confidence < _SURE_OF_HANDWRITING:
+    if second is None and not sure:
         narrow = cv2.resize(line, None, fx=_SECOND_READ_WIDTH, fy=1.0, interpolation=cv2.INTER_AREA)
         second, _ = _recognise(np.asarray(narrow, dtype=np.uint8), allowlist, handwriting=True)
     return FieldReading(field.field, text, confidence, page, bbox, HANDWRITING_ENGINE, second)
@@ -277,16 +277,18 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
     assert ink is not None  # the pieces hold ink
     lx0, ly0, lx1, ly1 = ink
     written = line[ly0:ly1, lx0:lx1]
-    text, confidence = _recognise(written, field.allowlist or _COMB_CHARACTERS)
+    text, confidence = _recognise(written, field.allowlist)
     text = text.replace(" ", "")
     second = None
     digits = sum(ch.isdigit() for ch in text)
-    if field.allowlist is None and digits * 2 > len(text) and digits < len(text):
-        # mostly digits with a letter among them: a number, one digit taken for a letter
-        # (``0`` for ``O``, ``1`` for ``I``) or a letter written where the form wants it. Read
-        # again as digits; the two readings differ, so a person checks which.
+    if field.allowlist is None and (not text.isalnum() or len(text) > digits > len(text) / 2):
+        # Punctuation, or a letter among digits: no cell holds a comma, and a number does not
+        # hold a letter; it is a stroke misread (a hooked ``1`` read ``)``, a ``4`` read
+        # ``1,``). Read again allowed only what the cells can hold; the first reading stays
+        # beside it, so a person checks the field.
         second = text
-        text, confidence = _recognise(written, string.digits)
+        allowed = string.digits if digits * 2 > len(text) else _COMB_CHARACTERS
+        text, confidence = _recognise(written, allowed)
         text = text.replace(" ", "")
     if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
         confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
