@@ -325,7 +325,8 @@ def _recognise(
 def tidy_spacing(text: str) -> str:
     """Undo the recogniser's stray spaces around punctuation, as in ``FSD - 2026`` or ``Road ,``.
 
-    Also repairs the one letter-for-digit confusion that a layout cannot catch: ``I/F`` for ``1/F``.
+    Also repairs the one letter-for-digit confusion that a layout cannot catch: ``I/F`` for ``1/F``;
+    joins an amount's thousands (``30, 921``) and drops a lone ``_`` (a rule's remains).
 
     Wide typewriter spacing makes easyocr insert a space next to narrow punctuation; nobody writes
     a space before a comma or inside a bracket, or around the hyphen of a reference number; and the
@@ -336,5 +337,11 @@ def tidy_spacing(text: str) -> str:
     text = re.sub(r"([(\[])\s+", r"\1", text)
     text = re.sub(r"([()\[\]])\1+", r"\1", text)  # "((8)" -> "(8)": nobody writes a double bracket
     text = re.sub(r"\s*([-/])\s*", r"\1", text)
+    # A number grouped in thousands is one word: "30, 921" is "30,921" (typed amounts are
+    # spaced wide enough for the recogniser to see a word break after the comma).
+    if re.fullmatch(r"\d{1,3}(,\s*\d{3})+(\.\d+)?", text):
+        text = re.sub(r",\s+", ",", text)
+    # Underscores standing alone are what is left of a box's bottom rule, never written.
+    text = " ".join(word for word in text.split() if word.strip("_"))
     # A Hong Kong floor is G/F or a number: "I/F" is always a misread "1/F" (~3% of addresses).
     return re.sub(r"(?<![A-Za-z])[Il|](?=/F\b)", "1", text)
