@@ -150,6 +150,11 @@ def test_hkid_candidates_repair_ocr_confusions(text: str, expected: list[str]) -
         ("Shop 3, I/F, 2 Nathan Road", "Shop 3, 1/F, 2 Nathan Road"),
         ("Shop 3, l / F, 2 Nathan Road", "Shop 3, 1/F, 2 Nathan Road"),
         ("Shop 3, G/F, FLAT I/FLOOR", "Shop 3, G/F, FLAT I/FLOOR"),
+        ("30, 921", "30,921"),
+        ("1, 250, 000.50", "1,250,000.50"),
+        ("Flat 2, 123 Main Street", "Flat 2, 123 Main Street"),
+        ("FL _", "FL"),
+        ("A_B", "A_B"),
     ],
 )
 def test_tidy_spacing(raw: str, tidy: str) -> None:

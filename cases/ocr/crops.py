@@ -48,7 +48,7 @@ _SHIFT_MM = 1.0  # how far the blank may sit from the registered scan inside one
 @dataclass(frozen=True)
 class Sheet:
     """A registered page in grey, its pixels per millimetre, and the office's blank form at the
-    same pixels (padded by ``shift`` on every side) when there is one to subtract."""
+    same pixels (padded by twice ``shift`` on every side) when there is one to subtract."""
 
     gray: Gray
     scale: tuple[float, float]
@@ -85,7 +85,7 @@ def page_sheet(
     printed = np.asarray(blank.convert("L").resize(image.size), dtype=np.uint8)
     shift = max(2, round(_SHIFT_MM * scale[0]))
     paper = int(np.median(printed))
-    padded = cv2.copyMakeBorder(printed, *(shift,) * 4, cv2.BORDER_CONSTANT, value=paper)
+    padded = cv2.copyMakeBorder(printed, *(2 * shift,) * 4, cv2.BORDER_CONSTANT, value=paper)
     return Sheet(gray, scale, np.asarray(padded, dtype=np.uint8), shift)
 
 
@@ -134,28 +134,44 @@ def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int, tal
     dividers) is left to ``_remove_rules``, which follows the ruling where the scan has it, so
     writing that touches a divider keeps its strokes.
 
-    Registration is good to about a millimetre, so the blank's ink is first slid over the crop
-    (up to ``sheet.shift`` pixels each way) to where it covers the scan's ink best, then taken
-    out a pixel wider than drawn. Writing that crosses a printed stroke loses only that stroke's
-    width. A box with nothing printed inside (most of them) is left as it is.
+    Registration is good to about a millimetre, so the blank is first slid (up to
+    ``sheet.shift`` pixels each way) to where its ink covers the scan's best, then its marks are
+    taken out a pixel wider than drawn. The fit is made over the box and a margin around it,
+    frame included: a printed mark alone can fit writing better than itself (a dotted comb
+    divider slid onto the stem of a ``1`` beside it takes the ``1`` out and leaves the dots,
+    read ``*``), the ruling around the box fits only where the blank truly lies. Writing that
+    crosses a printed stroke loses only that stroke's width. A box with nothing printed inside
+    (most of them) is left as it is.
     """
     if sheet.blank is None or crop.size == 0:
         return crop
     h, w = crop.shape
     reach = sheet.shift
-    printed = ink_mask(sheet.blank[y0 : y0 + h + 2 * reach, x0 : x0 + w + 2 * reach])
+    printed = ink_mask(_blank_around(sheet, (x0, y0, x0 + w, y0 + h), reach))
     printed[_rules(printed, rule_px=rule_px, tall_px=tall_px) > 0] = 0
-    written = ink_mask(crop)
-    if not printed.any() or not written.any():
+    if not printed.any() or not ink_mask(crop).any():
         return crop
-    score = cv2.matchTemplate(printed.astype(np.float32), written.astype(np.float32), cv2.TM_CCORR)
+    page_h, page_w = sheet.gray.shape
+    cy0, cx0 = max(0, y0 - reach), max(0, x0 - reach)
+    cy1, cx1 = min(page_h, y0 + h + reach), min(page_w, x0 + w + reach)
+    scanned = ink_mask(sheet.gray[cy0:cy1, cx0:cx1])  # the box and its frame, as scanned
+    context = ink_mask(_blank_around(sheet, (cx0, cy0, cx1, cy1), reach))
+    score = cv2.matchTemplate(context.astype(np.float32), scanned.astype(np.float32), cv2.TM_CCORR)
     _, best, _, (dx, dy) = cv2.minMaxLoc(score)
-    if best <= 0:  # no printed stroke meets the writing: take the blank where registration put it
+    if best <= 0:  # no printed stroke meets the scan's ink: the blank where registration put it
         dx = dy = reach
     under = cv2.dilate(printed[dy : dy + h, dx : dx + w], np.ones((3, 3), np.uint8))
     cleaned = crop.copy()
     cleaned[under > 0] = np.uint8(np.median(crop))
     return cleaned
+
+
+def _blank_around(sheet: Sheet, box: tuple[int, int, int, int], margin: int) -> Gray:
+    """The blank under the page pixels ``box`` (x0, y0, x1, y1), ``margin`` wider each way."""
+    assert sheet.blank is not None
+    x0, y0, x1, y1 = box
+    pad = 2 * sheet.shift  # blank pixel (x + pad, y + pad) is page pixel (x, y)
+    return sheet.blank[y0 + pad - margin : y1 + pad + margin, x0 + pad - margin : x1 + pad + margin]
 
 
 def ink_mask(crop: Gray, *, paper: float | None = None) -> Gray:

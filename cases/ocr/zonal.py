@@ -52,6 +52,11 @@ _SECOND_READ_WIDTH = 0.75
 # the benchmark's scans, and over half score above it, so half the second readings are saved.
 _SURE_OF_HANDWRITING = 0.95
 _ANY_CHARACTER = string.ascii_letters + string.digits + " ,./-'()&#:;!?\"$%+"
+#: What a number, a date, an amount or a telephone number is written with.
+_NUMBER_CHARACTERS = string.digits + " ,./-:"
+#: What a comb's cells hold, unless the layout says otherwise: a letter or a digit each.
+_COMB_CHARACTERS = string.ascii_letters + string.digits
+_BRACKETS = "()[]"
 ENGINE = ENGINE_VERSION
 
 
@@ -152,16 +157,62 @@ def _read_line(
         x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + bottom
         return FieldReading(field.field, "", 0.0, page, (zone.x0, zone.y0 + top, x1, y1), ENGINE)
     x0, y0, x1, y1 = ink
-    allowlist = _capitals_only(field.allowlist) if capitals else field.allowlist
     line = zone.image[top:bottom][y0:y1, x0:x1]
-    text, confidence = _recognise(line, allowlist, handwriting=capitals)
+    bbox = (zone.x0 + x0, zone.y0 + top + y0, zone.x0 + x1, zone.y0 + top + y1)
+    if capitals:
+        return _read_handwritten_line(line, field, page, bbox)
+    text, confidence = _recognise(line, field.allowlist)
+    return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION)
+
+
+def _read_handwritten_line(
+    line: Gray, field: FormField, page: int, bbox: tuple[int, int, int, int]
+) -> FieldReading:
+    """A line written by hand in block capitals, read by the handwriting recogniser and checked
+    against what such a value can be.
+
+    - A bracket that opens or closes nothing is not written: it is a ``1`` with a pen's hook
+      (``7818)``), so the line is read again without brackets.
+    - A value whose every word holds a digit (a date, an amount, a number) is read a second
+      time by the print recogniser, allowed only the characters numbers are written with: it
+      tells a handwritten ``1`` from a ``9`` where the handwriting one does not (``91759`` for
+      ``11759``). Where both readings have the same punctuation in the same places, the surer
+      is kept; otherwise the handwriting reading is (the print one drops or swaps commas).
+      Where the two differ a person checks the field, whichever is kept.
+    - Otherwise the line is read again squeezed (see ``_SECOND_READ_WIDTH``) unless the first
+      reading is sure; two readings that differ send the field to a person.
+    """
+    allowlist = _capitals_only(field.allowlist)
+    text, confidence = _recognise(line, allowlist, handwriting=True)
+    if _unmatched_bracket(text):
+        allowlist = "".join(ch for ch in allowlist if ch not in _BRACKETS)
+        text, confidence = _recognise(line, allowlist, handwriting=True)
     second = None
-    if capitals and confidence < _SURE_OF_HANDWRITING:
+    sure = confidence >= _SURE_OF_HANDWRITING
+    if text and all(any(ch.isdigit() for ch in word) for word in text.split()):
+        numbers = "".join(ch for ch in _NUMBER_CHARACTERS if ch in allowlist)
+        printed, printed_confidence = _recognise(line, numbers)
+        if _punctuation(printed) == _punctuation(text) and printed_confidence > confidence:
+            text, confidence, printed = printed, printed_confidence, text
+        second = printed if printed != text else None
+    if second is None and not sure:
         narrow = cv2.resize(line, None, fx=_SECOND_READ_WIDTH, fy=1.0, interpolation=cv2.INTER_AREA)
         second, _ = _recognise(np.asarray(narrow, dtype=np.uint8), allowlist, handwriting=True)
-    bbox = (zone.x0 + x0, zone.y0 + top + y0, zone.x0 + x1, zone.y0 + top + y1)
-    engine = HANDWRITING_ENGINE if capitals else ENGINE_VERSION
-    return FieldReading(field.field, text, confidence, page, bbox, engine, second)
+    return FieldReading(field.field, text, confidence, page, bbox, HANDWRITING_ENGINE, second)
+
+
+def _unmatched_bracket(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += (ch in "([") - (ch in ")]")
+        if depth < 0:
+            return True
+    return depth != 0
+
+
+def _punctuation(text: str) -> list[tuple[int, str]]:
+    """Where a reading's characters other than digits are, and which they are."""
+    return [(i, ch) for i, ch in enumerate(text) if not ch.isdigit()]
 
 
 def _read_checkbox(sheet: Sheet, field: FormField, page: int) -> FieldReading:
@@ -225,12 +276,24 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
     ink = find_ink(line)
     assert ink is not None  # the pieces hold ink
     lx0, ly0, lx1, ly1 = ink
-    text, confidence = _recognise(line[ly0:ly1, lx0:lx1], field.allowlist)
+    written = line[ly0:ly1, lx0:lx1]
+    text, confidence = _recognise(written, field.allowlist)
     text = text.replace(" ", "")
+    second = None
+    digits = sum(ch.isdigit() for ch in text)
+    if field.allowlist is None and (not text.isalnum() or len(text) > digits > len(text) / 2):
+        # Punctuation, or a letter among digits: no cell holds a comma, and a number does not
+        # hold a letter; it is a stroke misread (a hooked ``1`` read ``)``, a ``4`` read
+        # ``1,``). Read again allowed only what the cells can hold; the first reading stays
+        # beside it, so a person checks the field.
+        second = text
+        allowed = string.digits if digits * 2 > len(text) else _COMB_CHARACTERS
+        text, confidence = _recognise(written, allowed)
+        text = text.replace(" ", "")
     if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
         confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
     bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
-    return FieldReading(field.field, text, confidence, page, bbox, ENGINE)
+    return FieldReading(field.field, text, confidence, page, bbox, ENGINE, second)
 
 
 def _side_by_side(pieces: list[Gray]) -> Gray:
@@ -262,7 +325,8 @@ def _recognise(
 def tidy_spacing(text: str) -> str:
     """Undo the recogniser's stray spaces around punctuation, as in ``FSD - 2026`` or ``Road ,``.
 
-    Also repairs the one letter-for-digit confusion that a layout cannot catch: ``I/F`` for ``1/F``.
+    Also repairs the one letter-for-digit confusion that a layout cannot catch: ``I/F`` for ``1/F``;
+    joins an amount's thousands (``30, 921``) and drops a lone ``_`` (a rule's remains).
 
     Wide typewriter spacing makes easyocr insert a space next to narrow punctuation; nobody writes
     a space before a comma or inside a bracket, or around the hyphen of a reference number; and the
@@ -273,5 +337,11 @@ def tidy_spacing(text: str) -> str:
     text = re.sub(r"([(\[])\s+", r"\1", text)
     text = re.sub(r"([()\[\]])\1+", r"\1", text)  # "((8)" -> "(8)": nobody writes a double bracket
     text = re.sub(r"\s*([-/])\s*", r"\1", text)
+    # A number grouped in thousands is one word: "30, 921" is "30,921" (typed amounts are
+    # spaced wide enough for the recogniser to see a word break after the comma).
+    if re.fullmatch(r"\d{1,3}(,\s*\d{3})+(\.\d+)?", text):
+        text = re.sub(r",\s+", ",", text)
+    # Underscores standing alone are what is left of a box's bottom rule, never written.
+    text = " ".join(word for word in text.split() if word.strip("_"))
     # A Hong Kong floor is G/F or a number: "I/F" is always a misread "1/F" (~3% of addresses).
     return re.sub(r"(?<![A-Za-z])[Il|](?=/F\b)", "1", text)

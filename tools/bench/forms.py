@@ -46,7 +46,7 @@ from tools.bench.form_fill import (
     scan_variant,
 )
 
-__all__ = ["FORMS_DIR", "bench_forms", "format_table"]
+__all__ = ["FORMS_DIR", "bench_forms", "bench_permit", "format_table"]
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "forms"
 CONFIDENCE_THRESHOLD = 0.5  # what the shipped permit types ask of most fields
@@ -113,7 +113,7 @@ def _peak_mb(who: int) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # kilobytes on Linux
 
 
-def _permit(form: str, fields: list[FilledField]) -> Permit:
+def bench_permit(form: str, fields: list[FilledField]) -> Permit:
     """A permit type whose application form is exactly the filled widgets."""
     specs = [
         {
@@ -152,7 +152,7 @@ def _imported(path: Path, work: Path, rng: random.Random, sizes: dict[str, int])
     fields = choose_fields(
         blank, path, rng, pages=sizes["pages"], per_page=sizes["fields"], checkboxes=sizes["ticks"]
     )
-    permit = _permit(path.stem, fields)
+    permit = bench_permit(path.stem, fields)
     imported = import_form(blank, permit, {f.widget.name: f.name for f in fields})
     folder = work / path.stem
     folder.mkdir()
