@@ -102,16 +102,22 @@ class DocumentStore:
             self.fs.pipe_file(key, data)
             return digest
         parent = key.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
         incoming = f"{parent}/.incoming-{uuid.uuid4().hex}"
         try:
-            self.fs.pipe_file(incoming, data)
+            self._write_new(incoming, data)
             self.fs.mv(incoming, key)
         except BaseException:
             with contextlib.suppress(OSError):
                 self.fs.rm_file(incoming)
             raise
         return digest
+
+    def _write_new(self, path: str, data: bytes) -> None:
+        try:
+            self.fs.pipe_file(path, data)
+        except FileNotFoundError:  # the first file of its folder
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            self.fs.pipe_file(path, data)
 
 
 def document_store() -> DocumentStore:

@@ -1,0 +1,216 @@
+"""The document store elsewhere than the data folder, through fsspec: a folder named by a
+``file://`` URL, and an S3-compatible endpoint (moto's server behind s3fs, standing in for S3 or
+MinIO, which cannot run here, behind the same interface). Content-addressed either way, nothing
+half-written left, rows still holding their relative paths, retention removing a file only with
+the last case that holds it, and a store that fails saying what to do in one line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from cases.db import session_scope
+from cases.documents import (
+    document_exists,
+    read_document,
+    read_stored,
+    remove_document,
+    store_bytes,
+    stored_location,
+    stored_path,
+)
+from cases.errors import StorageUnavailable
+from cases.letters import issue_letters
+from cases.models import Document, Letter
+from cases.retention import run_retention
+from cases.settings import get_settings
+from tests.factories import closed_case, decided_case
+
+BUCKET = "permits-documents"
+CREDENTIALS = {"key": "testing", "secret": "testing"}
+
+# The store's contracts do not depend on the database's backend: SQLite is enough here.
+on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible endpoint with the bucket made; its URL."""
+    import s3fs
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    s3fs.S3FileSystem(endpoint_url=url, **CREDENTIALS, skip_instance_cache=True).mkdir(BUCKET)
+    yield url
+    server.stop()
+
+
+def s3_settings(endpoint: str, prefix: str) -> dict[str, str]:
+    """The environment that puts the store on the endpoint's bucket, under ``prefix``."""
+    options = {"endpoint_url": endpoint, **CREDENTIALS}
+    return {
+        "PERMITS_DOCUMENT_STORE": f"s3://{BUCKET}/{prefix}",
+        "PERMITS_DOCUMENT_STORE_OPTIONS": json.dumps(options),
+    }
+
+
+def objects(endpoint: str, prefix: str) -> list[str]:
+    """The keys under the prefix, as another machine sees them."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(endpoint_url=endpoint, **CREDENTIALS, skip_instance_cache=True)
+    return [key.rsplit("/", 1)[1] for key in fs.find(f"{BUCKET}/{prefix}")]
+
+
+@pytest.fixture
+def use_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    def use(environment: dict[str, str]) -> None:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _local_documents() -> list[Path]:
+    folder = get_settings().documents_dir
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+@on_sqlite
+@pytest.mark.usefixtures("db")
+def test_letters_in_a_file_url_folder_leave_the_data_folder_alone(
+    tmp_path: Path, use_store: object
+) -> None:
+    shared = tmp_path / "shared-documents"
+    before = _local_documents()
+    use_store({"PERMITS_DOCUMENT_STORE": shared.as_uri()})  # type: ignore[operator]
+
+    [letter] = issue_letters(decided_case("approve"))
+
+    assert letter.pdf_path == stored_path(letter.pdf_sha256)  # the row's relative reference
+    pdf = read_stored(letter.pdf_path)
+    assert pdf.startswith(b"%PDF")
+    assert hashlib.sha256(pdf).hexdigest() == letter.pdf_sha256
+    stored = sorted(path.name for path in shared.rglob("*") if path.is_file())
+    assert stored == sorted([letter.pdf_sha256, letter.html_sha256])  # nothing half-written left
+    assert _local_documents() == before
+    assert (
+        stored_location(letter.pdf_path)
+        == (shared / letter.pdf_sha256[:2] / letter.pdf_sha256).as_uri()
+    )
+
+
+def test_an_s3_store_writes_each_content_once_and_removes_it(
+    s3_endpoint: str, use_store: object
+) -> None:
+    use_store(s3_settings(s3_endpoint, "contract"))  # type: ignore[operator]
+
+    digest = store_bytes(b"a scanned fire certificate")
+    assert store_bytes(b"a scanned fire certificate") == digest
+
+    assert objects(s3_endpoint, "contract") == [digest]
+    assert read_document(digest) == b"a scanned fire certificate"
+    assert read_stored(stored_path(digest)) == b"a scanned fire certificate"
+    remove_document(digest)
+    remove_document(digest)  # already gone is fine
+    assert not document_exists(digest)
+    with pytest.raises(FileNotFoundError):
+        read_document(digest)
+
+
+@on_sqlite
+@pytest.mark.usefixtures("db")
+def test_retention_removes_an_s3_object_only_with_the_last_case_holding_it(
+    s3_endpoint: str, use_store: object
+) -> None:
+    use_store(s3_settings(s3_endpoint, "retention"))  # type: ignore[operator]
+    first = closed_case(b"first applicant's own scan on S3", years_ago=8)
+    closed_case(b"second applicant's own scan on S3", years_ago=1)
+    with session_scope() as session:
+        digests = session.exec(select(Document.sha256).where(Document.case_id == first)).all()
+        [letter] = session.exec(select(Letter).where(Letter.case_id == first)).all()
+    own, shared = sorted(digests, key=lambda d: read_document(d).startswith(b"%PDF-1.4 the same"))
+
+    run_retention()
+
+    left = objects(s3_endpoint, "retention")
+    assert own not in left
+    assert letter.pdf_sha256 not in left
+    assert shared in left  # the second case still holds the same scan
+
+
+# ``ENDPOINT`` stands for the local S3 endpoint's URL.
+ENDPOINT = "endpoint"
+
+
+@pytest.mark.parametrize(
+    ("url", "options", "said"),
+    [
+        pytest.param(
+            f"s3://{BUCKET}/x",
+            {
+                "endpoint_url": "http://127.0.0.1:9",
+                **CREDENTIALS,
+                "config_kwargs": {"retries": {"max_attempts": 1}},
+            },
+            "cannot be reached",
+            id="unreachable",
+        ),
+        pytest.param(
+            "s3://no-such-bucket/x",
+            {"endpoint_url": ENDPOINT, **CREDENTIALS},
+            "its bucket does not exist",
+            id="no-bucket",
+        ),
+        pytest.param(
+            f"s3://{BUCKET}/x",
+            {"endpoint_url": ENDPOINT},
+            "has no credentials for this machine",
+            id="no-credentials",
+        ),
+        pytest.param(
+            "nosuch://bucket/x",
+            {},
+            "cannot be used (Protocol not known: nosuch); install its backend",
+            id="unknown-backend",
+        ),
+    ],
+)
+def test_a_remote_store_that_fails_says_what_to_do_in_one_line(
+    s3_endpoint: str,
+    use_store: object,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    options: dict[str, object],
+    said: str,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance to ask for a role
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    if options.get("endpoint_url") == ENDPOINT:
+        options = {**options, "endpoint_url": s3_endpoint}
+    use_store(  # type: ignore[operator]
+        {"PERMITS_DOCUMENT_STORE": url, "PERMITS_DOCUMENT_STORE_OPTIONS": json.dumps(options)}
+    )
+
+    with pytest.raises(StorageUnavailable) as refused:
+        store_bytes(b"an upload")
+
+    message = str(refused.value)
+    assert said in message
+    assert message.endswith("then try again. Nothing was saved.")
+    assert "\n" not in message
