@@ -98,3 +98,12 @@ def cli() -> Iterator[Invoke]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible endpoint for the document store (tests/services.py: local_s3)."""
+    from tests.services import local_s3
+
+    with local_s3() as url:
+        yield url

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,45 +30,11 @@ from cases.models import Document, Letter
 from cases.retention import run_retention
 from cases.settings import get_settings
 from tests.factories import closed_case, decided_case
-
-BUCKET = "permits-documents"
-CREDENTIALS = {"key": "testing", "secret": "testing"}
+from tests.services import S3_BUCKET, S3_CREDENTIALS, s3_objects, s3_settings
 
 # The store's contracts do not depend on the database's backend: SQLite is enough here.
 on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A local S3-compatible endpoint with the bucket made; its URL."""
-    import s3fs
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    s3fs.S3FileSystem(endpoint_url=url, **CREDENTIALS, skip_instance_cache=True).mkdir(BUCKET)
-    yield url
-    server.stop()
-
-
-def s3_settings(endpoint: str, prefix: str) -> dict[str, str]:
-    """The environment that puts the store on the endpoint's bucket, under ``prefix``."""
-    options = {"endpoint_url": endpoint, **CREDENTIALS}
-    return {
-        "PERMITS_DOCUMENT_STORE": f"s3://{BUCKET}/{prefix}",
-        "PERMITS_DOCUMENT_STORE_OPTIONS": json.dumps(options),
-    }
-
-
-def objects(endpoint: str, prefix: str) -> list[str]:
-    """The keys under the prefix, as another machine sees them."""
-    import s3fs
-
-    fs = s3fs.S3FileSystem(endpoint_url=endpoint, **CREDENTIALS, skip_instance_cache=True)
-    return [key.rsplit("/", 1)[1] for key in fs.find(f"{BUCKET}/{prefix}")]
+BUCKET, CREDENTIALS = S3_BUCKET, S3_CREDENTIALS
 
 
 @pytest.fixture
@@ -121,7 +86,7 @@ def test_an_s3_store_writes_each_content_once_and_removes_it(
     digest = store_bytes(b"a scanned fire certificate")
     assert store_bytes(b"a scanned fire certificate") == digest
 
-    assert objects(s3_endpoint, "contract") == [digest]
+    assert s3_objects(s3_endpoint, "contract") == [digest]
     assert read_document(digest) == b"a scanned fire certificate"
     assert read_stored(stored_path(digest)) == b"a scanned fire certificate"
     remove_document(digest)
@@ -146,7 +111,7 @@ def test_retention_removes_an_s3_object_only_with_the_last_case_holding_it(
 
     run_retention()
 
-    left = objects(s3_endpoint, "retention")
+    left = s3_objects(s3_endpoint, "retention")
     assert own not in left
     assert letter.pdf_sha256 not in left
     assert shared in left  # the second case still holds the same scan
