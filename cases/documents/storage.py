@@ -32,19 +32,7 @@ from cases.settings import get_settings
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = [
-    "DocumentStore",
-    "document_exists",
-    "document_path",
-    "document_store",
-    "read_document",
-    "read_stored",
-    "remove_document",
-    "resolve_stored_path",
-    "store_bytes",
-    "stored_location",
-    "stored_path",
-]
+# Its public names are listed once, in cases.documents' __all__.
 
 # Where the bytes sit in the data folder, and so what every row's relative path starts with.
 STORE_FOLDER = "documents"
