@@ -68,7 +68,7 @@ def test_two_runners_and_two_ocr_workers_take_every_case_to_its_gate(
     assert {"deployments-1", "deployments-2", "ocr-worker-1", "ocr-worker-2"} <= set(
         cluster.processes
     )
-    cases = [submit_sample(sample_application(60 + n, overrides=ELIGIBLE)) for n in range(3)]
+    cases = [submit_sample(sample_application(60 + n, overrides=ELIGIBLE)) for n in range(2)]
     ids = [case.id for case in cases if case.id is not None]
     for case_id in ids:
         start_case_flow(case_id, reason="test")
