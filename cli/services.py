@@ -29,7 +29,7 @@ from flows.env import prefect_environment
 
 __all__ = ["Services", "running_services", "start_services"]
 
-PREFECT_START_TIMEOUT_S = 120
+PREFECT_START_TIMEOUT_S = 300  # ~10 s on a quiet machine, over 2 min on a busy one
 OCR_START_TIMEOUT_S = 300  # loading the model takes ~10 s on a quiet machine, minutes on a busy one
 
 
