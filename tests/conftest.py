@@ -25,6 +25,7 @@ from cases.settings import get_settings
 from cli.main import app
 
 Invoke = Callable[..., Result]
+UseStore = Callable[[dict[str, str]], None]
 
 POSTGRES_URL = os.environ.get(
     "PERMITS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,3 +108,18 @@ def s3_endpoint() -> Iterator[str]:
 
     with local_s3() as url:
         yield url
+
+
+@pytest.fixture
+def use_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[UseStore]:
+    """Point the document store elsewhere (``PERMITS_DOCUMENT_STORE…`` variables) for one test;
+    the settings are read afresh, and again once the variables are restored."""
+
+    def use(environment: dict[str, str]) -> None:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    get_settings.cache_clear()

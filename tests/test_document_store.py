@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,24 +28,13 @@ from cases.letters import issue_letters
 from cases.models import Document, Letter
 from cases.retention import run_retention
 from cases.settings import get_settings
+from tests.conftest import UseStore
 from tests.factories import closed_case, decided_case
 from tests.services import S3_BUCKET, S3_CREDENTIALS, s3_objects, s3_settings
 
 # The store's contracts do not depend on the database's backend: SQLite is enough here.
 on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 BUCKET, CREDENTIALS = S3_BUCKET, S3_CREDENTIALS
-
-
-@pytest.fixture
-def use_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    def use(environment: dict[str, str]) -> None:
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-
-    yield use
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _local_documents() -> list[Path]:
@@ -57,11 +45,11 @@ def _local_documents() -> list[Path]:
 @on_sqlite
 @pytest.mark.usefixtures("db")
 def test_letters_in_a_file_url_folder_leave_the_data_folder_alone(
-    tmp_path: Path, use_store: object
+    tmp_path: Path, use_store: UseStore
 ) -> None:
     shared = tmp_path / "shared-documents"
     before = _local_documents()
-    use_store({"PERMITS_DOCUMENT_STORE": shared.as_uri()})  # type: ignore[operator]
+    use_store({"PERMITS_DOCUMENT_STORE": shared.as_uri()})
 
     [letter] = issue_letters(decided_case("approve"))
 
@@ -79,9 +67,9 @@ def test_letters_in_a_file_url_folder_leave_the_data_folder_alone(
 
 
 def test_an_s3_store_writes_each_content_once_and_removes_it(
-    s3_endpoint: str, use_store: object
+    s3_endpoint: str, use_store: UseStore
 ) -> None:
-    use_store(s3_settings(s3_endpoint, "contract"))  # type: ignore[operator]
+    use_store(s3_settings(s3_endpoint, "contract"))
 
     digest = store_bytes(b"a scanned fire certificate")
     assert store_bytes(b"a scanned fire certificate") == digest
@@ -99,9 +87,9 @@ def test_an_s3_store_writes_each_content_once_and_removes_it(
 @on_sqlite
 @pytest.mark.usefixtures("db")
 def test_retention_removes_an_s3_object_only_with_the_last_case_holding_it(
-    s3_endpoint: str, use_store: object
+    s3_endpoint: str, use_store: UseStore
 ) -> None:
-    use_store(s3_settings(s3_endpoint, "retention"))  # type: ignore[operator]
+    use_store(s3_settings(s3_endpoint, "retention"))
     first = closed_case(b"first applicant's own scan on S3", years_ago=8)
     closed_case(b"second applicant's own scan on S3", years_ago=1)
     with session_scope() as session:
@@ -156,7 +144,7 @@ ENDPOINT = "endpoint"
 )
 def test_a_remote_store_that_fails_says_what_to_do_in_one_line(
     s3_endpoint: str,
-    use_store: object,
+    use_store: UseStore,
     monkeypatch: pytest.MonkeyPatch,
     url: str,
     options: dict[str, object],
@@ -168,7 +156,7 @@ def test_a_remote_store_that_fails_says_what_to_do_in_one_line(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     if options.get("endpoint_url") == ENDPOINT:
         options = {**options, "endpoint_url": s3_endpoint}
-    use_store(  # type: ignore[operator]
+    use_store(
         {"PERMITS_DOCUMENT_STORE": url, "PERMITS_DOCUMENT_STORE_OPTIONS": json.dumps(options)}
     )
 
