@@ -184,7 +184,12 @@ def _permits_up(folder: Path, environment: dict[str, str]) -> subprocess.Popen[b
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    wait_for(lambda: "press Ctrl-C to stop" in log.read_text(), timeout=300, poll=1)
+
+    def up() -> bool:
+        assert process.poll() is None, f"permits up stopped: {log.read_text()[-500:]}"
+        return "press Ctrl-C to stop" in log.read_text()
+
+    wait_for(up, timeout=420, poll=1)
     return process
 
 
