@@ -175,8 +175,8 @@ def test_a_flow_run_killed_after_eligibility_is_resumed_to_one_letter(
 
 def _permits_up(folder: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
     """`permits up` in a process group of its own, once it says it is up (its services answer)."""
-    log = folder / "up.log"
-    with log.open("ab") as output:
+    log = folder / f"up-{len(list(folder.glob('up-*.log'))) + 1}.log"  # one log per start
+    with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "up"],
             env={**os.environ, **environment},
