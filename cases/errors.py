@@ -171,21 +171,33 @@ class RemovedByRetention(PermitsError):
 
 
 class StorageUnavailable(PermitsError):
-    """The data folder cannot take a file (disk full, read-only or not ours to write, a path too
-    long for its file system); nothing was saved. ``problem`` is one of ``PROBLEMS``, so a page
-    can say it in the reader's language."""
+    """The document store cannot take (or give back) a file: a disk full, read-only or not ours to
+    write, a path too long for its file system, a remote store that does not answer, credentials
+    missing or refused, a store URL that names no usable backend. ``problem`` is one of
+    ``PROBLEMS``, so a page can say it in the reader's language."""
 
     http_status = 503
-    PROBLEMS = ("full", "read_only", "path_too_long")
+    PROBLEMS = ("full", "read_only", "path_too_long", "unreachable", "credentials", "misconfigured")
 
-    def __init__(self, problem: str, folder: Path) -> None:
+    def __init__(
+        self, problem: str, folder: Path | str, *, detail: str = "", reading: bool = False
+    ) -> None:
         self.problem = problem
         self.folder = folder
         what = {
             "full": f"the disk holding {folder} is full (no space left); free some space",
-            "read_only": f"{folder} cannot be written (read-only, or not writable by this user); "
-            "make it writable for the user running the service",
+            "read_only": f"{folder} cannot be written (read-only, or not writable by this user "
+            "or these credentials); make it writable for the user running the service",
             "path_too_long": f"the path {folder} is too long for its file system; set "
             "PERMITS_DATA_DIR to a shorter folder",
+            "unreachable": f"the document store {folder} cannot be reached (its service is down, "
+            "its address is wrong or its bucket does not exist); check PERMITS_DOCUMENT_STORE "
+            "and the network",
+            "credentials": f"the document store {folder} has no credentials for this machine; set "
+            "them in PERMITS_DOCUMENT_STORE_OPTIONS or the backend's own environment (e.g. "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+            "misconfigured": f"PERMITS_DOCUMENT_STORE={folder} cannot be used ({detail}); install "
+            "its backend (e.g. pip install s3fs) or correct the URL",
         }[problem]
-        super().__init__(f"{what}, then try again. Nothing was saved.")
+        outcome = "Nothing was read." if reading else "Nothing was saved."
+        super().__init__(f"{what}, then try again. {outcome}")

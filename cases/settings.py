@@ -14,7 +14,7 @@ import secrets
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -236,6 +236,18 @@ class Settings(BaseSettings):
     )
     max_document_pages: int = Field(
         20, description="Most pages accepted in one PDF or multi-page TIFF document."
+    )
+    document_store: str | None = Field(
+        None,
+        description="Where uploaded documents and issued letters are kept: an fsspec URL such as "
+        "file:///mnt/shared/permits-documents or s3://bucket/prefix, shared by every machine. "
+        "Unset: the data folder's 'documents' folder.",
+    )
+    document_store_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fsspec storage options for PERMITS_DOCUMENT_STORE, as JSON, e.g. "
+        '{"endpoint_url": "https://minio.internal:9000"} for an S3-compatible service. '
+        "Credentials are better left to the backend's own environment (AWS_ACCESS_KEY_ID…).",
     )
     dropbox_dir: Path | None = Field(
         None,

@@ -11,7 +11,7 @@ from sqlmodel import select
 from cases.access import Actor, create_user
 from cases.catalogue import get_permit_type
 from cases.db import read_scope, session_scope
-from cases.documents import resolve_stored_path
+from cases.documents import stored_location
 from cases.errors import PermitsError
 from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
@@ -181,7 +181,7 @@ def summarise(
                     if failed
                     else case.status,
                     case.decided_outcome or case.proposed_outcome,
-                    str(resolve_stored_path(letter.pdf_path)) if letter else None,
+                    stored_location(letter.pdf_path) if letter else None,
                     round(time.monotonic() - started, 1),
                     problem,
                 )

@@ -31,6 +31,7 @@ from cases.settings import get_settings
 from cli.main import app
 
 Invoke = Callable[..., Result]
+UseStore = Callable[[dict[str, str]], None]
 
 
 def _worker_database(url: str) -> str:
@@ -139,3 +140,27 @@ def cli() -> Iterator[Invoke]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible endpoint for the document store (tests/services.py: local_s3)."""
+    from tests.services import local_s3
+
+    with local_s3() as url:
+        yield url
+
+
+@pytest.fixture
+def use_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[UseStore]:
+    """Point the document store elsewhere (``PERMITS_DOCUMENT_STORE…`` variables) for one test;
+    the settings are read afresh, and again once the variables are restored."""
+
+    def use(environment: dict[str, str]) -> None:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -19,7 +19,7 @@ from cases.access import Actor
 from cases.audit import append_event
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
-from cases.documents import resolve_stored_path, store_bytes
+from cases.documents import read_stored, store_bytes
 from cases.eligibility import check_case_eligibility, eligibility_result, evaluate_ruleset
 from cases.facts import Fact, render
 from cases.intake import Upload, submit_application
@@ -210,7 +210,7 @@ def decided_case(
 
 def letter_pdf(letter: Letter) -> bytes:
     """The issued letter's PDF, read from where its row says it is stored."""
-    return resolve_stored_path(letter.pdf_path).read_bytes()
+    return read_stored(letter.pdf_path)
 
 
 SHARED_SCAN = b"%PDF-1.4 the same fire certificate, sent by two applicants"

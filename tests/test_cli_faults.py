@@ -94,12 +94,12 @@ def test_a_full_disk_is_one_line_and_nothing_is_saved(
     submitted_files: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def full(data: bytes, root: Path) -> str:
+    def full(store: object, data: bytes) -> str:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     assert cli("db", "upgrade").exit_code == 0
     _services_json(new_folder, health_only)
-    monkeypatch.setattr("cases.documents.storage._write", full)
+    monkeypatch.setattr("cases.documents.storage.DocumentStore.put", full)
 
     result = cli("submit", *submitted_files)
 

@@ -1,6 +1,7 @@
 """Killing processes for real: the OCR worker during a read, a flow-run process after the
-eligibility check. Each case is picked up again and finishes with one set of fields, one letter
-per decision and language, and no duplicate audit events.
+eligibility check, the whole `permits up` while a letter is printed. Each case is picked up again
+and finishes with one set of fields, one letter per decision and language, and no duplicate audit
+events.
 
 The services are started as `permits up` starts them (same code, supervisor included), on a new
 data folder; processes are killed with SIGKILL, which no handler can soften.
@@ -8,19 +9,23 @@ data folder; processes are killed with SIGKILL, which no handler can soften.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 from uuid import UUID
 
 import pytest
 from sqlmodel import col, select
 
-from cases.db import session_scope
+from cases.db import session_scope, upgrade_database
 from cases.gates import decide
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, ExtractedField, Letter
@@ -30,8 +35,8 @@ from cases.settings import get_settings
 from cli.demo import wait_until_settled
 from cli.services import Services
 from flows.deployments import create_case_run, start_case_flow
-from tests.factories import CASEWORKER, sample_application, submit_sample
-from tests.services import embedded_services
+from tests.factories import CASEWORKER, decided_case, sample_application, submit_sample
+from tests.services import embedded_services, free_port
 from tests.test_case_flow import confirm_fields_if_flagged, decision_task_id, run_flow
 
 pytestmark = pytest.mark.slow
@@ -92,6 +97,15 @@ def assert_done_once(case_id: int) -> None:
     assert len(issued) == len(letters)
 
 
+def resumed(case_id: int) -> bool:
+    """The sweep (as it runs every resume_interval_s) finds the dead run and resumes the case."""
+    from flows.resume import cases_with_active_runs, resume_stalled_cases
+
+    if status(case_id) == CaseStatus.LETTER_ISSUED or case_id in cases_with_active_runs():
+        return True  # finished before the kill landed, or the served sweep was first
+    return case_id in resume_stalled_cases.fn(older_than_s=0)
+
+
 def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -127,8 +141,6 @@ def test_a_flow_run_killed_after_eligibility_is_resumed_to_one_letter(
 ) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.resume import cases_with_active_runs, resume_stalled_cases
-
     case = submit_sample(sample_application(32, overrides=ELIGIBLE))
     assert case.id is not None
     decide(to_decision(case.id), "approve", "", actor=CASEWORKER)
@@ -146,13 +158,7 @@ def test_a_flow_run_killed_after_eligibility_is_resumed_to_one_letter(
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not pid_alive(pid), timeout=10)
 
-    # The sweep (as it runs every resume_interval_s) finds the dead run and resumes the case.
-    def resumed() -> bool:
-        if status(case.id) == CaseStatus.LETTER_ISSUED or case.id in cases_with_active_runs():
-            return True  # finished before the kill landed, or the served sweep was first
-        return case.id in resume_stalled_cases.fn(older_than_s=0)
-
-    wait_for(resumed, timeout=60, poll=2)
+    wait_for(lambda: resumed(case.id), timeout=60, poll=2)
     wait_for(lambda: status(case.id) == CaseStatus.LETTER_ISSUED, timeout=300, poll=1)
     with session_scope() as session:
         failed = session.exec(
@@ -166,3 +172,85 @@ def test_a_flow_run_killed_after_eligibility_is_resumed_to_one_letter(
     # The killed run is CRASHED (by its runner, or by the sweep) and said so once on the case.
     assert (killed.type.value, len(failed)) == ("CRASHED", 1)
     assert_done_once(case.id)
+
+
+def _permits_up(folder: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`permits up` in a process group of its own, once it says it is up (its services answer)."""
+    log = folder / f"up-{len(list(folder.glob('up-*.log'))) + 1}.log"  # one log per start
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "up"],
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def up() -> bool:
+        assert process.poll() is None, f"permits up stopped: {log.read_text()[-500:]}"
+        return "press Ctrl-C to stop" in log.read_text()
+
+    wait_for(up, timeout=420, poll=1)
+    return process
+
+
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def up_folder(data_dir: Path, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A new data folder and the environment `permits up` runs on it with: documents in a
+    file:// store beside it, ports of its own."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    environment = {
+        "PERMITS_DATA_DIR": str(folder),
+        "PERMITS_DOCUMENT_STORE": (tmp_path / "store").as_uri(),
+        "PERMITS_PREFECT_PORT": str(free_port()),
+        "PERMITS_WEB_PORT": str(free_port()),
+        "PERMITS_OCR_THREADS": "1",
+    }
+    with mock.patch.dict(os.environ, environment):
+        os.environ.pop("PERMITS_DATABASE_URL", None)
+        get_settings.cache_clear()
+        upgrade_database()
+        yield folder, environment
+    get_settings.cache_clear()
+
+
+def test_permits_up_killed_while_a_letter_is_printed_finishes_it_once_after_a_restart(
+    up_folder: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    folder, environment = up_folder
+    case_id = decided_case("approve")
+    with session_scope() as session:
+        session.add(ExtractedField(case_id=case_id, name="applicant_name", value="CHAN Tai Man"))
+    store = tmp_path / "store"
+    up = _permits_up(folder, environment)
+    try:
+        with temporary_settings({PREFECT_API_URL: get_settings().effective_prefect_api_url}):
+            create_case_run(case_id, reason="decided")
+            # The letter's HTML is stored before its PDF is printed: the stage is under way.
+            wait_for(lambda: store.exists() and any(store.rglob("*")), timeout=300, poll=0.05)
+            os.killpg(up.pid, signal.SIGKILL)  # the supervisor and every service and run
+            assert status(case_id) == CaseStatus.DECIDED, "the letter was issued before the kill"
+            up.wait(timeout=10)
+            wait_for(lambda: _group_gone(up.pid), timeout=30)
+
+            up = _permits_up(folder, environment)
+            wait_for(lambda: resumed(case_id), timeout=120, poll=2)
+            wait_for(lambda: status(case_id) == CaseStatus.LETTER_ISSUED, timeout=300, poll=1)
+    finally:
+        os.kill(up.pid, signal.SIGINT)  # Ctrl-C: it stops its services
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            up.wait(timeout=60)
+        with contextlib.suppress(ProcessLookupError):
+            _kill_group(up.pid)  # whatever did not stop
+    assert_done_once(case_id)

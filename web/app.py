@@ -131,6 +131,10 @@ def _storage_unavailable(request: Request, exc: Exception) -> Response:
             "The office's document storage is set up wrongly (its folder's path is too long), "
             "so nothing was saved."
         )
+    elif problem == "unreachable":
+        message = gettext_("The office's document storage cannot be reached just now.")
+    elif problem in {"credentials", "misconfigured"}:
+        message = gettext_("The office's document storage is set up wrongly.")
     else:
         message = gettext_("The office's document storage cannot be written, so nothing was saved.")
     retry = gettext_("Please try again later; the problem has been logged for the administrators.")

@@ -12,24 +12,32 @@ from cases.documents.pages import (
     strict_decoding,
 )
 from cases.documents.storage import (
+    document_exists,
     document_path,
     read_document,
+    read_stored,
+    remove_document,
     resolve_stored_path,
     store_bytes,
+    stored_location,
     stored_path,
 )
 
 __all__ = [
     "PageContent",
     "TextLine",
+    "document_exists",
     "document_pages",
     "document_path",
     "load_image",
     "pdf_render_scale",
     "pdf_text_lines",
     "read_document",
+    "read_stored",
+    "remove_document",
     "resolve_stored_path",
     "store_bytes",
+    "stored_location",
     "stored_path",
     "strict_decoding",
 ]

@@ -1,30 +1,42 @@
 """Content-addressed document store: a file's name is the SHA-256 of its bytes.
 
-Storing the same bytes twice costs nothing and can never overwrite different content. Writes go to a
-temporary file first and are renamed into place, so a crash never leaves a half-written document.
-Uploads and issued letters share it. A row that names a stored file holds its path relative to the
-data folder (:func:`stored_path`), so a data folder moved or restored elsewhere breaks no row;
-:func:`resolve_stored_path` turns it back into a file and refuses one that leads out of the folder.
+Storing the same bytes twice costs nothing and can never overwrite different content. Uploads and
+issued letters share it. It lives in the data folder's ``documents`` folder unless
+``PERMITS_DOCUMENT_STORE`` names an fsspec URL (``file:///mnt/shared/docs``, ``s3://bucket/prefix``),
+so machines that share no disk can share documents. Either way nothing half-written is ever visible:
+a file system gets a temporary name renamed into place; an object store (S3 and the like) makes an
+object visible only once its upload is whole.
+
+A row that names a stored file holds its path relative to the data folder (``documents/ab/ab12…``,
+:func:`stored_path`) whichever store holds the bytes, so a data folder moved or restored elsewhere,
+or a store moved to S3, breaks no row; :func:`read_stored` reads what such a path names, and
+:func:`resolve_stored_path` refuses one that leads out of the folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
-import os
-import tempfile
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cases.errors import StorageUnavailable, StoredPathOutsideDataFolder
 from cases.settings import get_settings
 
-__all__ = ["document_path", "read_document", "resolve_stored_path", "store_bytes", "stored_path"]
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
+# Its public names are listed once, in cases.documents' __all__.
 
-def document_path(sha256: str, root: Path | None = None) -> Path:
-    root = root or get_settings().documents_dir
-    return root / sha256[:2] / sha256
-
+# Where the bytes sit in the data folder, and so what every row's relative path starts with.
+STORE_FOLDER = "documents"
+_STORED = re.compile(rf"^{STORE_FOLDER}/[0-9a-f]{{2}}/(?P<sha>[0-9a-f]{{64}})$")
 
 # What the operating system says when the store cannot take a file, as the person must hear it.
 _STORAGE_PROBLEMS = {
@@ -34,46 +46,161 @@ _STORAGE_PROBLEMS = {
     errno.EACCES: "read_only",
     errno.EPERM: "read_only",
     errno.ENAMETOOLONG: "path_too_long",
+    errno.ECONNREFUSED: "unreachable",
+    errno.EHOSTUNREACH: "unreachable",
+    errno.ENETUNREACH: "unreachable",
+    errno.ETIMEDOUT: "unreachable",
 }
+# Backends' own exceptions (botocore, aiohttp), told by name so none of them is imported here.
+_PROBLEMS_BY_NAME = {
+    "NoCredentialsError": "credentials",
+    "PartialCredentialsError": "credentials",
+    "CredentialRetrievalError": "credentials",
+    "EndpointConnectionError": "unreachable",
+    "ConnectTimeoutError": "unreachable",
+    "ClientConnectorError": "unreachable",
+    "ServerTimeoutError": "unreachable",
+}
+# Object stores whose upload is atomic: the object appears whole or not at all.
+_ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "az", "memory"})
 
 
-def store_bytes(data: bytes, root: Path | None = None) -> str:
-    """Store the bytes (once) and return their SHA-256; a full, read-only or unreachable store
-    raises ``StorageUnavailable`` (nothing half-written is left behind)."""
-    root = root or get_settings().documents_dir
+@dataclass(frozen=True)
+class DocumentStore:
+    """An fsspec file system and the folder (or bucket prefix) inside it that holds the store."""
+
+    fs: AbstractFileSystem
+    root: str
+    where: str  # the URL or folder, as an operator names it
+
+    @property
+    def atomic_put(self) -> bool:
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        return bool(_ATOMIC_PUT.intersection(protocols))
+
+    def key(self, sha256: str) -> str:
+        return f"{self.root}/{sha256[:2]}/{sha256}"
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        key = self.key(digest)
+        if self.fs.exists(key):
+            return digest
+        if self.atomic_put:
+            self.fs.pipe_file(key, data)
+            return digest
+        parent = key.rsplit("/", 1)[0]
+        incoming = f"{parent}/.incoming-{uuid.uuid4().hex}"
+        try:
+            self._write_new(incoming, data)
+            self.fs.mv(incoming, key)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                self.fs.rm_file(incoming)
+            raise
+        return digest
+
+    def _write_new(self, path: str, data: bytes) -> None:
+        try:
+            self.fs.pipe_file(path, data)
+        except FileNotFoundError:  # the first file of its folder
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            self.fs.pipe_file(path, data)
+
+
+def document_store() -> DocumentStore:
+    """The store the settings name: ``PERMITS_DOCUMENT_STORE``, else the data folder's own."""
+    settings = get_settings()
+    if settings.document_store is None:
+        return _local_store(str(settings.documents_dir))
+    options = json.dumps(settings.document_store_options, sort_keys=True)
+    return _fsspec_store(settings.document_store, options)
+
+
+@lru_cache(maxsize=8)
+def _local_store(folder: str) -> DocumentStore:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return DocumentStore(LocalFileSystem(), folder, folder)
+
+
+@lru_cache(maxsize=8)
+def _fsspec_store(url: str, options: str) -> DocumentStore:
+    from fsspec.core import url_to_fs
+
     try:
-        return _write(data, root)
-    except OSError as exc:
-        problem = _STORAGE_PROBLEMS.get(exc.errno or 0)
+        fs, root = url_to_fs(url, **json.loads(options))
+    except (ImportError, ValueError) as exc:
+        raise StorageUnavailable("misconfigured", url, detail=str(exc)) from exc
+    return DocumentStore(fs, root.rstrip("/"), url)
+
+
+def _problem(exc: BaseException) -> str | None:
+    """What went wrong with the store, as one of ``StorageUnavailable.PROBLEMS``; None: a bug."""
+    for kind in type(exc).__mro__:
+        if kind.__name__ in _PROBLEMS_BY_NAME:
+            return _PROBLEMS_BY_NAME[kind.__name__]
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_PROBLEMS:
+        return _STORAGE_PROBLEMS[exc.errno]
+    if isinstance(exc, PermissionError):
+        return "read_only"  # an object store's AccessDenied, which carries no errno
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return "unreachable"
+    return None
+
+
+def store_bytes(data: bytes) -> str:
+    """Store the bytes (once) and return their SHA-256; a full, read-only, unreachable or
+    misconfigured store raises ``StorageUnavailable`` (nothing half-written is left behind)."""
+    store = document_store()
+    try:
+        return store.put(data)
+    except Exception as exc:
+        problem = _problem(exc)
+        if problem is None and isinstance(exc, FileNotFoundError) and store.atomic_put:
+            problem = "unreachable"  # the bucket does not exist
         if problem is None:
             raise
-        raise StorageUnavailable(problem, root) from exc
+        raise StorageUnavailable(problem, store.where) from exc
 
 
-def _write(data: bytes, root: Path) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    path = document_path(digest, root)
-    if path.exists():
-        return digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+def read_document(sha256: str) -> bytes:
+    """The stored bytes; ``FileNotFoundError`` when the store lost them, ``StorageUnavailable``
+    when it cannot be reached or refuses this machine."""
+    store = document_store()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        return bytes(store.fs.cat_file(store.key(sha256)))
+    except FileNotFoundError:
         raise
-    return digest
+    except Exception as exc:
+        problem = _problem(exc)
+        if problem is None:
+            raise
+        raise StorageUnavailable(problem, store.where, reading=True) from exc
 
 
-def read_document(sha256: str, root: Path | None = None) -> bytes:
-    return document_path(sha256, root).read_bytes()
+def document_exists(sha256: str) -> bool:
+    store = document_store()
+    return bool(store.fs.exists(store.key(sha256)))
+
+
+def remove_document(sha256: str) -> None:
+    """Remove the bytes (retention, once no live case holds them); already gone is fine."""
+    store = document_store()
+    with contextlib.suppress(FileNotFoundError):
+        store.fs.rm_file(store.key(sha256))
+
+
+def document_path(sha256: str, root: Path | None = None) -> Path:
+    """Where the data folder's own store keeps these bytes (meaningful for the local store only;
+    everything else goes through :func:`read_document`)."""
+    root = root or get_settings().documents_dir
+    return root / sha256[:2] / sha256
 
 
 def stored_path(sha256: str) -> str:
-    """Where the store keeps these bytes, relative to the data folder: what a row records."""
-    return document_path(sha256).relative_to(get_settings().resolved_data_dir).as_posix()
+    """What a row records for these bytes: their path relative to the data folder."""
+    return f"{STORE_FOLDER}/{sha256[:2]}/{sha256}"
 
 
 def resolve_stored_path(stored: str) -> Path:
@@ -83,3 +210,19 @@ def resolve_stored_path(stored: str) -> Path:
     if Path(stored).is_absolute() or not path.is_relative_to(root):
         raise StoredPathOutsideDataFolder(stored, root)
     return path
+
+
+def read_stored(stored: str) -> bytes:
+    """The bytes a row's relative path names, from whichever store holds them."""
+    path = resolve_stored_path(stored)
+    found = _STORED.match(stored)
+    return read_document(found["sha"]) if found else path.read_bytes()
+
+
+def stored_location(stored: str) -> str:
+    """Where a person finds the file a row names: a local path, or the store's URL for it."""
+    found = _STORED.match(stored)
+    if found is None or get_settings().document_store is None:
+        return str(resolve_stored_path(stored))
+    store = document_store()
+    return str(store.fs.unstrip_protocol(store.key(found["sha"])))

@@ -18,8 +18,13 @@ from sqlmodel import Session
 
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
-from cases.documents import resolve_stored_path
-from cases.errors import CatalogueError, NotFound, StoredPathOutsideDataFolder
+from cases.documents import read_stored
+from cases.errors import (
+    CatalogueError,
+    NotFound,
+    StorageUnavailable,
+    StoredPathOutsideDataFolder,
+)
 from cases.models import Applicant, Case, DeliveryStatus, Letter, MessageKind, OutboxMessage
 from cases.notifications.delivery import (
     DeliveryFailure,
@@ -167,7 +172,9 @@ def _attachments(session: Session, message: OutboxMessage, case: Case) -> list[A
                 f"letter {letter_id} is not a letter of this case", permanent=True
             )
         try:
-            data = resolve_stored_path(letter.pdf_path).read_bytes()
+            data = read_stored(letter.pdf_path)
+        except StorageUnavailable as exc:  # the store is down or refuses us: try again later
+            raise DeliveryFailure(str(exc), permanent=False) from exc
         except (OSError, StoredPathOutsideDataFolder) as exc:
             raise DeliveryFailure(
                 f"letter {letter_id}'s PDF cannot be read from the content store "

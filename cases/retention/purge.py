@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from cases.audit import Anchor, anchor_chain, append_event, blank_personal
 from cases.catalogue import PermitType, load_catalogue
 from cases.db import session_scope
-from cases.documents import document_path
+from cases.documents import remove_document
 from cases.intake.drop_folders import PROCESSED
 from cases.models import (
     AuditPersonal,
@@ -211,7 +211,7 @@ def _remove_files(plan: CasePurge) -> None:
     with session_scope() as session:
         for digest in plan.removable:
             if not _held_elsewhere(session, digest, None):
-                document_path(digest).unlink(missing_ok=True)
+                remove_document(digest)
         message_ids = session.exec(
             select(OutboxMessage.id).where(OutboxMessage.case_id == plan.case_id)
         ).all()

@@ -22,7 +22,7 @@ from web.app import create_app
 
 
 def _refuse(code: int):  # type: ignore[no-untyped-def]
-    def write(data: bytes, root: Path) -> str:
+    def write(store: object, data: bytes) -> str:
         raise OSError(code, os.strerror(code))
 
     return write
@@ -34,12 +34,13 @@ def _refuse(code: int):  # type: ignore[no-untyped-def]
         (errno.ENOSPC, "document storage is full, so nothing was saved"),
         (errno.EROFS, "document storage cannot be written, so nothing was saved"),
         (errno.ENAMETOOLONG, "path is too long), so nothing was saved"),
+        (errno.ECONNREFUSED, "document storage cannot be reached just now"),
     ],
 )
 def test_a_store_that_cannot_take_the_files_says_nothing_was_saved(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, code: int, said: str
 ) -> None:
-    monkeypatch.setattr("cases.documents.storage._write", _refuse(code))
+    monkeypatch.setattr("cases.documents.storage.DocumentStore.put", _refuse(code))
     response = apply(client)
     assert response.status_code == 503
     assert said in response.text
@@ -50,7 +51,7 @@ def test_a_store_that_cannot_take_the_files_says_nothing_was_saved(
 def test_a_full_store_is_explained_in_chinese(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cases.documents.storage._write", _refuse(errno.ENOSPC))
+    monkeypatch.setattr("cases.documents.storage.DocumentStore.put", _refuse(errno.ENOSPC))
     client.cookies.set("lang", "zh-Hant")
     response = apply(client)
     assert response.status_code == 503

@@ -39,7 +39,9 @@ from cases.models import (
     TaskStatus,
 )
 from cases.repository import get_case, transition
+from tests.conftest import UseStore
 from tests.factories import decided_case, letter_pdf, propose_from_checking
+from tests.services import s3_objects, s3_settings
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -290,6 +292,24 @@ def test_document_is_served_only_with_its_case(caseworker: TestClient) -> None:
     assert response.headers["content-type"] == "image/png"
     assert response.content == png()
     assert caseworker.get(f"/cases/{other_case}/documents/{doc.id}").status_code == 404
+
+
+def test_a_document_on_an_s3_store_is_served_as_from_the_data_folder(
+    caseworker: TestClient, s3_endpoint: str, use_store: UseStore
+) -> None:
+    use_store(s3_settings(s3_endpoint, "web"))
+    case_id = submitted_case()
+    with session_scope() as session:
+        doc = session.exec(
+            select(Document).where(Document.case_id == case_id, Document.filename == "form.png")
+        ).one()
+    assert doc.sha256 in s3_objects(s3_endpoint, "web")
+
+    response = caseworker.get(f"/cases/{case_id}/documents/{doc.id}")
+
+    assert response.status_code == 200
+    assert response.content == png()
+    assert response.headers["content-disposition"] == f'inline; filename="{doc.filename}"'
 
 
 def test_an_issued_letter_is_served_from_the_store_and_a_path_out_of_it_is_refused(

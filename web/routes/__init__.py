@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from cases.catalogue import DocumentRequirement
@@ -12,7 +14,7 @@ from cases.errors import InvalidDocument
 from cases.intake import DOCUMENT_PROBLEMS, Upload
 from web.i18n import gettext_
 
-__all__ = ["DOCUMENT_PREFIX", "read_form", "refusal_reason", "slot_uploads"]
+__all__ = ["DOCUMENT_PREFIX", "read_form", "refusal_reason", "slot_uploads", "stored_file"]
 
 # A form's file field for a kind of document is named ``document_<kind>`` (staff upload, applying
 # online, answering a request), so a file's kind is its slot's, never its place in the list.
@@ -46,3 +48,13 @@ def refusal_reason(refused: InvalidDocument) -> str:
     fact = dict(refused.fact or {})
     template = DOCUMENT_PROBLEMS.get(str(fact.pop("code", "")))
     return gettext_(template) % fact if template else gettext_(refused.reason)
+
+
+def stored_file(data: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
+    """A file read from the document store (local or remote, so never a path to stream), named
+    for the browser the way Starlette's ``FileResponse`` names one."""
+    kind = "inline" if inline else "attachment"
+    quoted = quote(filename)
+    named = f"filename*=utf-8''{quoted}" if quoted != filename else f'filename="{filename}"'
+    disposition = f"{kind}; {named}"
+    return Response(data, media_type=media_type, headers={"content-disposition": disposition})

@@ -5,22 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import pypdfium2 as pdfium
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from PIL import Image
 from starlette.datastructures import FormData
 
 from cases.db import session_scope
-from cases.documents import (
-    document_path,
-    pdf_render_scale,
-    read_document,
-    resolve_stored_path,
-)
+from cases.documents import document_exists, pdf_render_scale, read_document, read_stored
 from cases.errors import InvalidInput, NotFound, PermitsError
 from cases.extraction import page_image
 from cases.gates import answer_deadline, decide, proposed_answer_dates, verify_fields
@@ -34,7 +28,7 @@ from cases.vocabulary import parse_decision
 from web.auth import StaffUser, require_user
 from web.i18n import LANGUAGES, gettext_, humanised, use_language
 from web.rendering import flash, render
-from web.routes import read_form
+from web.routes import read_form, stored_file
 from web.service_levels import due_reader
 from web.trigger import resume_case
 
@@ -73,22 +67,23 @@ def case_page(request: Request, case_id: int) -> HTMLResponse:
     return render_case(request, case_id)
 
 
-def _stored_file(path: Path, what: str) -> Path:
-    if not path.is_file():
-        raise NotFound(f"the stored file for {what} is missing; ask an administrator to restore it")
-    return path
+def _missing(what: str) -> NotFound:
+    return NotFound(f"the stored file for {what} is missing; ask an administrator to restore it")
+
+
+def _read(read: Callable[[str], bytes], key: str, what: str) -> bytes:
+    try:
+        return read(key)
+    except FileNotFoundError:
+        raise _missing(what) from None
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
-def document(case_id: int, document_id: int) -> FileResponse:
+def document(case_id: int, document_id: int) -> Response:
     with session_scope() as session:
         doc = case_document(case_id, document_id, session=session)
-    return FileResponse(
-        _stored_file(document_path(doc.sha256), doc.filename),
-        media_type=doc.media_type,
-        filename=doc.filename,
-        content_disposition_type="inline",
-    )
+    data = _read(read_document, doc.sha256, doc.filename)
+    return stored_file(data, doc.media_type, doc.filename)
 
 
 @router.get("/cases/{case_id}/documents/{document_id}/pages/{number}.png")
@@ -98,7 +93,8 @@ def document_page(case_id: int, document_id: int, number: int) -> Response:
     with session_scope() as session:
         doc = case_document(case_id, document_id, session=session)
         turn = page_turn(case_id, document_id, number, session=session)
-    _stored_file(document_path(doc.sha256), doc.filename)
+    if not document_exists(doc.sha256):
+        raise _missing(doc.filename)
     image = page_image(doc, number, turn) or _rendered_pdf_page(doc, number)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -124,16 +120,12 @@ def _rendered_pdf_page(doc: Document, number: int) -> Image.Image:
 
 
 @router.get("/cases/{case_id}/letters/{letter_id}.pdf")
-def letter(case_id: int, letter_id: int) -> FileResponse:
+def letter(case_id: int, letter_id: int) -> Response:
     with session_scope() as session:
         found = case_letter(case_id, letter_id, session=session)
-    path = _stored_file(resolve_stored_path(found.pdf_path), f"letter {letter_id}")
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=f"{found.outcome}.{found.language}.v{found.version}.pdf",
-        content_disposition_type="inline",
-    )
+    data = _read(read_stored, found.pdf_path, f"letter {letter_id}")
+    filename = f"{found.outcome}.{found.language}.v{found.version}.pdf"
+    return stored_file(data, "application/pdf", filename)
 
 
 @router.post("/cases/{case_id}/letters/reissue")

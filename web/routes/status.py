@@ -13,19 +13,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from cases.access import ApplicantStatus, WrongAccessCode, applicant_letter, applicant_status
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
-from cases.documents import resolve_stored_path
+from cases.documents import read_stored
 from cases.errors import InvalidDocument, NotFound, PermitsError, StoredPathOutsideDataFolder
 from cases.intake import OTHER_DOCUMENT, Upload, answer_request
 from web.i18n import gettext_, in_language, use_language
 from web.ratelimit import FailureLimiter, TooManyAttempts, client_address
 from web.rendering import render
-from web.routes import DOCUMENT_PREFIX, read_form, refusal_reason
+from web.routes import DOCUMENT_PREFIX, read_form, refusal_reason, stored_file
 from web.trigger import resume_case
 
 router = APIRouter(dependencies=[Depends(use_language)])
@@ -160,7 +160,7 @@ def letter(
     reference: Annotated[str, Form()],
     access_code: Annotated[str, Form()],
     letter_id: Annotated[int, Form()],
-) -> FileResponse | HTMLResponse:
+) -> Response:
     """One of the case's letters as a PDF, for an applicant who has the reference and code."""
     found = _open(request, reference, access_code)
     if isinstance(found, HTMLResponse):
@@ -172,16 +172,11 @@ def letter(
             gone = gettext_("That letter is not one of this application's; choose one below.")
             return _found_page(request, found, access_code, error=gone, status_code=404)
     try:
-        path = resolve_stored_path(sent.pdf_path)
-    except StoredPathOutsideDataFolder:
-        path = None
-    if path is None or not path.is_file():
+        data = read_stored(sent.pdf_path)
+    except (FileNotFoundError, StoredPathOutsideDataFolder):
         missing = gettext_(
             "This letter cannot be shown just now; please contact the licensing office."
         )
         return _found_page(request, found, access_code, error=missing, status_code=404)
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=f"{found.reference}-{sent.outcome}-{sent.language}.pdf",
-    )
+    filename = f"{found.reference}-{sent.outcome}-{sent.language}.pdf"
+    return stored_file(data, "application/pdf", filename, inline=False)
