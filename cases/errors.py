@@ -199,5 +199,6 @@ class StorageUnavailable(PermitsError):
             "misconfigured": f"PERMITS_DOCUMENT_STORE={folder} cannot be used ({detail}); install "
             "its backend (e.g. pip install s3fs) or correct the URL",
         }[problem]
+        self.what = what  # the problem and its cure, without the outcome (for a health check)
         outcome = "Nothing was read." if reading else "Nothing was saved."
         super().__init__(f"{what}, then try again. {outcome}")

@@ -167,3 +167,29 @@ def test_a_remote_store_that_fails_says_what_to_do_in_one_line(
     assert said in message
     assert message.endswith("then try again. Nothing was saved.")
     assert "\n" not in message
+
+
+@on_sqlite
+@pytest.mark.usefixtures("db")
+def test_health_says_whether_the_store_can_take_files(
+    s3_endpoint: str, use_store: UseStore, tmp_path: Path
+) -> None:
+    from web.health import check_documents
+
+    use_store(s3_settings(s3_endpoint, "health"))
+    assert check_documents() is None
+    missing = {"endpoint_url": s3_endpoint, **CREDENTIALS}
+    use_store(
+        {
+            "PERMITS_DOCUMENT_STORE": "s3://no-such-bucket/docs",
+            "PERMITS_DOCUMENT_STORE_OPTIONS": json.dumps(missing),
+        }
+    )
+    said = check_documents()
+    assert said is not None
+    assert "s3://no-such-bucket/docs cannot be reached" in said
+    assert "check PERMITS_DOCUMENT_STORE" in said
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    use_store({"PERMITS_DOCUMENT_STORE": (blocked / "documents").as_uri()})
+    assert check_documents() is not None  # nothing can be made inside a file

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -16,13 +17,20 @@ import httpx
 from sqlalchemy import text
 
 from cases.db import session_scope
+from cases.documents import store_problem
 from cases.settings import Settings, get_settings
 from flows.env import prefect_environment
 
-__all__ = ["CHECK_TIMEOUT_S", "check_database", "check_orchestrator", "use_configured_prefect"]
+__all__ = [
+    "CHECK_TIMEOUT_S",
+    "check_database",
+    "check_documents",
+    "check_orchestrator",
+    "use_configured_prefect",
+]
 
 CHECK_TIMEOUT_S = 3.0
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
+_pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="health")
 
 
 def use_configured_prefect(settings: Settings | None = None) -> str:
@@ -47,21 +55,31 @@ def use_configured_prefect(settings: Settings | None = None) -> str:
     return os.environ["PREFECT_API_URL"]
 
 
-def _query_database() -> None:
+def _database_answers() -> None:
     with session_scope() as session:
         session.exec(text("SELECT version_num FROM alembic_version")).all()  # type: ignore[call-overload]
 
 
-def check_database() -> str | None:
-    """None when the database answered a real query in time, else what is wrong."""
-    future = _pool.submit(_query_database)
+def _within_time(check: Callable[[], str | None], busy: str) -> str | None:
+    """The check's answer (None: fine), or what went wrong when it raised or took too long."""
+    future = _pool.submit(check)
     try:
-        future.result(timeout=CHECK_TIMEOUT_S)
+        return future.result(timeout=CHECK_TIMEOUT_S)
     except FutureTimeout:
-        return f"did not answer within {CHECK_TIMEOUT_S:.0f} s (busy or unreachable)"
+        return f"did not answer within {CHECK_TIMEOUT_S:.0f} s ({busy})"
     except Exception as exc:  # whatever the driver raises: the message says it
         return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    return None
+
+
+def check_database() -> str | None:
+    """None when the database answered a real query in time, else what is wrong."""
+    return _within_time(_database_answers, "busy or unreachable")
+
+
+def check_documents() -> str | None:
+    """None when the document store can take files now (the local folder writable, a remote
+    store's bucket answering), else what is wrong and what to do."""
+    return _within_time(store_problem, "slow or unreachable")
 
 
 def check_orchestrator(api_url: str) -> str | None:

@@ -28,6 +28,9 @@ class Health(BaseModel):
     orchestrator: str | None = Field(
         None, description='"ok", or why Prefect\'s API does not answer; absent when not used.'
     )
+    documents: str | None = Field(
+        None, description='"ok", or why the document store cannot take files (and what to do).'
+    )
 
 
 class SessionInfo(BaseModel):

@@ -19,6 +19,7 @@ from cases.documents.storage import (
     remove_document,
     resolve_stored_path,
     store_bytes,
+    store_problem,
     stored_location,
     stored_path,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "remove_document",
     "resolve_stored_path",
     "store_bytes",
+    "store_problem",
     "stored_location",
     "stored_path",
     "strict_decoding",

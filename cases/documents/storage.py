@@ -19,6 +19,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -177,6 +178,32 @@ def read_document(sha256: str) -> bytes:
         if problem is None:
             raise
         raise StorageUnavailable(problem, store.where, reading=True) from exc
+
+
+def store_problem() -> str | None:
+    """None when the store can take files now, else what is wrong and what to do (for ``/healthz``
+    and an operator): the local folder (or the nearest one that exists) writable by this user, a
+    remote store's bucket answering."""
+    try:
+        store = document_store()
+    except StorageUnavailable as exc:
+        return exc.what
+    try:
+        if store.atomic_put:
+            if not store.fs.exists(store.root.split("/", 1)[0]):
+                return StorageUnavailable("unreachable", store.where).what
+            return None
+        folder = Path(store.root)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            return StorageUnavailable("read_only", store.where).what
+    except Exception as exc:
+        problem = _problem(exc)
+        if problem is None:
+            raise
+        return StorageUnavailable(problem, store.where).what
+    return None
 
 
 def document_exists(sha256: str) -> bool:

@@ -131,4 +131,4 @@ def test_the_plain_app_uses_the_configured_prefect_port_and_health_checks_it(
 def test_health_is_ok_when_every_part_answers(client: TestClient) -> None:
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "database": "ok"}
+    assert health.json() == {"status": "ok", "database": "ok", "documents": "ok"}

@@ -533,7 +533,7 @@ def test_api_reports_bad_files_and_missing_token_as_json(caseworker: TestClient)
 
 
 def test_healthz(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "documents": "ok"}
 
 
 def test_unmigrated_database_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:

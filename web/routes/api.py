@@ -19,7 +19,7 @@ from cases.errors import InvalidDocument
 from cases.intake import ApplicantDetails, Upload, check_applicant, submit
 from cases.queries import CaseSummary, case_summary
 from web.auth import CSRF_HEADER, StaffUser, csrf_token, require_user
-from web.health import check_database, check_orchestrator
+from web.health import check_database, check_documents, check_orchestrator
 from web.schemas import ApiError, CreatedCase, Health, SessionInfo
 from web.trigger import resume_case
 
@@ -50,14 +50,19 @@ _DESCRIPTION = (
     responses={503: {"model": Health, "description": "A part is down; it says which."}},
 )
 def healthz(request: Request) -> JSONResponse:
-    """The database (a real query) and the orchestrator (Prefect's /health) both answer: 200;
-    else 503 naming the part that is down. 503 too while the schema needs an upgrade."""
+    """The database (a real query), the orchestrator (Prefect's /health) and the document store
+    (writable, or its bucket answering) are all fine: 200; else 503 naming the part that is down.
+    503 too while the schema needs an upgrade."""
     database = check_database()
+    documents = check_documents()
     orchestrator_url = getattr(request.app.state, "orchestrator_url", None)
     orchestrator = check_orchestrator(orchestrator_url) if orchestrator_url else None
     health = Health(
-        status="ok" if database is None and orchestrator is None else "unavailable",
+        status="ok"
+        if database is None and orchestrator is None and documents is None
+        else "unavailable",
         database=database or "ok",
+        documents=documents or "ok",
         orchestrator=orchestrator or ("ok" if orchestrator_url else None),
     )
     return JSONResponse(
