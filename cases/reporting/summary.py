@@ -310,7 +310,7 @@ def _summary(rows: _Rows, case_id: int) -> CaseSummary | None:
         submitted_on=submitted.date(),
         decided_on=decided.date() if days is not None and decided else None,
         turnaround_days=days,
-        facts=tuple(facts.items),
+        facts=tuple(sorted(facts.items)),  # the same whatever order the rows came in
     )
 
 

@@ -33,6 +33,7 @@ from cases.models import (
     Case,
     utcnow,
 )
+from cases.reporting.summary import refresh_case_kpis
 from cases.review import cross_check, risk_of
 from tools.bench.bulk import Chain, Rows, finish_seeding, insert_rows
 from tools.bench.case_rows import BENCH_USERNAME, CaseBuilder, Ids, Variant
@@ -150,6 +151,8 @@ def seed_cases(
             open_tasks += builder.build()
         with engine.begin() as connection:
             insert_rows(connection, rows)
+            # rows written past the ORM: their KPI summaries in the same transaction
+            refresh_case_kpis(connection, range(first, min(first + chunk, count + 1)))
         if steps:
             steps("cases seeded", min(first + chunk - 1, count), count)
     with engine.begin() as connection:
