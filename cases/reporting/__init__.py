@@ -19,10 +19,10 @@ from cases.reporting.export import EXPORT_COLUMNS, PERSONAL_COLUMNS, CaseExport,
 from cases.reporting.tables import BadDate, KpiFilters, KpiTable, as_csv, parse_day
 
 __all__ = [
-    "BadDate",
     "EXPORT_COLUMNS",
     "KPI_TABLES",
     "PERSONAL_COLUMNS",
+    "BadDate",
     "CaseExport",
     "Dashboard",
     "KpiFilters",
