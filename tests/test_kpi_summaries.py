@@ -16,22 +16,10 @@ from alembic import command
 from sqlalchemy import inspect, update
 from sqlmodel import Session, col, select
 
+from cases import models as m
 from cases.audit import append_event
 from cases.db import alembic_config, get_engine, session_scope
 from cases.lifecycle import CaseStatus
-from cases.models import (
-    ApprovalTask,
-    Case,
-    CaseKpi,
-    ExtractedField,
-    FieldStatus,
-    FindingVerdict,
-    InformationRequest,
-    KpiSum,
-    RequestResolution,
-    Review,
-    TaskStatus,
-)
 from cases.reporting import KpiFilters, compute_dashboard
 from cases.reporting.summary import EVALUATED, month_of, refresh_all_case_kpis, summaries_of
 from cases.vocabulary import Decision
@@ -49,20 +37,20 @@ FILTERS = (
 
 def _stored(url: str) -> dict[int, tuple[str, list[tuple[Any, ...]]]]:
     with get_engine(url).connect() as connection:
-        rows = connection.execute(select(CaseKpi.__table__))  # type: ignore[attr-defined]
+        rows = connection.execute(select(m.CaseKpi.__table__))  # type: ignore[attr-defined]
         return {r.case_id: (r.permit_type, [tuple(f) for f in r.facts]) for r in rows}
 
 
 def _afresh(url: str) -> dict[int, tuple[str, list[tuple[Any, ...]]]]:
     with get_engine(url).connect() as connection:
-        ids = connection.execute(select(col(Case.id))).scalars().all()
+        ids = connection.execute(select(col(m.Case.id))).scalars().all()
         found = summaries_of(connection, ids)
     return {i: (s.permit_type, list(s.facts)) for i, s in found.items()}
 
 
 def _sums(url: str) -> dict[tuple[Any, ...], tuple[int, float]]:
     with get_engine(url).connect() as connection:
-        rows = connection.execute(select(KpiSum.__table__)).all()  # type: ignore[attr-defined]
+        rows = connection.execute(select(m.KpiSum.__table__)).all()  # type: ignore[attr-defined]
     return {
         (r.figure, r.grain, r.day, r.permit_type, r.key): (r.n, round(r.total, 3))
         for r in rows
@@ -90,42 +78,42 @@ def _change_the_cases(rng: random.Random) -> None:
     """What the product does to cases, a random share of each."""
     with session_scope() as session:
         open_tasks = session.exec(
-            select(ApprovalTask).where(col(ApprovalTask.status) == TaskStatus.OPEN)
+            select(m.ApprovalTask).where(col(m.ApprovalTask.status) == m.TaskStatus.OPEN)
         ).all()
         rng.shuffle(open_tasks)
         for task in open_tasks[:15]:  # decided through the ORM
-            task.status, task.completed_at = TaskStatus.DONE, AT - dt.timedelta(hours=3)
+            task.status, task.completed_at = m.TaskStatus.DONE, AT - dt.timedelta(hours=3)
             task.decision, task.completed_by = rng.choice(list(Decision)), "bench.senior"
         claimed = [t.id for t in open_tasks[15:30]]  # claimed by a bulk UPDATE, as claim_task
         session.execute(
-            update(ApprovalTask)
-            .where(col(ApprovalTask.id).in_(claimed))
+            update(m.ApprovalTask)
+            .where(col(m.ApprovalTask.id).in_(claimed))
             .values(claimed_by="bench.senior", claimed_at=AT - dt.timedelta(hours=1))
         )
-        cases = session.exec(select(Case)).all()
+        cases = session.exec(select(m.Case)).all()
         for case in rng.sample(cases, 10):
             case.status = CaseStatus.CLOSED
         for case in rng.sample(cases, 8):
             session.add(
-                InformationRequest(
+                m.InformationRequest(
                     case_id=case.id,
                     what="a clearer floor plan",
                     due_on=dt.date(2026, 12, 20),
                     requested_by="bench.senior",
                     requested_at=AT - dt.timedelta(days=2),
-                    resolution=rng.choice([None, RequestResolution.ANSWERED]),
+                    resolution=rng.choice([None, m.RequestResolution.ANSWERED]),
                     resolved_at=AT - dt.timedelta(hours=5),
                 )
             )
-        fields = session.exec(select(ExtractedField).limit(400)).all()
+        fields = session.exec(select(m.ExtractedField).limit(400)).all()
         for field in rng.sample(fields, 20):
             field.original_value, field.value = field.value, "corrected"
-            field.status = FieldStatus.VERIFIED
+            field.status = m.FieldStatus.VERIFIED
         for field in rng.sample(fields, 5):
             session.delete(field)
-        for review in rng.sample(session.exec(select(Review)).all(), 6):
+        for review in rng.sample(session.exec(select(m.Review)).all(), 6):
             session.add(
-                FindingVerdict(
+                m.FindingVerdict(
                     review_id=review.id,
                     case_id=review.case_id,
                     finding_index=99,
@@ -153,8 +141,8 @@ def test_summaries_equal_the_rows_after_random_changes(db: str) -> None:
     assert _sums(db) == _sums_of_summaries(db)
     kept = _figures(db)
     with get_engine(db).begin() as connection:
-        connection.execute(KpiSum.__table__.delete())  # type: ignore[attr-defined]
-        connection.execute(CaseKpi.__table__.delete())  # type: ignore[attr-defined]
+        connection.execute(m.KpiSum.__table__.delete())  # type: ignore[attr-defined]
+        connection.execute(m.CaseKpi.__table__.delete())  # type: ignore[attr-defined]
         assert refresh_all_case_kpis(connection) == CASES
     assert _figures(db) == kept
 
