@@ -37,7 +37,10 @@ class CaseKpi(SQLModel, table=True):
 class KpiSum(SQLModel, table=True):
     """The sum of the cases' facts of one figure, permit type and key, per day (``grain`` "d")
     and per month (``grain`` "m", ``day`` its first day). ``day`` is the day the fact is about:
-    the submission for most, the decision for ``decided``."""
+    the submission for most, the decision for ``decided``. On SQLite the rows are kept in their
+    key's order (``WITHOUT ROWID``), so a figure's period is one contiguous read of the table."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
     figure: str = Field(primary_key=True, sa_type=String(24))
     grain: str = Field(primary_key=True, sa_type=String(1))

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("figure", "grain", "day", "permit_type", "key"),
+        sqlite_with_rowid=False,
     )
     # The backfill is the same code that keeps the summaries afterwards.
     from cases.reporting.summary import refresh_all_case_kpis
