@@ -1,4 +1,4 @@
-"""The KPI dashboard's compact data (cases.reporting.summary keeps it): a summary row per case,
+"""The KPI dashboard's compact data (cases.kpi_summaries keeps it): a summary row per case,
 and the sums of every case's figures per permit type and day (and per month), so the dashboard
 reads a few thousand rows instead of every case, task, field and audit event.
 
@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, event
-from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 __all__ = ["CaseKpi", "KpiSum"]
@@ -50,20 +48,3 @@ class KpiSum(SQLModel, table=True):
     n: int = 0
     total: float = 0.0
 
-
-# Every flush and every ORM bulk UPDATE or DELETE keeps the summaries of the cases it touched
-# (cases.reporting.summary, imported when first needed: it reads these models).
-@event.listens_for(OrmSession, "after_flush")
-def _keep_summaries_after_flush(session: OrmSession, _context: Any) -> None:
-    from cases.reporting.summary import after_flush
-
-    after_flush(session)
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _keep_summaries_around_bulk(state: ORMExecuteState) -> Any:
-    if not (state.is_update or state.is_delete):
-        return None
-    from cases.reporting.summary import around_bulk_statement
-
-    return around_bulk_statement(state)

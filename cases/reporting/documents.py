@@ -1,6 +1,6 @@
 """The figures first read out of JSON documents: review findings per code (from each review's
 findings) and failed rules (from each case's ``eligibility.evaluated`` audit event). Each case's
-summary (cases.reporting.summary) counts them once, when they are stored; these read the sums.
+summary (cases.kpi_summaries) counts them once, when they are stored; these read the sums.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The KPI figures, read from the sums of the cases' KPI summaries (cases.reporting.summary
+"""The KPI figures, read from the sums of the cases' KPI summaries (cases.kpi_summaries
 says what each case adds, cases.reporting.sums reads them for a permit type and period).
 
 Times come from what is stored: a case's turnaround runs from its submission to the completion of

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from cases.models import KpiSum
-from cases.reporting.summary import month_of
+from cases.kpi_summaries import month_of
 from cases.reporting.tables import KpiFilters
 
 __all__ = ["Sum", "Sums", "per_day", "read_sums"]

@@ -6,7 +6,7 @@ Create Date: 2026-12-06 03:00:00.000000
 
 ``casekpi`` holds what each case adds to the dashboard's figures and ``kpisum`` their sums, so
 ``/kpi`` reads a few thousand rows instead of every case, task, field and audit event
-(cases.reporting.summary keeps both in step with the cases from now on). Every case stored
+(cases.kpi_summaries keeps both in step with the cases from now on). Every case stored
 before this revision gets its summary here, worked out from its rows as a later change would.
 """
 
@@ -49,7 +49,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     # The backfill is the same code that keeps the summaries afterwards.
-    from cases.reporting.summary import refresh_all_case_kpis
+    from cases.kpi_summaries import refresh_all_case_kpis
 
     refresh_all_case_kpis(op.get_bind())
 

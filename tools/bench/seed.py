@@ -33,7 +33,7 @@ from cases.models import (
     Case,
     utcnow,
 )
-from cases.reporting.summary import refresh_case_kpis
+from cases.kpi_summaries import refresh_case_kpis
 from cases.review import cross_check, risk_of
 from tools.bench.bulk import Chain, Rows, finish_seeding, insert_rows
 from tools.bench.case_rows import BENCH_USERNAME, CaseBuilder, Ids, Variant

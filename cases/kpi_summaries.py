@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select
+from sqlalchemy import Connection, case, delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -445,12 +445,15 @@ def case_ids_touched(objects: Iterable[Any]) -> set[int]:
     return ids
 
 
-def after_flush(session: Session) -> None:
+@event.listens_for(Session, "after_flush")
+def after_flush(session: Session, _context: Any = None) -> None:
+    """After every flush (of any session: cases.db imports this module) that touched a case."""
     touched = case_ids_touched([*session.new, *session.dirty, *session.deleted])
     if touched:
         refresh_case_kpis(session.connection(), touched)
 
 
+@event.listens_for(Session, "do_orm_execute")
 def around_bulk_statement(state: ORMExecuteState) -> Any:
     """An ORM UPDATE or DELETE of a case's rows: note which cases it reaches, run it, refresh
     them. Anything else runs as it is (None)."""
