@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 from cases import models as m
 from cases.audit import append_event
 from cases.db import alembic_config, get_engine, session_scope
+from cases.kpi_summaries import EVALUATED, month_of, refresh_all_case_kpis, summaries_of
 from cases.lifecycle import CaseStatus
 from cases.reporting import KpiFilters, compute_dashboard
-from cases.kpi_summaries import EVALUATED, month_of, refresh_all_case_kpis, summaries_of
 from cases.vocabulary import Decision
 from tests.kpi_cases import NOW, seed_kpi_cases
 from tools.bench.seed import seed_cases

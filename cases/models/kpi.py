@@ -47,4 +47,3 @@ class KpiSum(SQLModel, table=True):
     key: str = Field(primary_key=True, sa_type=String(128))
     n: int = 0
     total: float = 0.0
-

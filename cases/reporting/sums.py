@@ -14,8 +14,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from cases.models import KpiSum
 from cases.kpi_summaries import month_of
+from cases.models import KpiSum
 from cases.reporting.tables import KpiFilters
 
 __all__ = ["Sum", "Sums", "per_day", "read_sums"]

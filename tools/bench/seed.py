@@ -28,12 +28,12 @@ from sqlalchemy import Engine, func, select
 
 from cases.catalogue import PermitType, load_catalogue
 from cases.eligibility import evaluate_ruleset, typed_values
+from cases.kpi_summaries import refresh_case_kpis
 from cases.lifecycle import CaseStatus
 from cases.models import (
     Case,
     utcnow,
 )
-from cases.kpi_summaries import refresh_case_kpis
 from cases.review import cross_check, risk_of
 from tools.bench.bulk import Chain, Rows, finish_seeding, insert_rows
 from tools.bench.case_rows import BENCH_USERNAME, CaseBuilder, Ids, Variant
