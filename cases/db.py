@@ -150,3 +150,8 @@ def ensure_migrated(engine: Engine | None = None, *, create_if_new: bool = False
             f"The database {engine.url.render_as_string(hide_password=True)} {state}; "
             f"this version needs revision {head}. Run: permits db upgrade"
         )
+
+
+# Every session keeps the KPI summaries of the cases it changes (after each flush, around each
+# bulk UPDATE or DELETE): registered here, where every engine and session comes from.
+import cases.kpi_summaries  # noqa: E402, F401

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from cli.output import console, err, friendly
@@ -20,13 +21,15 @@ export_app = typer.Typer(help="Export data for analysis elsewhere.", no_args_is_
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
-    from cases.errors import InvalidInput
-    from cases.reporting import parse_day
+    """The option's date; else one line naming the option, what was typed and the form (exit 2,
+    as for any other bad option)."""
+    from cases.reporting import BadDate, parse_day
 
     try:
         return parse_day(value, option)
-    except InvalidInput as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from None
+    except BadDate as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 _RATES = frozenset({"breach_rate", "correction_rate", "corrected_of_checked", "rate"})

@@ -193,6 +193,15 @@ def test_permits_kpi_refuses_a_bad_date(session: Session, cli: Invoke) -> None:
     assert "YYYY-MM-DD" in result.output
 
 
+def test_permits_export_cases_says_a_bad_date_in_one_line(session: Session, cli: Invoke) -> None:
+    result = cli("export", "cases", "--since", "2026-02-30 [x]")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: --since: '2026-02-30 [x]' is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
+    ]
+
+
 def test_permits_export_cases(session: Session, cli: Invoke) -> None:
     result = cli("export", "cases", "--since", "2026-01-01", "--format", "csv")
     assert result.exit_code == 0, result.output

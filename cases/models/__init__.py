@@ -3,7 +3,8 @@
 The tables live in modules by what they hold: ``core`` (staff, applicant, case, documents,
 fields, eligibility), ``review`` (reviews, runs, verdicts, repeat keys, fingerprints,
 precedents), ``work`` (tasks, notices, closure days, requests, letters) and ``records`` (audit
-trail, failed logins, outbox, drop box receipts). Everything is named from here.
+trail, failed logins, outbox, drop box receipts); ``kpi`` holds the dashboard's summaries.
+Everything is named from here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cases.models.core import (
     User,
     utcnow,
 )
+from cases.models.kpi import CaseKpi, KpiSum
 from cases.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -57,6 +59,7 @@ __all__ = [
     "AuditPersonal",
     "Case",
     "CaseKey",
+    "CaseKpi",
     "ClosureDay",
     "DeliveryStatus",
     "Document",
@@ -67,6 +70,7 @@ __all__ = [
     "FieldStatus",
     "FindingVerdict",
     "InformationRequest",
+    "KpiSum",
     "Letter",
     "MessageKind",
     "OutboxMessage",

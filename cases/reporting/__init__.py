@@ -16,12 +16,13 @@ from cases.reporting.dashboard import (
     forget_dashboards,
 )
 from cases.reporting.export import EXPORT_COLUMNS, PERSONAL_COLUMNS, CaseExport, export_cases
-from cases.reporting.tables import KpiFilters, KpiTable, as_csv, parse_day
+from cases.reporting.tables import BadDate, KpiFilters, KpiTable, as_csv, parse_day
 
 __all__ = [
     "EXPORT_COLUMNS",
     "KPI_TABLES",
     "PERSONAL_COLUMNS",
+    "BadDate",
     "CaseExport",
     "Dashboard",
     "KpiFilters",

@@ -13,7 +13,7 @@ from typing import Any
 
 from cases.errors import InvalidInput
 
-__all__ = ["KpiFilters", "KpiTable", "as_csv", "parse_day", "share"]
+__all__ = ["BadDate", "KpiFilters", "KpiTable", "as_csv", "parse_day", "share"]
 
 Cell = Any
 
@@ -51,16 +51,25 @@ class KpiTable:
         return [row[index] for row in self.rows]
 
 
+class BadDate(InvalidInput):
+    """A date that could not be read: which one (``name``, e.g. ``--since``) and what was typed
+    (``value``), so a page can say it in its reader's language."""
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name, self.value = name, value
+        super().__init__(
+            f"{name}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
+        )
+
+
 def parse_day(value: str | None, name: str) -> dt.date | None:
-    """A filter's date as typed (``YYYY-MM-DD``; empty: none); else a message saying how."""
+    """A filter's date as typed (``YYYY-MM-DD``; empty: none); else :class:`BadDate`."""
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(
-            f"{name}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
-        ) from None
+        raise BadDate(name, value) from None
 
 
 def share(part: int, whole: int) -> float | None:

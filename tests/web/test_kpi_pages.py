@@ -59,7 +59,35 @@ def test_a_bad_date_is_said_not_a_traceback(seeded: TestClient) -> None:
     client = _as(seeded, "sam", Role.SENIOR_CASEWORKER)
     page = client.get("/kpi", params={"since": "31/12/2026"})
     assert page.status_code == 200
-    assert "YYYY-MM-DD" in page.text
+    assert "Submitted from: “31/12/2026” is not a date; write it as YYYY-MM-DD" in page.text
+    assert "The figures below are for all dates." in page.text
+    assert "Traceback" not in page.text
+
+
+def test_a_bad_date_in_chinese_on_the_page_its_downloads_and_the_export(
+    seeded: TestClient,
+) -> None:
+    client = _as(seeded, "ada", Role.ADMIN)
+    client.cookies.set("lang", "zh-Hant")
+    said = "「2026-02-30」不是日期；請以 YYYY-MM-DD 格式填寫"
+    page = client.get("/kpi", params={"until": "2026-02-30"})
+    assert page.status_code == 200
+    assert f"至：{said}" in page.text
+    assert "以下數字涵蓋所有日期。" in page.text
+    download = client.get("/kpi/turnaround.csv", params={"until": "2026-02-30"})
+    assert download.status_code == 422
+    assert said in download.text
+    assert "is not a date" not in download.text
+    status, text = _export(client, since="2026-02-30")
+    assert (status, f"提交日期由：{said}" in text) == (422, True)
+    assert _export_events() == []
+
+
+def test_a_bad_date_in_english_on_a_download(seeded: TestClient) -> None:
+    client = _as(seeded, "sam", Role.SENIOR_CASEWORKER)
+    download = client.get("/kpi/gates.csv", params={"since": "yesterday"})
+    assert download.status_code == 422
+    assert "Submitted from: “yesterday” is not a date; write it as YYYY-MM-DD" in download.text
 
 
 def test_caseworkers_are_refused(seeded: TestClient) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, func, select
 
 from cases.catalogue import PermitType, load_catalogue
 from cases.eligibility import evaluate_ruleset, typed_values
+from cases.kpi_summaries import refresh_case_kpis
 from cases.lifecycle import CaseStatus
 from cases.models import (
     Case,
@@ -150,6 +151,8 @@ def seed_cases(
             open_tasks += builder.build()
         with engine.begin() as connection:
             insert_rows(connection, rows)
+            # rows written past the ORM: their KPI summaries in the same transaction
+            refresh_case_kpis(connection, range(first, min(first + chunk, count + 1)))
         if steps:
             steps("cases seeded", min(first + chunk - 1, count), count)
     with engine.begin() as connection:

@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from cases.catalogue import load_catalogue
 from cases.db import session_scope
-from cases.errors import InvalidInput, NotFound, PermissionDenied
+from cases.errors import NotFound, PermissionDenied
 from cases.models import Role
 from cases.reporting import (
     KPI_TABLES,
+    BadDate,
     KpiFilters,
     as_csv,
     compute_table,
@@ -29,7 +30,7 @@ from cases.reporting import export_cases as export_case_rows
 from web.auth import StaffUser, require_user
 from web.i18n import gettext_, use_language
 from web.kpi_view import TEXT_COLUMNS, cell_text, charts_for, column_labels, table_titles
-from web.rendering import render
+from web.rendering import error_response, render
 
 __all__ = ["router"]
 
@@ -50,13 +51,35 @@ def require_manager(request: Request) -> StaffUser:
 Manager = Annotated[StaffUser, Depends(require_manager)]
 
 
+# The dates' names as the page labels them (its filter form and the export form).
+_DATE_LABELS = {"since": "Submitted from", "until": "to"}
+
+
+def bad_date_text(exc: BadDate) -> str:
+    """One line in the page's language naming the date and what was typed, and the form."""
+    return gettext_(
+        "%(field)s: “%(value)s” is not a date; write it as YYYY-MM-DD, for example 2026-01-31."
+    ) % {"field": gettext_(_DATE_LABELS.get(exc.name, exc.name)), "value": exc.value}
+
+
 def _filters(permit_type: str | None, since: str | None, until: str | None) -> KpiFilters:
     known = load_catalogue()
     return KpiFilters(
         permit_type=permit_type if permit_type in known else None,
-        since=parse_day(since, "from"),
-        until=parse_day(until, "to"),
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
     )
+
+
+def _bad_dates(since: str | None, until: str | None) -> list[str]:
+    """What is wrong with the period's dates, a line each (none: both can be read)."""
+    said = []
+    for name, value in (("since", since), ("until", until)):
+        try:
+            parse_day(value, name)
+        except BadDate as exc:
+            said.append(bad_date_text(exc))
+    return said
 
 
 @router.get("/kpi")
@@ -67,11 +90,10 @@ def kpi_page(
     since: str | None = None,
     until: str | None = None,
 ) -> HTMLResponse:
-    error = None
-    try:
-        filters = _filters(permit_type, since, until)
-    except InvalidInput:
-        filters, error = _filters(permit_type, None, None), "bad_date"
+    bad_dates = _bad_dates(since, until)
+    filters = (
+        _filters(permit_type, None, None) if bad_dates else _filters(permit_type, since, until)
+    )
     with session_scope() as session:
         dashboard = current_dashboard(session, filters)
     query = urlencode({k: v for k, v in filters.describe().items() if v})
@@ -85,13 +107,14 @@ def kpi_page(
         "cell": cell_text,
         "text_columns": TEXT_COLUMNS,
         "csv_query": f"?{query}" if query else "",
-        "bad_date": error is not None,
+        "bad_dates": bad_dates,
     }
     return render(request, "kpi.html", context)
 
 
 @router.get("/kpi/{name}.csv")
 def kpi_csv(
+    request: Request,
     name: str,
     user: Manager,
     permit_type: str | None = None,
@@ -100,6 +123,9 @@ def kpi_csv(
 ) -> Response:
     if name not in KPI_TABLES:
         raise NotFound(f"no KPI table named {name}")
+    bad_dates = _bad_dates(since, until)
+    if bad_dates:
+        return error_response(request, " ".join(bad_dates), 422)
     filters = _filters(permit_type, since, until)
     with session_scope() as session:
         table = compute_table(session, name, filters)
@@ -112,6 +138,7 @@ def kpi_csv(
 
 @router.post("/kpi/export")
 def export_download(
+    request: Request,
     user: Manager,
     since: Annotated[str, Form()] = "",
     format: Annotated[str, Form()] = "csv",
@@ -120,6 +147,9 @@ def export_download(
     """Admins only: every case submitted since the date, personal data if ticked (audited)."""
     if user.role != Role.ADMIN:
         raise PermissionDenied(gettext_("Only administrators can export cases."))
+    bad_dates = _bad_dates(since, None)
+    if bad_dates:
+        return error_response(request, bad_dates[0], 422)
     start = parse_day(since, "since")
     with session_scope() as session:
         export = export_case_rows(
