@@ -95,6 +95,7 @@ def test_a_chinese_page_names_the_office_in_chinese_and_its_errors_lead_somewher
 
     page.goto(server.url + "/no-such-page")
     expect(page).to_have_title("找不到 · 牌照事務處")
+    expect(page.get_by_role("alert")).to_have_text("此網址沒有頁面。請檢查連結，或從下方重新開始。")
     expect(page.get_by_role("link", name="網上申請").last).to_be_visible()
     expect(page.get_by_role("link", name="返回收件匣")).to_have_count(0)  # not staff: no inbox
 
