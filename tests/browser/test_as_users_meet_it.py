@@ -12,13 +12,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from cases.access import issue_access_code
+from cases.access import create_user, issue_access_code
 from cases.calendar import OFFICE_TZ
 from cases.db import session_scope
+from cases.models import Role
 from cases.repository import get_case
 from tests.browser.conftest import LiveServer
-from tests.browser.test_console import case_awaiting_verification, log_in
-from tests.web.test_web import case_at_decision_gate
+from tests.browser.test_console import case_awaiting_verification, log_in, log_out
+from tests.web.test_web import PASSWORD, case_at_decision_gate
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,21 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_inbox_reads_as_cards(
     phone.goto(f"{server.url}/cases/{decide_id}")
     expect(phone.get_by_role("heading", name="Eligibility")).to_be_visible()
     assert_fits(phone, "the case page")
+    log_out(phone)
+    with session_scope() as session:
+        create_user(
+            session,
+            username="ada",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            display_name="Ada Admin",
+            actor="test",
+        )
+    log_in(phone, server, "ada")
+    for path, heading in (("/admin/users", "Users"), ("/kpi", "KPI dashboard")):
+        phone.goto(server.url + path)  # hidden labels in a scrolling table once widened these
+        expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        assert_fits(phone, path)
 
 
 def test_staff_read_hong_kong_time_and_computed_values_as_people_write_them(
