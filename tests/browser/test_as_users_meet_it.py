@@ -18,7 +18,7 @@ from cases.db import session_scope
 from cases.models import Role
 from cases.repository import get_case
 from tests.browser.conftest import LiveServer
-from tests.browser.test_console import case_awaiting_verification, log_in, log_out
+from tests.browser.test_console import _sample, case_awaiting_verification, log_in, log_out
 from tests.web.test_web import PASSWORD, case_at_decision_gate
 
 pytestmark = pytest.mark.browser
@@ -93,6 +93,13 @@ def test_staff_read_hong_kong_time_and_computed_values_as_people_write_them(
     computed = page.locator("table.computed")
     expect(computed).to_be_visible()
     assert not re.search(r"\d\.\d{4,}", computed.inner_text()), computed.inner_text()
+
+    verify_id, _ = case_awaiting_verification()
+    page.goto(f"{server.url}/cases/{verify_id}")
+    address = page.get_by_label("Address of the premises")
+    expect(address).to_have_value(_sample().truth["premises_address"])
+    hidden = address.evaluate("box => box.scrollHeight - box.clientHeight")
+    assert hidden <= 2, f"the address is cut off: {hidden} px of it hidden"  # wraps, shown whole
 
 
 def test_a_chinese_page_names_the_office_in_chinese_and_its_errors_lead_somewhere(
