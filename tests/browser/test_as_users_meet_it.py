@@ -12,14 +12,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from cases.access import create_user, issue_access_code
+from cases.access import issue_access_code
 from cases.calendar import OFFICE_TZ
 from cases.db import session_scope
 from cases.models import Role
 from cases.repository import get_case
 from tests.browser.conftest import LiveServer
 from tests.browser.test_console import _sample, case_awaiting_verification, log_in, log_out
-from tests.web.test_web import PASSWORD, case_at_decision_gate
+from tests.web.test_web import add_user, case_at_decision_gate
 
 pytestmark = pytest.mark.browser
 
@@ -60,15 +60,7 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_inbox_reads_as_cards(
     expect(phone.get_by_role("heading", name="Eligibility")).to_be_visible()
     assert_fits(phone, "the case page")
     log_out(phone)
-    with session_scope() as session:
-        create_user(
-            session,
-            username="ada",
-            password=PASSWORD,
-            role=Role.ADMIN,
-            display_name="Ada Admin",
-            actor="test",
-        )
+    add_user("ada", Role.ADMIN)
     log_in(phone, server, "ada")
     for path, heading in (("/admin/users", "Users"), ("/kpi", "KPI dashboard")):
         phone.goto(server.url + path)  # hidden labels in a scrolling table once widened these
