@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
@@ -117,6 +118,16 @@ def _invalid_request(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, StarletteHTTPException) else "Error"
     status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    if detail == HTTPStatus(status).phrase:  # Starlette's own English ("Not Found"): say it plainly
+        language_for(request)
+        if status == HTTPStatus.NOT_FOUND:
+            detail = gettext_(
+                "There is no page at this address. Check the link, or start again below."
+            )
+        else:
+            detail = gettext_(
+                "This request could not be handled. Start again from the links below."
+            )
     return error_response(request, str(detail), status)
 
 

@@ -91,6 +91,8 @@ EXTRACT_KEYWORDS: dict[str, Any] = {
 _FREE_VALUES = ("unknown", "none")
 # Words review findings name (cases/review: a date's relation, a caseworker's verdict).
 _REVIEW_WORDS = ("on or before", "after", "confirmed", "dismissed")
+# The reviewers by name, as the case page's "Reviewer runs" table shows them (``humanise``).
+_REVIEWER_NAMES = ("consistency", "duplicates", "precedents", "unusual values", "language model")
 # What the status page says the office waits for: message ids returned by cases/access.py's
 # ``_awaited`` (plain strings there, so listed here; tests/web/test_i18n.py shows one in Chinese).
 _AWAITED_TEXTS = (
@@ -212,6 +214,7 @@ def data_messages() -> list[str]:
     labels = [humanised(value) for enum in enums for value in enum]
     labels += _FREE_VALUES
     labels += _REVIEW_WORDS
+    labels += _REVIEWER_NAMES
     labels += [
         *_STATUS_TEXT.values(),
         *_AWAITED_TEXTS,

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from cases.access import workable_roles
+from cases.calendar import OFFICE_TZ
 from cases.catalogue import Text, load_catalogue
 from cases.facts import is_fact
 from cases.values import format_date
@@ -77,10 +78,13 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def _when(moment: dt.datetime | dt.date | None) -> str:
+    """A moment as the office reads its clock: Hong Kong time, whatever the server's zone (the
+    database keeps UTC; a due "23:59 HKT" read as "15:59 UTC" misleads a caseworker)."""
     if moment is None:
         return "—"
     if isinstance(moment, dt.datetime):
-        return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return aware.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") + " HKT"
     return moment.isoformat()
 
 
@@ -133,8 +137,8 @@ def _value(value: Any) -> str:
         return gettext_("(no value)")
     if isinstance(value, bool):
         return gettext_("yes") if value else gettext_("no")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):  # 1.3279661016949151 is read as 1.328; 156.0 as 156
+        return f"{value:.3f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and not value.strip():
         return gettext_("(blank)")
     if isinstance(value, list):

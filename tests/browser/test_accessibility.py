@@ -138,7 +138,7 @@ def test_a_caseworker_verifies_a_field_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
 
-    _tab_to(page, "input[name=field_business_name]")
+    _tab_to(page, "[name=field_business_name]")
     assert _has_visible_focus(page), "the focused field shows no focus indicator"
     expect(page.locator(":focus")).to_have_value(misread())
     page.keyboard.press("ControlOrMeta+A")

@@ -448,3 +448,11 @@ def test_the_chinese_letter_preview_prints_in_chinese(admin: TestClient) -> None
     printed = document[0].get_textpage().get_text_range()
     assert "食物業牌照：申請不獲批准" in printed
     assert "第 1 頁，共 1 頁" in printed
+
+
+def test_a_chinese_page_previews_the_chinese_letter_first(admin: TestClient) -> None:
+    admin.post("/language", data={"lang": "zh-Hant", "next": "/admin", "csrf_token": csrf(admin)})
+    page = admin.get(f"/admin/permits/{FOOD}/letters/refuse")
+    assert "申請不獲批准" in text_of(page.text)  # not the English letter under Chinese headings
+    english = admin.get(f"/admin/permits/{FOOD}/letters/refuse?language=en")
+    assert "application refused" in text_of(english.text)

@@ -40,7 +40,7 @@ from cases.errors import CatalogueProblem, PermitsError
 from cases.models import Role, User
 from cases.settings import get_settings
 from web.auth import StaffUser, require_admin
-from web.i18n import gettext_, humanised, pgettext_, use_language
+from web.i18n import current_language, gettext_, humanised, pgettext_, use_language
 from web.rendering import flash, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin), Depends(use_language)])
@@ -200,8 +200,11 @@ def _letter_response(
 
 @router.get("/permits/{permit_type}/letters/{outcome}")
 def letter_page(
-    request: Request, permit_type: str, outcome: str, language: str = "en"
+    request: Request, permit_type: str, outcome: str, language: str | None = None
 ) -> HTMLResponse:
+    """The letter in the language asked for; at first, in the page's own (a Chinese page
+    previews the Chinese letter)."""
+    language = language or current_language()
     permit, preview = _preview(permit_type, outcome, language)
     return _letter_response(request, permit, outcome, language, preview)
 

@@ -215,8 +215,8 @@ def mark_review_finding(
 def verify(
     request: Request, task_id: int, user: Staff, form: Annotated[FormData, Depends(read_form)]
 ) -> Response:
-    corrections = {
-        key.removeprefix(FIELD_PREFIX): value
+    corrections = {  # each value is one line (a value's box wraps; a pasted line break is a space)
+        key.removeprefix(FIELD_PREFIX): " ".join(value.splitlines())
         for key, value in form.items()
         if key.startswith(FIELD_PREFIX) and isinstance(value, str)
     }

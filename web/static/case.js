@@ -35,6 +35,15 @@
       if (img.complete) fitViewBox(img);
       img.addEventListener("load", function () { fitViewBox(img); });
     });
+    // A value is one line: Enter sends the form, as it did when each value was a one-line input.
+    document.querySelectorAll("textarea.field-value").forEach(function (box) {
+      box.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          box.form.requestSubmit();
+        }
+      });
+    });
     document.querySelectorAll("tr[data-field]").forEach(function (row) {
       var name = row.getAttribute("data-field");
       row.addEventListener("focusin", function () { select(name, true); });
@@ -45,7 +54,7 @@
         var name = rect.getAttribute("data-field");
         select(name, false);
         var row = document.querySelector('tr[data-field="' + CSS.escape(name) + '"]');
-        var target = row && (row.querySelector("input") || row);
+        var target = row && (row.querySelector("input, textarea") || row);
         if (target) target.focus();
       });
     });
