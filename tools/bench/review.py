@@ -99,6 +99,7 @@ def clean_case(seed: int) -> BenchCase:
         "Expiry date": _day(applied, 335),
         "Registered contractor": "Everbright Fire Services Limited",
         "Registration No.": "RFSIC-2-0345",
+        "Certificate holder": form["business_name"],
     }
     return BenchCase(seed, form, tenancy, fire)
 
@@ -168,6 +169,17 @@ def _address_mismatch(case: BenchCase, rng: random.Random) -> None:
     case.tenancy["Premises"] = _other(rng)["premises_address"]
 
 
+def _business_name_mismatch(case: BenchCase, rng: random.Random) -> None:
+    """The fire certificate (or, one time in three, the tenancy) held by another business."""
+    stranger = _other(rng)["business_name"]
+    while stranger.split()[:2] == case.form["business_name"].split()[:2]:  # another trade name
+        stranger = _other(rng)["business_name"]
+    if rng.random() < 1 / 3:
+        case.tenancy["Tenant"] = stranger
+    else:
+        case.fire["Certificate holder"] = stranger
+
+
 def _date_contradiction(case: BenchCase, rng: random.Random) -> None:
     case.fire["Date of inspection"] = _day(case.form["application_date"], rng.randint(5, 60))
 
@@ -224,6 +236,7 @@ for _planter in (
     _Simple("name_mismatch", _name_mismatch),
     _Simple("id_number_mismatch", _id_mismatch),
     _Simple("address_mismatch", _address_mismatch),
+    _Simple("business_name_mismatch", _business_name_mismatch),
     _Simple("date_contradiction", _date_contradiction),
     _CopiedCard("duplicate_file", again=False),
     _CopiedCard("duplicate_image", again=True),
@@ -289,6 +302,7 @@ _SUPPORTING_LABELS = {
     "fire_cert_expiry_date": "Expiry date",
     "fire_cert_contractor_name": "Registered contractor",
     "fire_cert_contractor_reg_no": "Registration No.",
+    "fire_cert_holder": "Certificate holder",
 }
 
 
