@@ -63,6 +63,7 @@ CERTIFICATE = {
     "fire_cert_expiry_date": "2027-01-09",
     "fire_cert_contractor_name": "Safe Fire Engineering Ltd",
     "fire_cert_contractor_reg_no": "RFSIC-2-0345",
+    "fire_cert_holder": "Golden Noodle House",
 }
 
 

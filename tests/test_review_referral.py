@@ -146,7 +146,5 @@ def test_without_a_proposed_referral_the_policy_role_stands(monkeypatch: Any) ->
     assert task.required_role == Role.CASEWORKER
     assert "senior" not in said(task.reason)
     with session_scope() as session:
-        actions = session.exec(
-            select(AuditEvent.action).where(AuditEvent.case_id == case_id)
-        ).all()
+        actions = session.exec(select(AuditEvent.action).where(AuditEvent.case_id == case_id)).all()
     assert "decision.referred_to_senior" not in actions

@@ -29,8 +29,7 @@ REVIEW_RISK = Message("review_risk", "review risk %(risk)s", terms=frozenset({"r
 NO_REVIEW = Message("no_review", "no review")
 REVIEW_REFERRAL = Message(
     "review_referral",
-    "review risk %(risk)s; sent to a senior officer because the review proposes it "
-    "(%(findings)s)",
+    "review risk %(risk)s; sent to a senior officer because the review proposes it (%(findings)s)",
     terms=frozenset({"risk"}),
     facts=frozenset({"findings"}),
 )
