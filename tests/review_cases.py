@@ -40,9 +40,7 @@ def case_at_review(
                     confidence=0.95,
                     engine="test",
                     status=FieldStatus.ACCEPTED,
-                    document_id=documents.get(
-                        "id_card" if name.startswith("id_card") else "application_form"
-                    ),
+                    document_id=_read_from(documents, name),
                     page=1,
                     bbox=[10, 20, 200, 40],
                 )
@@ -55,6 +53,17 @@ def case_at_review(
         transition(session, stored, CaseStatus.CHECKING, actor="test", why="fields stored")
     check_case_eligibility(case.id)
     return case.id
+
+
+def _read_from(documents: Mapping[str | None, int | None], name: str) -> int | None:
+    """The document a field was read from: the ID card's fields from the card, a supporting
+    document's from that document when the case has it, the rest from the form."""
+    if name.startswith("id_card"):
+        return documents.get("id_card")
+    for prefix, kind in (("fire_cert_", "fire_certificate"), ("tenancy_", "tenancy_agreement")):
+        if name.startswith(prefix) and kind in documents:
+            return documents[kind]
+    return documents.get("application_form")
 
 
 def reference_of(case_id: int) -> str:

@@ -5,7 +5,6 @@ reviewers say, the case waits for a person at the decision gate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -57,10 +56,9 @@ class _Referring:
 
 
 @pytest.fixture
-def referring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def referring(monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = review_service.reviewers_for
     monkeypatch.setattr(review_service, "reviewers_for", lambda p: [_Referring(), *chosen(p)])
-    yield
 
 
 @cache
@@ -127,7 +125,7 @@ def test_a_proposed_referral_sends_the_decision_to_the_senior_queue(outcome: Out
 
 @pytest.mark.usefixtures("referring")
 def test_the_task_says_why_in_both_languages_and_only_a_senior_may_decide() -> None:
-    case_id, task = _proposed(Outcome.REFUSE)
+    _case_id, task = _proposed(Outcome.REFUSE)
     english = said(task.reason)
     assert "sent to a senior officer because the review proposes it" in english
     assert "proposes it (Name of the food business is empty; not cross-checked.)." in english

@@ -5,7 +5,6 @@ both are audited with the review."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +49,11 @@ class _Scripted:
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Scripted]:
+def scripted(monkeypatch: pytest.MonkeyPatch) -> _Scripted:
     reviewer = _Scripted(["phone", "business_name"])
     chosen = review_service.reviewers_for
     monkeypatch.setattr(review_service, "reviewers_for", lambda p: [*chosen(p), reviewer])
-    yield reviewer
+    return reviewer
 
 
 def _index(case_id: int, field_name: str) -> int:
