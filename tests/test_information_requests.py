@@ -49,7 +49,7 @@ from cases.review import review_case
 from cases.settings import PROJECT_ROOT
 from cases.vocabulary import Language, LetterKind
 from tests.catalogues import FOOD, catalogue_at
-from tests.factories import CASEWORKER
+from tests.factories import CASEWORKER, SENIOR
 from tests.web.test_web import case_at_decision_gate, png
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -84,7 +84,7 @@ def _asked(
         session.add(applicant)
         code = issue_access_code(session, case)
         reference = case.reference
-    request_information(task_id, what, DUE, actor=CASEWORKER, document_kinds=kinds)
+    request_information(task_id, what, DUE, actor=SENIOR, document_kinds=kinds)
     return case_id, reference, code
 
 
