@@ -43,6 +43,8 @@ from tools.samples.applications import SampleApplication, generate_application
 
 FOOD = "food-business-licence"
 CASEWORKER = Actor("test.caseworker", Role.CASEWORKER)
+# Works every task, the senior queue's too (a second case sent the same files is referred there).
+SENIOR = Actor("test.senior", Role.SENIOR_CASEWORKER)
 
 # Values that pass every rule of the 2026 rule set, for every field the permit defines.
 GOOD_FIELDS = {

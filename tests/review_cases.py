@@ -32,8 +32,11 @@ def case_at_review(
         }
 
         def read_from(name: str) -> dict[str, object]:
-            kind = "id_card" if name.startswith("id_card") else "application_form"
-            return {"document_id": documents.get(kind), "page": 1, "bbox": [10, 20, 200, 40]}
+            return {
+                "document_id": _read_from(documents, name),
+                "page": 1,
+                "bbox": [10, 20, 200, 40],
+            }
 
         stored = store_extraction(
             session, case.id, GOOD_FIELDS if fields is None else fields, read_from
@@ -43,6 +46,17 @@ def case_at_review(
         transition(session, stored, CaseStatus.CHECKING, actor="test", why="fields stored")
     check_case_eligibility(case.id)
     return case.id
+
+
+def _read_from(documents: Mapping[str | None, int | None], name: str) -> int | None:
+    """The document a field was read from: the ID card's fields from the card, a supporting
+    document's from that document when the case has it, the rest from the form."""
+    if name.startswith("id_card"):
+        return documents.get("id_card")
+    for prefix, kind in (("fire_cert_", "fire_certificate"), ("tenancy_", "tenancy_agreement")):
+        if name.startswith(prefix) and kind in documents:
+            return documents[kind]
+    return documents.get("application_form")
 
 
 def reference_of(case_id: int) -> str:

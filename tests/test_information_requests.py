@@ -49,7 +49,7 @@ from cases.review import review_case
 from cases.settings import PROJECT_ROOT
 from cases.vocabulary import Language, LetterKind
 from tests.catalogues import FOOD, catalogue_at
-from tests.factories import CASEWORKER
+from tests.factories import CASEWORKER, SENIOR
 from tests.web.test_web import case_at_decision_gate, png
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -63,6 +63,7 @@ CERTIFICATE = {
     "fire_cert_expiry_date": "2027-01-09",
     "fire_cert_contractor_name": "Safe Fire Engineering Ltd",
     "fire_cert_contractor_reg_no": "RFSIC-2-0345",
+    "fire_cert_holder": "Golden Noodle House",
 }
 
 
@@ -83,7 +84,7 @@ def _asked(
         session.add(applicant)
         code = issue_access_code(session, case)
         reference = case.reference
-    request_information(task_id, what, DUE, actor=CASEWORKER, document_kinds=kinds)
+    request_information(task_id, what, DUE, actor=SENIOR, document_kinds=kinds)
     return case_id, reference, code
 
 

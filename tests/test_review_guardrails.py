@@ -186,7 +186,7 @@ def test_each_run_records_its_reviewer_version_input_hash_findings_and_time() ->
     runs = _runs(case_id)
     assert set(runs) == {"consistency", "duplicates", "precedents", "unusual_values"}
     consistency = runs["consistency"]
-    assert (consistency.version, consistency.model_name) == ("2.0", None)
+    assert (consistency.version, consistency.model_name) == ("2.1", None)
     assert len(consistency.inputs_hash) == 64
     assert consistency.duration_ms > 0
     with session_scope() as session:

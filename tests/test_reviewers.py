@@ -79,6 +79,33 @@ def test_a_tenant_who_is_the_business_or_the_applicant_passes_a_stranger_does_no
     assert finding.code == "business_name_mismatch"
 
 
+def test_a_fire_certificate_held_by_the_business_or_the_applicant_passes_another_does_not() -> None:
+    for holder in ("Golden Noodle House", "T.M. CHAN"):
+        assert document_checks({**GOOD_FIELDS, "fire_cert_holder": holder}) == []
+    (finding,) = document_checks({**GOOD_FIELDS, "fire_cert_holder": "Red Lantern Bakery"})
+    assert finding.code == "business_name_mismatch"
+    assert finding.evidence.field_names == ["fire_cert_holder", "applicant_name", "business_name"]
+    assert said(finding.fact) == (
+        "Certificate holder names 'Red Lantern Bakery', neither the applicant (CHAN Tai Man) "
+        "nor the business (Golden Noodle House)."
+    )
+
+
+def test_the_holder_finding_points_at_the_certificate_it_was_read_from() -> None:
+    certificate = Upload("fire.pdf", _sample(1).form_png, kind="fire_certificate")
+    case_id = case_at_review(
+        [*_uploads(_sample(1)), certificate],
+        {**GOOD_FIELDS, "fire_cert_holder": "Red Lantern Bakery"},
+    )
+    review_case(case_id)
+    with session_scope() as session:
+        document = session.exec(
+            select(Document).where(Document.case_id == case_id, Document.kind == "fire_certificate")
+        ).one()
+    (holder, *_) = _findings(case_id)["business_name_mismatch"].evidence.fields
+    assert (holder.name, holder.document_id, holder.page) == ("fire_cert_holder", document.id, 1)
+
+
 def test_contradicting_dates_are_found_consistent_ones_are_not() -> None:
     good = {
         **GOOD_FIELDS,

@@ -126,6 +126,7 @@ def test_the_food_licence_defines_both_supporting_documents_with_prefixed_fields
         "fire_cert_expiry_date",
         "fire_cert_contractor_name",
         "fire_cert_contractor_reg_no",
+        "fire_cert_holder",
     }
     assert {f.name for f in tenancy.fields} == {
         "tenancy_landlord",

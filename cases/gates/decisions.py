@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from cases.access import Actor
+from cases.access import ROLE_RANK, Actor
 from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
@@ -26,6 +26,8 @@ from cases.gates.tasks import close_task, create_task, get_task, open_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ApprovalTask, Case, EligibilityResult, Review, Role, TaskKind
 from cases.repository import get_case, transition
+from cases.review.base import Finding
+from cases.review.record import referral_findings
 from cases.vocabulary import Decision, Outcome, parse_decision
 
 __all__ = ["decide", "propose_decision"]
@@ -46,6 +48,9 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
             Decision.REFUSE if eligibility.outcome == Outcome.REFUSE else Decision.APPROVE
         )
         role = Role(rule.role) if rule else Role.CASEWORKER
+        referral = referral_findings(review)
+        if referral:
+            role = _refer_to_senior(session, case, role, referral)
         task = create_task(
             session,
             case,
@@ -54,6 +59,7 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
                 eligibility.ruleset_version,
                 eligibility.trace.get("rules", []),
                 review.risk if review else None,
+                [f.fact for f in referral],
             ),
             role=role,
             actor="system:proposer",
@@ -66,6 +72,25 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
             why=f"decision proposed ({eligibility.outcome}); waiting for a {role}",
         )
         return task
+
+
+def _refer_to_senior(session: Session, case: Case, role: Role, referral: list[Finding]) -> Role:
+    """The role the decision task needs when the review proposes referral: a senior caseworker,
+    or the policy's role if that is higher; audited with the findings that asked for it."""
+    senior = max(role, Role.SENIOR_CASEWORKER, key=lambda r: ROLE_RANK.get(r, 99))
+    append_event(
+        session,
+        actor="system:proposer",
+        action="decision.referred_to_senior",
+        case_id=case.id,
+        payload={
+            "role": senior,
+            "policy_role": role,
+            "findings": [f.code for f in referral],
+            "reviewers": sorted({f.reviewer for f in referral}),
+        },
+    )
+    return senior
 
 
 def decide(task_id: int, decision: Decision, reason: str, *, actor: Actor) -> Case:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cases.eligibility import summarise_rules
@@ -14,6 +14,7 @@ __all__ = [
     "FOUR_EYES_NOTE",
     "NO_REVIEW",
     "PROPOSAL",
+    "REVIEW_REFERRAL",
     "REVIEW_RISK",
     "four_eyes",
     "proposal",
@@ -26,6 +27,12 @@ PROPOSAL = Message(
 )
 REVIEW_RISK = Message("review_risk", "review risk %(risk)s", terms=frozenset({"risk"}))
 NO_REVIEW = Message("no_review", "no review")
+REVIEW_REFERRAL = Message(
+    "review_referral",
+    "review risk %(risk)s; sent to a senior officer because the review proposes it (%(findings)s)",
+    terms=frozenset({"risk"}),
+    facts=frozenset({"findings"}),
+)
 FOUR_EYES = Message(
     "four_eyes",
     "Four-eyes: %(first_by)s decided '%(decision)s'. A second %(role)s confirms it or decides "
@@ -40,15 +47,20 @@ FOUR_EYES_NOTE = Message(
 )
 
 
-def proposal(ruleset: str, rules: Iterable[Mapping[str, Any]], risk: Risk | None) -> Fact:
+def proposal(
+    ruleset: str,
+    rules: Iterable[Mapping[str, Any]],
+    risk: Risk | None,
+    referred_by: Sequence[Fact] = (),
+) -> Fact:
     """The decision task's reason, e.g. ``Rule set 2026.1: 9 passed, 2 not applicable, 1 failed
     (FBL-7 refer); review risk low.`` A rule that did not apply is counted apart, not as passed.
-    ``rules`` are the traced rules; ``risk`` is None when the case had no review."""
-    return PROPOSAL(
-        ruleset=ruleset,
-        rules=summarise_rules(rules),
-        review=REVIEW_RISK(risk=str(risk)) if risk is not None else NO_REVIEW(),
-    )
+    ``rules`` are the traced rules; ``risk`` is None when the case had no review;
+    ``referred_by`` are the facts of the findings that propose referral to a senior officer."""
+    review = REVIEW_RISK(risk=str(risk)) if risk is not None else NO_REVIEW()
+    if risk is not None and referred_by:
+        review = REVIEW_REFERRAL(risk=str(risk), findings=list(referred_by))
+    return PROPOSAL(ruleset=ruleset, rules=summarise_rules(rules), review=review)
 
 
 def four_eyes(first_by: str, decision: Decision, role: str, note: str | None) -> Fact:

@@ -5,7 +5,9 @@ refused with its reason and nothing is stored. The answer closes the request, an
 ``awaiting_applicant`` for ``extracting``, so the case flow reads the new documents (only those),
 checks the rules and reviews the case again, and hands it back to a caseworker. The eligibility
 result and the review made on the old evidence are removed (their outcome stays in the audit
-trail), so both are made again from the whole file.
+trail), so both are made again from the whole file. Caseworkers' verdicts on the old review's
+findings are kept: the new review takes each back when its finding comes back, and the others are
+shown as resolved.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from cases.lifecycle import CaseStatus
 from cases.models import (
     Case,
     EligibilityResult,
-    FindingVerdict,
     InformationRequest,
     RequestResolution,
     Review,
@@ -35,6 +36,7 @@ from cases.models import (
     utcnow,
 )
 from cases.repository import open_request, transition
+from cases.review.verdicts import detach_verdicts
 
 __all__ = ["ACTOR", "OTHER_DOCUMENT", "AnswerRecorded", "RequestNotOpen", "answer_request"]
 
@@ -92,8 +94,8 @@ def _forget_stale_results(session: Session, case_id: int) -> dict[str, str | Non
         "review_risk": review.risk.value if review else None,
     }
     session.exec(delete(EligibilityResult).where(col(EligibilityResult.case_id) == case_id))
-    for table in (ReviewRun, FindingVerdict):
-        session.exec(delete(table).where(col(table.case_id) == case_id))
+    session.exec(delete(ReviewRun).where(col(ReviewRun.case_id) == case_id))
+    detach_verdicts(session, case_id)  # people's verdicts stay; the new review takes them back
     session.exec(delete(Review).where(col(Review.case_id) == case_id))
     return stale
 

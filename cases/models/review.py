@@ -70,15 +70,22 @@ class ReviewRun(SQLModel, table=True):
 
 class FindingVerdict(SQLModel, table=True):
     """A caseworker's word on a finding (confirmed or dismissed, with a reason): what the
-    reviewers learn from (``permits review stats``)."""
+    reviewers learn from (``permits review stats``).
+
+    It survives the review being made again: it is kept with the finding (``finding``) and the
+    finding's key (code and evidence, ``cases.review.base.Finding.key``); the new review takes
+    it back when the same finding comes back, and until then it belongs to no review
+    (``review_id`` None) and is shown as resolved."""
 
     __table_args__ = (UniqueConstraint("review_id", "finding_index"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="review.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id")
     case_id: int = Field(foreign_key="case.id", index=True)
     finding_index: int
     code: str = Field(max_length=64, index=True)
+    finding_key: str = Field(default="", max_length=64)
+    finding: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     verdict: str = Field(max_length=16)  # confirmed | dismissed
     reason: str = ""
     decided_by: str = Field(max_length=64)

@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 
 from cases.catalogue import get_permit_type, glossary_for
 from cases.errors import NotFound
-from cases.facts import ENGLISH, render
+from cases.facts import ENGLISH, Glossary, render
 from cases.lifecycle import CaseStatus
-from cases.models import ApprovalTask, TaskKind, TaskStatus
+from cases.models import ApprovalTask, FindingVerdict, TaskKind, TaskStatus
 from cases.queries.inbox import as_utc
 from cases.repository import get_case
-from cases.review import review_record
+from cases.review import Finding, review_record
 from cases.vocabulary import Decision, Outcome, Risk, Severity
 
 __all__ = [
@@ -81,6 +81,23 @@ class ReviewSummary(BaseModel):
     points: list[tuple[str, int]]
     findings: list[FindingSummary]
     runs: list[ReviewRunSummary]
+    # Findings people marked that the review, made again, no longer finds.
+    resolved: list[FindingSummary] = []
+
+
+def _finding_summary(
+    finding: Finding, verdict: FindingVerdict | None, glossary: Glossary
+) -> FindingSummary:
+    return FindingSummary(
+        code=finding.code,
+        severity=finding.severity,
+        text=render(finding.fact, glossary),
+        fact=finding.fact,
+        evidence=finding.evidence.as_json(),
+        reviewer=finding.reviewer,
+        proposes_referral=finding.proposes_referral,
+        verdict=verdict.verdict if verdict else None,
+    )
 
 
 def _review_summary(session: Session, case_id: int, permit_type: str) -> ReviewSummary | None:
@@ -95,19 +112,8 @@ def _review_summary(session: Session, case_id: int, permit_type: str) -> ReviewS
         risk=record.review.risk,
         risk_score=record.review.risk_score,
         points=list(record.score.points) if record.score else [],
-        findings=[
-            FindingSummary(
-                code=m.finding.code,
-                severity=m.finding.severity,
-                text=render(m.finding.fact, glossary),
-                fact=m.finding.fact,
-                evidence=m.finding.evidence.as_json(),
-                reviewer=m.finding.reviewer,
-                proposes_referral=m.finding.proposes_referral,
-                verdict=m.verdict.verdict if m.verdict else None,
-            )
-            for m in record.findings
-        ],
+        findings=[_finding_summary(m.finding, m.verdict, glossary) for m in record.findings],
+        resolved=[_finding_summary(r.finding, r.verdict, glossary) for r in record.resolved],
         runs=[
             ReviewRunSummary(
                 reviewer=r.reviewer,

@@ -39,7 +39,7 @@ from cases.review.consistency import REVIEWER, REVIEWER_VERSION, ConsistencyRevi
 from cases.review.duplicates import DuplicatesReviewer
 from cases.review.language_model import LanguageModelReviewer
 from cases.review.precedents import PrecedentReviewer
-from cases.review.record import MarkedFinding, ReviewRecord, review_record
+from cases.review.record import MarkedFinding, ReviewRecord, referral_findings, review_record
 from cases.review.registry import (
     all_reviewers,
     check_policy,
@@ -88,6 +88,7 @@ __all__ = [
     "finding_stats",
     "get_reviewer",
     "mark_finding",
+    "referral_findings",
     "register",
     "review_case",
     "review_record",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -154,6 +156,21 @@ class Finding:
     @property
     def code(self) -> str:
         return str(self.fact["code"])
+
+    @property
+    def key(self) -> str:
+        """What makes a finding the same finding when the review is made again: its code and
+        what it rests on (the fields with the documents they were read from, the pages, the
+        other cases), not its numbers (a similarity, a distribution move as cases are decided).
+        A caseworker's verdict follows the key."""
+        ev = self.evidence
+        rests_on = [
+            self.code,
+            sorted([f.name, f.document_id or 0] for f in ev.fields),
+            sorted([p.document_id, p.page] for p in ev.pages),
+            sorted(c.case_id for c in ev.cases),
+        ]
+        return hashlib.sha256(json.dumps(rests_on).encode()).hexdigest()
 
     def as_json(self) -> dict[str, Any]:
         return {

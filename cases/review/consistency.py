@@ -1,10 +1,11 @@
 """The cross-document consistency reviewer: local and deterministic.
 
 It compares the applicant's name and identity card number on the application form with the copy
-of the identity card, the premises address and the tenant with the tenancy agreement and the
-fire certificate, and the dates the documents give with the application's; and says which
-evidence is missing. Tolerant of how people write: word order, initials, punctuation and spacing
-in names ("CHAN Tai Man" = "Tai-man Chan" = "T.M. CHAN"); abbreviations and floors in addresses.
+of the identity card; the premises address with the tenancy agreement and the fire certificate;
+the tenant and the certificate's holder with the applicant and the business; and the dates the
+documents give with the application's; and says which evidence is missing. Tolerant of how
+people write: word order, initials, punctuation and spacing in names ("CHAN Tai Man" =
+"Tai-man Chan" = "T.M. CHAN"); abbreviations and floors in addresses.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 REVIEWER = "consistency"
-REVIEWER_VERSION = "2.0"
+REVIEWER_VERSION = "2.1"
 
 NAME_MISMATCH = Message(
     "name_mismatch",
@@ -65,8 +66,8 @@ DATE_CONTRADICTION = Message(
 
 #: Supporting documents' premises addresses compared with the form's.
 _ADDRESS_FIELDS = ("tenancy_premises_address", "fire_cert_premises_address")
-#: Parties who must be the applicant or the business.
-_PARTY_FIELDS = ("tenancy_tenant",)
+#: Parties who must be the applicant or the business: the tenant, the fire certificate's holder.
+_PARTY_FIELDS = ("tenancy_tenant", "fire_cert_holder")
 #: (field, "on_or_before" | "after", other field): a date the documents must respect.
 _DATE_ORDER = (
     ("fire_cert_inspection_date", "on_or_before", "application_date"),

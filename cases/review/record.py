@@ -3,7 +3,7 @@ score with its arithmetic, and each reviewer's run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
@@ -11,7 +11,13 @@ from cases.models import FindingVerdict, Review, ReviewRun
 from cases.review.base import Finding
 from cases.review.scoring import RiskScore
 
-__all__ = ["MarkedFinding", "ReviewRecord", "review_record"]
+__all__ = [
+    "MarkedFinding",
+    "ResolvedFinding",
+    "ReviewRecord",
+    "referral_findings",
+    "review_record",
+]
 
 
 @dataclass(frozen=True)
@@ -22,11 +28,20 @@ class MarkedFinding:
 
 
 @dataclass(frozen=True)
+class ResolvedFinding:
+    """A finding a caseworker gave a verdict on that the review, made again, no longer finds."""
+
+    finding: Finding
+    verdict: FindingVerdict
+
+
+@dataclass(frozen=True)
 class ReviewRecord:
     review: Review
     findings: list[MarkedFinding]
     score: RiskScore | None  # None: a review made before scores were kept
     runs: list[ReviewRun]
+    resolved: list[ResolvedFinding] = field(default_factory=list)
 
 
 def review_record(session: Session, case_id: int) -> ReviewRecord | None:
@@ -45,4 +60,25 @@ def review_record(session: Session, case_id: int) -> ReviewRecord | None:
     runs = session.exec(
         select(ReviewRun).where(ReviewRun.review_id == review.id).order_by(col(ReviewRun.id))
     )
-    return ReviewRecord(review, findings, RiskScore.from_json(score) if score else None, list(runs))
+    resolved = [
+        ResolvedFinding(Finding.from_json(v.finding), v)
+        for v in session.exec(
+            select(FindingVerdict)
+            .where(
+                FindingVerdict.case_id == case_id,
+                col(FindingVerdict.review_id).is_(None),
+            )
+            .order_by(col(FindingVerdict.decided_at))
+        )
+        if v.finding
+    ]
+    return ReviewRecord(
+        review, findings, RiskScore.from_json(score) if score else None, list(runs), resolved
+    )
+
+
+def referral_findings(review: Review | None) -> list[Finding]:
+    """The findings of the review that propose referral to a senior officer (the decision gate
+    sends the case to the senior queue for them)."""
+    stored = review.findings.get("findings", []) if review is not None else []
+    return [f for f in map(Finding.from_json, stored) if f.proposes_referral]

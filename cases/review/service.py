@@ -27,6 +27,7 @@ from cases.review.context import build_context, inputs_hash
 from cases.review.keys import record_case_keys
 from cases.review.registry import reviewers_for
 from cases.review.scoring import score
+from cases.review.verdicts import carry_verdicts
 from cases.vocabulary import Risk, Severity
 
 __all__ = ["REVIEW_ACTOR", "RunResult", "review_case", "risk_of", "run_reviewer"]
@@ -115,6 +116,7 @@ def _record(session: Session, ctx: ReviewContext, results: list[RunResult]) -> R
     session.add(review)
     session.flush()
     assert review.id is not None
+    verdicts = carry_verdicts(session, review, findings)
     for r in results:
         session.add(
             ReviewRun(
@@ -130,17 +132,16 @@ def _record(session: Session, ctx: ReviewContext, results: list[RunResult]) -> R
                 error=r.error,
             )
         )
+    payload: dict[str, object] = {
+        "risk": risk.level.value,
+        "risk_score": risk.total,
+        "findings": [f.code for f in findings],
+        "runs": [_run_summary(r) for r in results],
+    }
+    if verdicts["kept"] or verdicts["resolved"]:  # made again: people's verdicts carried over
+        payload["verdicts"] = verdicts
     append_event(
-        session,
-        actor=REVIEW_ACTOR,
-        action="review.completed",
-        case_id=case_id,
-        payload={
-            "risk": risk.level.value,
-            "risk_score": risk.total,
-            "findings": [f.code for f in findings],
-            "runs": [_run_summary(r) for r in results],
-        },
+        session, actor=REVIEW_ACTOR, action="review.completed", case_id=case_id, payload=payload
     )
     return review
 

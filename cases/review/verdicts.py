@@ -14,8 +14,16 @@ from cases.audit import append_event
 from cases.db import session_scope
 from cases.errors import InvalidInput, NotFound, PermissionDenied
 from cases.models import FindingVerdict, Review, utcnow
+from cases.review.base import Finding
 
-__all__ = ["CodeStats", "Verdict", "finding_stats", "mark_finding"]
+__all__ = [
+    "CodeStats",
+    "Verdict",
+    "carry_verdicts",
+    "detach_verdicts",
+    "finding_stats",
+    "mark_finding",
+]
 
 MAX_REASON = 2000
 
@@ -68,7 +76,7 @@ def mark_finding(
         stored = review.findings.get("findings", []) if review else []
         if review is None or review.id is None or not 0 <= finding_index < len(stored):
             raise NotFound("That finding is not in this case's review.")
-        code = str(stored[finding_index]["fact"]["code"])
+        finding = Finding.from_json(stored[finding_index])
         row = session.exec(
             select(FindingVerdict).where(
                 FindingVerdict.review_id == review.id,
@@ -82,7 +90,9 @@ def mark_finding(
             review_id=review.id,
             case_id=case_id,
             finding_index=finding_index,
-            code=code,
+            code=finding.code,
+            finding_key=finding.key,
+            finding=stored[finding_index],
             verdict=chosen.value,
             decided_by=actor.username,
         )
@@ -96,7 +106,7 @@ def mark_finding(
             case_id=case_id,
             payload={
                 "finding": finding_index,
-                "code": code,
+                "code": finding.code,
                 "verdict": chosen.value,
                 "previous": previous,
                 "reason": reason,
@@ -104,6 +114,47 @@ def mark_finding(
         )
         session.flush()
         return row
+
+
+def detach_verdicts(session: Session, case_id: int) -> int:
+    """Before the case's review is removed to be made again: its verdicts stay, belonging to no
+    review until the same finding comes back (:func:`carry_verdicts`). Returns how many."""
+    rows = session.exec(
+        select(FindingVerdict).where(
+            FindingVerdict.case_id == case_id, col(FindingVerdict.review_id).is_not(None)
+        )
+    ).all()
+    for row in rows:
+        row.review_id = None
+        session.add(row)
+    session.flush()
+    return len(rows)
+
+
+def carry_verdicts(
+    session: Session, review: Review, findings: list[Finding]
+) -> dict[str, list[str]]:
+    """The new review takes back each verdict whose finding came back (same key); the others
+    stay resolved. Says which codes were kept and which stay resolved (for the audit trail)."""
+    waiting = session.exec(
+        select(FindingVerdict)
+        .where(FindingVerdict.case_id == review.case_id, col(FindingVerdict.review_id).is_(None))
+        .order_by(col(FindingVerdict.decided_at).desc())
+    ).all()
+    by_key: dict[str, list[FindingVerdict]] = {}
+    for row in waiting:
+        by_key.setdefault(row.finding_key, []).append(row)
+    kept: list[str] = []
+    for index, finding in enumerate(findings):
+        rows = by_key.get(finding.key)
+        if rows:
+            row = rows.pop(0)  # the latest word on it
+            row.review_id, row.finding_index = review.id, index
+            session.add(row)
+            kept.append(row.code)
+    session.flush()
+    resolved = [row.code for rows in by_key.values() for row in rows]
+    return {"kept": kept, "resolved": sorted(resolved)}
 
 
 def finding_stats(session: Session) -> list[CodeStats]:

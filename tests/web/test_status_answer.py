@@ -19,7 +19,7 @@ from cases.letters import request_information
 from cases.lifecycle import CaseStatus
 from cases.models import Document, InformationRequest
 from cases.repository import get_case
-from tests.factories import CASEWORKER
+from tests.factories import SENIOR
 from tests.web.test_web import case_at_decision_gate, png, stored_case, token_from
 
 DUE = WorkingCalendar().add_working_days(dt.date.today(), 8)  # a working day: kept as is
@@ -29,7 +29,7 @@ def _asked(what: str = "Show the current address on the certificate.") -> tuple[
     case_id, task_id = case_at_decision_gate()
     with session_scope() as session:
         code = issue_access_code(session, get_case(session, case_id))
-    request_information(task_id, what, DUE, actor=CASEWORKER, document_kinds=["fire_certificate"])
+    request_information(task_id, what, DUE, actor=SENIOR, document_kinds=["fire_certificate"])
     return case_id, stored_case(case_id).reference, code
 
 

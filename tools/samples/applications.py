@@ -28,6 +28,7 @@ __all__ = [
     "blank_form",
     "font_path",
     "generate_application",
+    "id_card_scan",
     "random_truth",
     "typed_form_pdf",
 ]
@@ -378,6 +379,13 @@ def _render_id_card(name: str, number: str, date_of_birth: str) -> Image.Image:
     draw.pieslice((px(60), px(28), px(78), px(48)), 180, 360, fill=130)
     draw.text((px(81), px(46)), number, 0, _font("sans-bold", px(4.2)), anchor="rm")
     return page.image
+
+
+def id_card_scan(seed: int, truth: Mapping[str, str]) -> bytes:
+    """The scanned copy of the identity card alone, for ``truth``'s name and number (no form
+    drawn: a bench that types its forms needs only the card)."""
+    card = _render_id_card(truth["id_card_name"], truth["id_card_number"], _date_of_birth(seed))
+    return _png(_scan(card, random.Random(f"id-card-{seed}"), max_angle=1.5))
 
 
 # --- Scanning ------------------------------------------------------------------------------------

@@ -68,6 +68,10 @@ _FIRE_LABELS: dict[str, tuple[tuple[str, ...], str]] = {
         ("Registration No.", "Contractor registration No.", "Reg. No."),
         "註冊編號",
     ),
+    "fire_cert_holder": (
+        ("Certificate holder", "Name of holder", "Holder of certificate"),
+        "持證人",
+    ),
 }
 _TENANCY_LABELS: dict[str, tuple[tuple[str, ...], str]] = {
     "tenancy_landlord": (("Landlord", "Name of landlord", "The Landlord"), "業主"),
@@ -85,6 +89,7 @@ _WIDE = frozenset(
     {
         "fire_cert_premises_address",
         "fire_cert_contractor_name",
+        "fire_cert_holder",
         "tenancy_landlord",
         "tenancy_tenant",
         "tenancy_premises_address",
@@ -142,6 +147,8 @@ def _fire_truth(seed: int) -> dict[str, str]:
         "fire_cert_expiry_date": format_date(expires, style),
         "fire_cert_contractor_name": rng.choice(_CONTRACTORS),
         "fire_cert_contractor_reg_no": f"RFSIC-{rng.randint(1, 3)}-{rng.randrange(10**4):04d}",
+        # held by the business or by the applicant, as the consistency reviewer accepts
+        "fire_cert_holder": application[rng.choice(("business_name", "applicant_name"))],
     }
 
 
