@@ -161,7 +161,7 @@ def bench_e2e(
     counts = sorted({1, 2, workers})
     runs = len(backends) * len(counts)
     for done, backend in enumerate(backends):
-        reports = {}
+        reports: dict[int, RunReport] = {}
         try:
             for count in counts:
                 if steps is not None:

@@ -88,6 +88,7 @@ def _seed(url: str, cases: int, say: Progress, steps: Steps) -> float:
     started = time.perf_counter()
     engine = get_engine(url)
     now = utcnow()
+    steps("precedents stored", 0, cases)
     for start in range(0, cases, _CHUNK):
         size = min(_CHUNK, cases - start)
         vectors = _vectors(base, size, start)
@@ -147,6 +148,7 @@ def _measure(url: str, cases: int, queries: int, say: Progress, steps: Steps) ->
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     texts = [text for text, _ in _summaries(queries, random.Random(99))]
     refresh, search, embedded = [], [], []
+    steps("searches timed", 0, queries)
     for text in texts:
         t0 = time.perf_counter()
         with session_scope() as session:

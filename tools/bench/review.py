@@ -351,6 +351,7 @@ def run_cases(
     other: dict[str, int] = {}
     seconds: list[float] = []
     built: list[BuiltCase] = []
+    steps("cases built and reviewed", 0, count)
     for n, code in enumerate(plan):
         case = clean_case(_SEED_BASE + seed * 10_000 + n)
         if code is not None and (built or not PLANTERS[code].needs_earlier):
