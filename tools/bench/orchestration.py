@@ -128,8 +128,8 @@ def _one_run(name: str) -> dict[str, float]:
 def _timed_runs(mode: str, runs: int, steps: Steps) -> list[dict[str, float]]:
     """A warm-up run, then ``runs`` timed ones, each counted on the mode's bar."""
     what = f"{mode}: flow runs timed"
-    steps(what, 0, runs)
     _one_run(MODES[mode])  # the first run warms up the process
+    steps(what, 0, runs)
     timings = []
     for _ in range(runs):
         timings.append(_one_run(MODES[mode]))
