@@ -63,6 +63,10 @@ def _progress(as_json: bool) -> Callable[[str], None] | None:
     return None if as_json else _say
 
 
+def _quiet(message: str) -> None:
+    """No progress lines: the bars say it."""
+
+
 def _measure(bench: Callable[..., dict[str, Any]], **options: Any) -> dict[str, Any]:
     """Run one benchmark with its steps drawn as progress bars on stderr."""
     with progress() as steps:
@@ -285,15 +289,15 @@ def bench_e2e_command(
 
     backends = _backends(backend)
     with free_port_settings():
-        result = bench_e2e(
-            bench_services,
+        result = _measure(
+            bench_e2e,
+            start=bench_services,
             cases=cases,
             workers=workers,
             backends=backends,
             urls={"cases": postgres_url, "prefect": prefect_postgres_url},
             timeout=timeout,
-            # on stderr even with --json: a full run takes many minutes
-            progress=lambda message: err.print(message, highlight=False),
+            progress=_progress(as_json),
         )
     _show(result, as_json)
 
@@ -308,7 +312,7 @@ def bench_orchestration_command(
     from tools.bench.orchestration import bench_orchestration
 
     with free_port_settings(), bench_services(workers=False):
-        result = bench_orchestration(runs, progress=_progress(as_json))
+        result = _measure(bench_orchestration, runs=runs, progress=_progress(as_json))
     _show(result, as_json)
 
 
@@ -324,7 +328,9 @@ def bench_review_command(
     """Reviewers' precision and recall per finding type, and the review's time per case."""
     from tools.bench.review import bench_review
 
-    result = bench_review(cases=cases, decided=decided, seed=seed, say=_say)
+    result = _measure(
+        bench_review, cases=cases, decided=decided, seed=seed, say=_progress(as_json) or _quiet
+    )
     _show(result, as_json, _print_bench_review)
 
 
@@ -358,7 +364,8 @@ def bench_precedents_command(
     """Nearest-precedent search over 100,000 decided cases: load, refresh, embed, search."""
     from tools.bench.precedents import bench_precedents
 
-    result = bench_precedents(
+    result = _measure(
+        bench_precedents,
         cases=cases,
         queries=queries,
         backend=backend,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.output import console, err, friendly
+from cli.output import console, err, friendly, option_date
 from cli.progress import progress
 
 __all__ = ["catalogue_app", "rules_app"]
@@ -141,16 +141,11 @@ def rules_diff(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Which stored cases would get another outcome or fee under a draft rule file."""
-    import datetime as dt
-
     from cases.authoring import impact_of_draft
     from cases.catalogue import get_permit_type, load_ruleset
     from cases.db import ensure_migrated, session_scope
 
-    try:
-        since_date = dt.date.fromisoformat(since) if since else None
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {since}", param_hint="--since") from None
+    since_date = option_date(since, "--since")
     ruleset = load_ruleset(draft)
     chosen = get_permit_type(_permit_type_of_draft(draft, permit_type))
     ensure_migrated()

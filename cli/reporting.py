@@ -10,26 +10,13 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 
-from cli.output import console, err, friendly
+from cli.output import console, err, friendly, option_date
 
 __all__ = ["export_app", "kpi"]
 
 export_app = typer.Typer(help="Export data for analysis elsewhere.", no_args_is_help=True)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    """The option's date; else one line naming the option, what was typed and the form (exit 2,
-    as for any other bad option)."""
-    from cases.reporting import BadDate, parse_day
-
-    try:
-        return parse_day(value, option)
-    except BadDate as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
 
 
 _RATES = frozenset({"breach_rate", "correction_rate", "corrected_of_checked", "rate"})
@@ -78,7 +65,7 @@ def kpi(
     from cases.db import ensure_migrated, session_scope
     from cases.reporting import KpiFilters, compute_dashboard
 
-    filters = KpiFilters(permit_type, _date(since, "--since"), _date(until, "--until"))
+    filters = KpiFilters(permit_type, option_date(since, "--since"), option_date(until, "--until"))
     if permit_type and permit_type not in load_catalogue():
         known = ", ".join(sorted(load_catalogue()))
         raise typer.BadParameter(
@@ -121,7 +108,7 @@ def export_cases_command(
     from cases.models import Role
     from cases.reporting import export_cases
 
-    start = _date(since, "--since")
+    start = option_date(since, "--since")
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("choose csv or jsonl", param_hint="--format")
     if with_personal_data and not by:

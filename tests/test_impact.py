@@ -151,3 +151,12 @@ def test_rules_diff_prints_a_table_and_names_an_unknown_type(tmp_path: Path, cli
     result = cli("rules", "diff", "--draft", str(stray))
     assert result.exit_code == 2
     assert "name one with --type" in result.output
+
+
+def test_rules_diff_says_a_bad_since_in_one_line(tmp_path: Path, cli: Invoke) -> None:
+    result = cli("rules", "diff", "--draft", str(_draft(tmp_path)), "--since", "31/01/2026")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --since: '31/01/2026' is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"
+    )
+    assert "Usage" not in result.output

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 
 from rich.console import Console
 
 from cli.progress import progress
+from tests.conftest import Invoke
 
 
 def test_plain_lines_when_not_on_a_terminal() -> None:
@@ -32,3 +34,21 @@ def test_a_bar_with_counts_on_a_terminal() -> None:
     assert "requests timed" in shown
     assert "10/10" in shown
     assert "━" in shown  # the bar
+
+
+def test_bench_precedents_counts_its_steps_and_keeps_json_clean(cli: Invoke) -> None:
+    result = cli("bench", "precedents", "--cases", "20", "--queries", "3", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)  # nothing but the figures on stdout
+    assert figures["sqlite"]["cases"] == 20
+    assert "sqlite: precedents stored: 20/20 (100%)" in result.stderr
+    assert "sqlite: searches timed: 0/3 (0%)" in result.stderr
+    assert "sqlite: searches timed: 3/3 (100%)" in result.stderr
+
+
+def test_bench_review_counts_the_cases_it_reviews(cli: Invoke) -> None:
+    result = cli("bench", "review", "--cases", "2", "--decided", "10", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] == 2
+    assert "cases seeded: 10/10 (100%)" in result.stderr
+    assert "cases built and reviewed: 2/2 (100%)" in result.stderr

@@ -90,6 +90,32 @@ def test_a_bad_date_in_english_on_a_download(seeded: TestClient) -> None:
     assert "Submitted from: “yesterday” is not a date; write it as YYYY-MM-DD" in download.text
 
 
+def test_an_unknown_permit_type_is_said_and_all_types_shown(seeded: TestClient) -> None:
+    client = _as(seeded, "sam", Role.SENIOR_CASEWORKER)
+    everything = client.get("/kpi").text
+    page = client.get("/kpi", params={"permit_type": "fishing-licence"})
+    assert page.status_code == 200
+    assert "Permit: “fishing-licence” is not a permit type; choose one from the list." in page.text
+    assert "The figures below are for all permit types." in page.text
+    # the same figures as with no filter at all
+    assert page.text.count("<td") == everything.count("<td")
+    assert "not a permit type" not in client.get("/kpi", params={"permit_type": ""}).text
+    download = client.get("/kpi/stages.csv", params={"permit_type": "fishing-licence"})
+    assert download.status_code == 422
+    assert "“fishing-licence” is not a permit type" in download.text
+
+
+def test_an_unknown_permit_type_in_chinese(seeded: TestClient) -> None:
+    client = _as(seeded, "sam", Role.SENIOR_CASEWORKER)
+    client.cookies.set("lang", "zh-Hant")
+    said = "牌照：「fishing-licence」不是牌照類別；請從清單中選擇。"
+    page = client.get("/kpi", params={"permit_type": "fishing-licence"})
+    assert said in page.text
+    assert "以下數字涵蓋所有牌照類別。" in page.text
+    download = client.get("/kpi/gates.csv", params={"permit_type": "fishing-licence"})
+    assert (download.status_code, said in download.text) == (422, True)
+
+
 def test_caseworkers_are_refused(seeded: TestClient) -> None:
     client = _as(seeded, "casey", Role.CASEWORKER)
     assert client.get("/kpi").status_code == 403

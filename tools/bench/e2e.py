@@ -25,6 +25,7 @@ from cases.db import read_scope
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import AuditEvent, Case
+from tools.bench import Steps
 from tools.bench.timings import percentile
 from tools.samples.applications import HANDS, generate_application
 from tools.samples.supporting import generate_fire_certificate
@@ -144,18 +145,16 @@ def _watch(
     timeout: float,
     *,
     poll_s: float = 0.25,
-    progress: Callable[[str], object] | None = None,
+    steps: Steps | None = None,
+    what: str = "cases at their first gate",
 ) -> None:
     deadline = time.monotonic() + timeout
-    said = time.monotonic()
     while time.monotonic() < deadline and any(t.settled is None for t in timings):
         waiting = {t.case_id: t for t in timings if t.settled is None}
         for case_id, failed in _settled(list(waiting)).items():
             waiting[case_id].settled, waiting[case_id].failed = time.time(), failed
-        if progress is not None and time.monotonic() - said >= 30:
-            said = time.monotonic()
-            done = sum(1 for t in timings if t.settled is not None)
-            progress(f"  {done}/{len(timings)} cases at their first gate")
+        if steps is not None:
+            steps(what, sum(1 for t in timings if t.settled is not None), len(timings))
         time.sleep(poll_s)
 
 
@@ -218,8 +217,11 @@ def run_burst(
     read_tasks: Callable[[], Iterator[TaskTiming]],
     timeout: float,
     progress: Callable[[str], object] | None = None,
+    steps: Steps | None = None,
+    label: str = "",
 ) -> RunReport:
-    """Start the services, submit every case at once, watch them to their first gate."""
+    """Start the services, submit every case at once, watch them to their first gate (one bar
+    per run, named ``label``)."""
     with start() as pids:
         if progress is not None:
             progress(f"  services ready; submitting {len(batches)} applications")
@@ -232,7 +234,7 @@ def run_burst(
             assert case.id is not None
             emit(case.id)
             timings.append(CaseTiming(case.id, submitted=time.time()))
-        _watch(timings, timeout, progress=progress)
+        _watch(timings, timeout, steps=steps, what=f"{label}cases at their first gate")
         cpu_after = _burst_cpu_s(pids)
         by_case = {t.case_id: t for t in timings}
         for task in read_tasks():

@@ -23,6 +23,7 @@ from cases.db import upgrade_database
 from cases.errors import PermitsError
 from cases.intake import Upload
 from cases.settings import get_settings
+from tools.bench import Steps
 from tools.bench.databases import fresh_postgres
 from tools.bench.e2e import FLOW_RUN, RunReport, TaskTiming, mixed_uploads, run_burst, summarise
 
@@ -102,6 +103,7 @@ def _one_run(
     urls: dict[str, str],
     timeout: float,
     progress: Progress,
+    steps: Steps | None,
 ) -> RunReport:
     from flows.deployments import start_case_flow
 
@@ -129,6 +131,8 @@ def _one_run(
             read_tasks=prefect_task_timings,
             timeout=timeout,
             progress=progress,
+            steps=steps,
+            label=f"{backend}, {workers} worker(s): ",
         )
 
 
@@ -141,6 +145,7 @@ def bench_e2e(
     urls: dict[str, str],
     timeout: float,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     """Per database: the burst on one, two and ``workers`` workers; the figures are those of
     ``workers``, and ``scaling_2_workers`` is two workers' throughput over one's."""
@@ -153,17 +158,30 @@ def bench_e2e(
     result: dict[str, Any] = {}
     say(f"generating {cases} applications…")
     batches = mixed_uploads(cases, seed=4000)  # the same burst for every run
-    for backend in backends:
-        reports = {}
+    counts = sorted({1, 2, workers})
+    runs = len(backends) * len(counts)
+    for done, backend in enumerate(backends):
+        reports: dict[int, RunReport] = {}
         try:
-            for count in sorted({1, 2, workers}):
+            for count in counts:
+                if steps is not None:
+                    steps("runs done", done * len(counts) + len(reports), runs)
                 say(f"{backend}: {cases} cases, {count} worker(s)…")
                 reports[count] = _one_run(
-                    start, backend, count, batches, urls=urls, timeout=timeout, progress=say
+                    start,
+                    backend,
+                    count,
+                    batches,
+                    urls=urls,
+                    timeout=timeout,
+                    progress=say,
+                    steps=steps,
                 )
         except PermitsError as error:  # the other database's figures still count
             result[backend] = {"error": str(error)}
             continue
         result[backend] = summarise(reports[workers], one=reports[1], two=reports[2])
         say(f"{backend}: {result[backend]}")
+    if steps is not None:
+        steps("runs done", runs, runs)
     return result

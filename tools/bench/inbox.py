@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 from cases.access import create_user, get_user
 from cases.db import get_engine, upgrade_database
 from cases.models import ApprovalTask, Role, TaskStatus
+from tools.bench import Steps
 from tools.bench.databases import fresh_postgres, settings_pointed_at, settle
 from tools.bench.seed import BENCH_USERNAME, seed_cases
 from tools.bench.timings import timing_summary
@@ -57,7 +58,6 @@ _WARM_UP = 2  # rounds over every inbox variant, and case pages, before timing
 _REFERENCE = re.compile(r'<td><a href="/cases/\d+">([A-Z]+-\d{4}-\d+)</a></td>')
 
 Progress = Callable[[str], None]
-Steps = Callable[[str, int, int | None], None]
 
 
 @dataclass

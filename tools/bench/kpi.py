@@ -27,6 +27,7 @@ from sqlmodel import Session
 from cases.db import get_engine, upgrade_database
 from cases.models import Case, Role
 from cases.reporting import KPI_TABLES, forget_dashboards
+from tools.bench import Steps
 from tools.bench.databases import fresh_postgres, settings_pointed_at, settle
 from tools.bench.inbox import _logged_in, add_bench_user
 from tools.bench.seed import seed_cases
@@ -42,7 +43,6 @@ __all__ = ["TARGET_P95_MS", "bench_kpi"]
 
 TARGET_P95_MS = 500.0
 SENIOR = "bench.senior"
-Steps = Callable[[str, int, int | None], None]
 Say = Callable[[str], None]
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from prefect import flow, task
 
+from tools.bench import Steps, no_steps
+
 __all__ = ["MODES", "bench_orchestration"]
 
 STAGES = 5
@@ -123,8 +125,22 @@ def _one_run(name: str) -> dict[str, float]:
     }
 
 
+def _timed_runs(mode: str, runs: int, steps: Steps) -> list[dict[str, float]]:
+    """A warm-up run, then ``runs`` timed ones, each counted on the mode's bar."""
+    what = f"{mode}: flow runs timed"
+    _one_run(MODES[mode])  # the first run warms up the process
+    steps(what, 0, runs)
+    timings = []
+    for _ in range(runs):
+        timings.append(_one_run(MODES[mode]))
+        steps(what, len(timings), runs)
+    return timings
+
+
 def bench_orchestration(
-    runs: int, progress: Callable[[str], None] | None = None
+    runs: int,
+    progress: Callable[[str], None] | None = None,
+    steps: Steps | None = None,
 ) -> dict[str, dict[str, float]]:
     """Median seconds per flow run of the five-task flow in each mode (needs PREFECT_API_URL)."""
     say = progress or (lambda _message: None)
@@ -132,8 +148,7 @@ def bench_orchestration(
     for mode, process in (("serve", "serve"), ("runner", "runner"), ("deferred", "runner")):
         with _process(process):
             _wait_for_deployment(MODES[mode])
-            _one_run(MODES[mode])  # the first run warms up the process
-            timings = [_one_run(MODES[mode]) for _ in range(runs)]
+            timings = _timed_runs(mode, runs, steps or no_steps)
         result[mode] = {
             key: round(statistics.median(t[key] for t in timings), 2) for key in timings[0]
         }

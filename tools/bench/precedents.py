@@ -38,6 +38,7 @@ from cases.precedents import (
     nearest,
     weights_hash,
 )
+from tools.bench import Steps, no_steps
 from tools.bench.databases import fresh_postgres, settings_pointed_at
 
 __all__ = ["bench_precedents"]
@@ -78,7 +79,7 @@ def _vectors(base: npt.NDArray[np.float32], count: int, seed: int) -> npt.NDArra
     return unit
 
 
-def _seed(url: str, cases: int, say: Progress) -> float:
+def _seed(url: str, cases: int, say: Progress, steps: Steps) -> float:
     rng = random.Random(14)
     summaries = _summaries(_DISTINCT, rng)
     say(f"embedding {_DISTINCT} distinct summaries")
@@ -87,6 +88,7 @@ def _seed(url: str, cases: int, say: Progress) -> float:
     started = time.perf_counter()
     engine = get_engine(url)
     now = utcnow()
+    steps("precedents stored", 0, cases)
     for start in range(0, cases, _CHUNK):
         size = min(_CHUNK, cases - start)
         vectors = _vectors(base, size, start)
@@ -121,7 +123,7 @@ def _seed(url: str, cases: int, say: Progress) -> float:
                     for i, (row, vector) in enumerate(zip(case_rows, vectors, strict=True))
                 ],
             )
-        say(f"  {start + size:,} precedents stored")
+        steps("precedents stored", start + size, cases)
     return time.perf_counter() - started
 
 
@@ -133,8 +135,8 @@ def _ms(values: list[float]) -> dict[str, float]:
     }
 
 
-def _measure(url: str, cases: int, queries: int, say: Progress) -> dict[str, Any]:
-    seed_s = _seed(url, cases, say)
+def _measure(url: str, cases: int, queries: int, say: Progress, steps: Steps) -> dict[str, Any]:
+    seed_s = _seed(url, cases, say, steps)
     forget_precedents()
     weights = weights_hash()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -146,6 +148,7 @@ def _measure(url: str, cases: int, queries: int, say: Progress) -> dict[str, Any
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     texts = [text for text, _ in _summaries(queries, random.Random(99))]
     refresh, search, embedded = [], [], []
+    steps("searches timed", 0, queries)
     for text in texts:
         t0 = time.perf_counter()
         with session_scope() as session:
@@ -159,6 +162,7 @@ def _measure(url: str, cases: int, queries: int, say: Progress) -> dict[str, Any
         refresh.append(t1 - t0)
         embedded.append(t2 - t1)
         search.append(t3 - t2)
+        steps("searches timed", len(search), queries)
     exact = _recall(decided, texts[:20])
     return {
         "cases": cases,
@@ -186,6 +190,11 @@ def _recall(decided: DecidedCases, texts: list[str]) -> float:
     return round(hits / (5 * len(texts)), 3)
 
 
+def _on(steps: Steps, backend: str) -> Steps:
+    """The database's own bars, so that with ``both`` the second does not refill the first."""
+    return lambda what, done, total: steps(f"{backend}: {what}", done, total)
+
+
 def bench_precedents(
     *,
     cases: int = 100_000,
@@ -193,6 +202,7 @@ def bench_precedents(
     backend: str = "sqlite",
     postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_precedents",
     progress: Progress | None = None,
+    steps: Steps = no_steps,
 ) -> dict[str, Any]:
     """Seed ``cases`` precedents in a throw-away database per backend and time the search."""
     say = progress or (lambda message: None)
@@ -203,11 +213,13 @@ def bench_precedents(
             upgrade_database(url)
             with settings_pointed_at(url, Path(folder)):
                 say("sqlite:")
-                result["sqlite"] = _measure(url, cases, queries, say)
+                result["sqlite"] = _measure(url, cases, queries, say, _on(steps, "sqlite"))
         if backend in ("postgres", "both"):
             fresh_postgres(postgres_url)
             with settings_pointed_at(postgres_url, Path(folder)):
                 say("postgres:")
-                result["postgres"] = _measure(postgres_url, cases, queries, say)
+                result["postgres"] = _measure(
+                    postgres_url, cases, queries, say, _on(steps, "postgres")
+                )
     forget_precedents()
     return result

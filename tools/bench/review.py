@@ -47,6 +47,7 @@ from cases.models import (
 )
 from cases.review import Finding, review_case
 from cases.review.keys import address_key, hkid_key
+from tools.bench import Steps, no_steps
 from tools.bench.review_planting import (
     FOOD,
     PLANTERS,
@@ -352,7 +353,9 @@ class _Tally:
         }
 
 
-def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, Any]:
+def run_cases(
+    count: int, *, seed: int = 1, say: Progress = print, steps: Steps = no_steps
+) -> dict[str, Any]:
     """Build, extract and review ``count`` cases in the configured database; score the findings."""
     permit_type = get_permit_type(FOOD)
     rng = random.Random(seed)
@@ -364,6 +367,7 @@ def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, 
     seconds: list[float] = []
     cpu_seconds: list[float] = []  # on a loaded machine the wall clock mostly measures waiting
     built: list[BuiltCase] = []
+    steps("cases built and reviewed", 0, count)
     for n, code in enumerate(plan):
         case = clean_case(_SEED_BASE + seed * 10_000 + n)
         if code is not None and (built or not PLANTERS[code].needs_earlier):
@@ -390,6 +394,7 @@ def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, 
                 f"{n + 1}/{count} cases reviewed; median {statistics.median(seconds):.3f} s; "
                 f"tp, fp, fn per type {json.dumps(so_far)}"
             )
+        steps("cases built and reviewed", n + 1, count)
     result: dict[str, Any] = {code: tally.as_json() for code, tally in tallies.items()}
     result["median_s_per_case"] = round(statistics.median(seconds), 4) if seconds else None
     result["p95_s_per_case"] = (
@@ -404,7 +409,12 @@ def run_cases(count: int, *, seed: int = 1, say: Progress = print) -> dict[str, 
 
 
 def bench_review(
-    *, cases: int = 300, decided: int = 100_000, seed: int = 1, say: Progress = print
+    *,
+    cases: int = 300,
+    decided: int = 100_000,
+    seed: int = 1,
+    say: Progress = print,
+    steps: Steps = no_steps,
 ) -> dict[str, Any]:
     """The whole bench in a throw-away SQLite database and data folder."""
     import tempfile
@@ -421,14 +431,14 @@ def bench_review(
             upgrade_database(url)
             engine = get_engine(url)
             started = time.perf_counter()
-            seeded = seed_cases(engine, decided, seed=seed) if decided else None
+            seeded = seed_cases(engine, decided, seed=seed, steps=steps) if decided else None
             keys = _seed_keys(engine)
             precedents = seed_precedents(engine, seed=seed)
             say(
                 f"seeded {decided} cases, {keys} keys and {precedents} precedents in "
                 f"{time.perf_counter() - started:.0f} s"
             )
-            result = run_cases(cases, seed=seed, say=say)
+            result = run_cases(cases, seed=seed, say=say, steps=steps)
             result["database"] = {
                 "engine": "sqlite",
                 "seeded_cases": seeded.cases if seeded else 0,

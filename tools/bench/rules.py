@@ -13,7 +13,6 @@ import json
 import random
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,12 @@ from cases.authoring import impact_of_draft
 from cases.catalogue import PermitType, Ruleset, get_permit_type
 from cases.db import get_engine, upgrade_database
 from cases.eligibility import clear_compiled, evaluate_ruleset
+from tools.bench import Steps
 
 __all__ = ["bench_rules", "bench_ruleset", "generated_values"]
 
 FOOD = "food-business-licence"
 _TYPES = ("Restaurant", "Light refreshment", "Food factory", "Karaoke")
-
-
-Steps = Callable[[str, int, int | None], None]
 
 
 def bench_ruleset(permit_type: PermitType, rules: int = 15) -> Ruleset:

@@ -62,6 +62,17 @@ def bad_date_text(exc: BadDate) -> str:
     ) % {"field": gettext_(_DATE_LABELS.get(exc.name, exc.name)), "value": exc.value}
 
 
+def _unknown_permit_type(permit_type: str | None) -> str | None:
+    """One line in the page's language when the filter names no permit type we issue (an old
+    bookmark, a typed address); None when it names one or none."""
+    if not permit_type or permit_type in load_catalogue():
+        return None
+    return gettext_("%(field)s: “%(value)s” is not a permit type; choose one from the list.") % {
+        "field": gettext_("Permit"),
+        "value": permit_type,
+    }
+
+
 def _filters(permit_type: str | None, since: str | None, until: str | None) -> KpiFilters:
     known = load_catalogue()
     return KpiFilters(
@@ -108,6 +119,7 @@ def kpi_page(
         "text_columns": TEXT_COLUMNS,
         "csv_query": f"?{query}" if query else "",
         "bad_dates": bad_dates,
+        "unknown_permit_type": _unknown_permit_type(permit_type),
     }
     return render(request, "kpi.html", context)
 
@@ -123,9 +135,10 @@ def kpi_csv(
 ) -> Response:
     if name not in KPI_TABLES:
         raise NotFound(f"no KPI table named {name}")
-    bad_dates = _bad_dates(since, until)
-    if bad_dates:
-        return error_response(request, " ".join(bad_dates), 422)
+    unknown = _unknown_permit_type(permit_type)
+    bad_filters = _bad_dates(since, until) + ([unknown] if unknown else [])
+    if bad_filters:
+        return error_response(request, " ".join(bad_filters), 422)
     filters = _filters(permit_type, since, until)
     with session_scope() as session:
         table = compute_table(session, name, filters)
