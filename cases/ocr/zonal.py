@@ -339,13 +339,25 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
         text = text.replace(" ", "")
     if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
         confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
+    # Each cell read alone too (one batched call): read in a row, a damaged character is
+    # guessed from its neighbours, sure of itself (a ``9`` whose bowl touches a comb divider
+    # read ``5``); alone, it is read unsure. The comb is as sure as its least sure cell, and
+    # where the cells read alone, or the row read by the other recogniser, say something
+    # else, a person checks it.
+    cells_text, cells_confidence = _recognise_cells(line, pieces, field.allowlist)
+    confidence = min(confidence, cells_confidence)
+    if second is None and cells_text != text:
+        second = cells_text
+    if second is None:  # and the other recogniser: where the two disagree, a person checks it
+        other, _ = _recognise(written, field.allowlist, handwriting=True)
+        second = other.replace(" ", "") if other.replace(" ", "") != text else None
     bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
     return FieldReading(field.field, text, confidence, page, bbox, ENGINE, second)
 
 
 def _side_by_side(pieces: list[Gray]) -> Gray:
     height = max(piece.shape[0] for piece in pieces)
-    gap = max(2, height // 7)  # about the spacing of typed characters
+    gap = _gap(pieces)
     paper = np.uint8(np.median(np.concatenate([p.ravel() for p in pieces])))
     row: list[Gray] = []
     for piece in pieces:
@@ -353,6 +365,31 @@ def _side_by_side(pieces: list[Gray]) -> Gray:
         padded[: piece.shape[0], gap:] = piece
         row.append(padded)
     return np.hstack(row)
+
+
+def _gap(pieces: list[Gray]) -> int:
+    """The paper set before each cell's ink: about the spacing of typed characters."""
+    return max(2, max(piece.shape[0] for piece in pieces) // 7)
+
+
+def _recognise_cells(line: Gray, pieces: list[Gray], allowlist: str | None) -> tuple[str, float]:
+    """The comb's cells, set side by side in ``line`` by ``_side_by_side``, each read alone: the
+    characters joined ("?" for a cell read as nothing) and the least sure cell's confidence."""
+    h, _ = line.shape
+    gap = _gap(pieces)
+    boxes, left = [], 0
+    for piece in pieces:
+        right = left + gap + piece.shape[1]
+        boxes.append([max(0, left + gap // 2), min(line.shape[1], right + gap // 2), 0, h])
+        left = right
+    with inference() as reader:
+        result: list[Any] = reader.recognize(
+            line, horizontal_list=boxes, free_list=[], allowlist=allowlist, detail=1
+        )
+    read = sorted((float(box[0][0]), str(text), float(conf)) for box, text, conf in result)
+    if len(read) != len(pieces):
+        return "", 0.0
+    return "".join(text.strip() or "?" for _, text, _ in read), min(c for _, _, c in read)
 
 
 def _recognise(
