@@ -273,7 +273,7 @@ def _inside_outline(
     if enclosed.sum() < _MIN_ENCLOSED_SHARE * box_px:
         return None
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim_px + 1, 2 * rim_px + 1))
-    inside = cv2.erode(enclosed, disc) > 0
+    inside = cv2.erode(enclosed, disc, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
     return inside if inside.any() else None
 
 
@@ -339,20 +339,31 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
         text = text.replace(" ", "")
     if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
         confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
-    # Each cell read alone too (one batched call): read in a row, a damaged character is
-    # guessed from its neighbours, sure of itself (a ``9`` whose bowl touches a comb divider
-    # read ``5``); alone, it is read unsure. The comb is as sure as its least sure cell, and
-    # where the cells read alone, or the row read by the other recogniser, say something
-    # else, a person checks it.
-    cells_text, cells_confidence = _recognise_cells(line, pieces, field.allowlist)
-    confidence = min(confidence, cells_confidence)
-    if second is None and cells_text != text:
-        second = cells_text
-    if second is None:  # and the other recogniser: where the two disagree, a person checks it
-        other, _ = _recognise(written, field.allowlist, handwriting=True)
-        second = other.replace(" ", "") if other.replace(" ", "") != text else None
+    elif second is None:
+        second, confidence = _comb_checked(line, written, pieces, field, text, confidence)
     bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
     return FieldReading(field.field, text, confidence, page, bbox, ENGINE, second)
+
+
+def _comb_checked(
+    line: Gray, written: Gray, pieces: list[Gray], field: FormField, text: str, confidence: float
+) -> tuple[str | None, float]:
+    """A comb reading of the right length, checked: the other reading (None where all agree)
+    and the confidence.
+
+    Each cell read alone too (one batched call): read in a row, a damaged character is
+    guessed from its neighbours, sure of itself (a ``9`` whose bowl touches a comb divider
+    read ``5``); alone, it is read unsure. The comb is as sure as its least sure cell, and
+    where the cells read alone, or the row read by the other recogniser, say something
+    else, a person checks it.
+    """
+    cells_text, cells_confidence = _recognise_cells(line, pieces, field.allowlist)
+    confidence = min(confidence, cells_confidence)
+    if cells_text != text:
+        return cells_text, confidence
+    other, _ = _recognise(written, field.allowlist, handwriting=True)
+    other = other.replace(" ", "")
+    return (other if other != text else None), confidence
 
 
 def _side_by_side(pieces: list[Gray]) -> Gray:
