@@ -380,7 +380,7 @@ def _side_by_side(pieces: list[Gray]) -> Gray:
 
 def _gap(pieces: list[Gray]) -> int:
     """The paper set before each cell's ink: about the spacing of typed characters."""
-    return max(2, max(piece.shape[0] for piece in pieces) // 7)
+    return max(2, max(int(piece.shape[0]) for piece in pieces) // 7)
 
 
 def _recognise_cells(line: Gray, pieces: list[Gray], allowlist: str | None) -> tuple[str, float]:

@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -235,14 +236,14 @@ def _press_radio_buttons(writer: PdfWriter, names: list[str]) -> None:
     a viewer draws the group's buttons from their own state (``/AS``), not from the group's."""
     pressed: dict[str, set[str]] = {}  # two buttons of one group may both be chosen: both shown
     for name in names:
-        group, _, export = name.rpartition(":")
-        if group:
-            pressed.setdefault(group, set()).add("/" + export)
+        title, _, export = name.rpartition(":")
+        if title:
+            pressed.setdefault(title, set()).add("/" + export)
     for page in writer.pages:
         for ref in page.get("/Annots", []) or []:
-            widget = ref.get_object()
+            widget: Any = ref.get_object()
             parent = widget.get("/Parent")
-            group = parent.get_object() if parent is not None else None
+            group: Any = parent.get_object() if parent is not None else None
             if group is None or str(group.get("/T")) not in pressed:
                 continue
             states = widget.get("/AP", {}).get("/N", {})
