@@ -5,9 +5,11 @@ page (identified, registered to its blank, read box by box)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from cases.authoring.form_import import import_form
 from cases.authoring.widgets import Widget, read_blank_form
@@ -16,13 +18,14 @@ from cases.extraction import field_verdicts
 from cases.ocr.forms import read_form_pages
 from cases.ocr.reader import FieldReading
 from tests.forms_pdf import FORMS
-from tools.bench.form_fill import FilledField, handwritten_pages, printed_pages
+from tools.bench.form_fill import FilledField, handwritten_pages, printed_pages, scan_variant
 from tools.bench.forms import bench_permit
 
 pytest_plugins = ["tests.ocr_fixtures"]  # ocr_reader
 
 IRS = FORMS / "irs_1040_2024.pdf"
 USCIS = FORMS / "uscis_i140.pdf"
+CDC = FORMS / "cdc_icar_section1.pdf"
 
 
 def _widget(pdf: Path, ending: str) -> Widget:
@@ -31,10 +34,15 @@ def _widget(pdf: Path, ending: str) -> Widget:
 
 
 def _scanned_and_read(
-    pdf: Path, values: dict[str, str], *, by_hand: bool
+    pdf: Path,
+    values: dict[str, str],
+    *,
+    by_hand: bool,
+    scanned: Callable[[Image.Image], Image.Image] = lambda page: page,
 ) -> tuple[list[FilledField], dict[str, FieldReading]]:
     """The widgets named (by the end of their names) filled with ``values`` on one page,
-    printed or written by hand, and read as the case flow reads a scanned form page."""
+    printed or written by hand, ``scanned``, and read as the case flow reads a scanned form
+    page."""
     blank = read_blank_form(pdf.read_bytes(), pdf.name)
     fields = [
         FilledField(_widget(pdf, ending), f"f{i:02d}", value)
@@ -44,8 +52,17 @@ def _scanned_and_read(
     layout = import_form(blank, permit, {f.widget.name: f.name for f in fields}).layout
     ((page, image),) = (handwritten_pages if by_hand else printed_pages)(pdf, fields).items()
     labels = {spec.name: spec.label.en for spec in permit.fields}
-    read = read_form_pages([PageContent(page, image=image)], layout, labels, pdf)
+    read = read_form_pages([PageContent(page, image=scanned(image))], layout, labels, pdf)
     return fields, {r.name: r for r in read.readings}
+
+
+def _verdicts(
+    pdf: Path, fields: list[FilledField], readings: dict[str, FieldReading]
+) -> dict[str, tuple[str, bool]]:
+    """Each filled value: what the case flow holds for it, and whether a person is asked."""
+    permit = bench_permit(pdf.stem, fields)
+    verdicts = {v.spec.name: v for v in field_verdicts(list(permit.fields), readings)}
+    return {f.value: (verdicts[f.name].text, verdicts[f.name].reason is not None) for f in fields}
 
 
 @pytest.mark.usefixtures("ocr_reader")
@@ -100,3 +117,46 @@ def test_a_comb_read_with_punctuation_in_a_cell_goes_to_a_person(
     assert verdict.text == "08132"
     assert verdict.reason is not None
     assert verdict.reason["code"] == "reads_two_ways"
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_radio_buttons_printed_with_a_shaded_ring_read_as_pressed_or_not() -> None:
+    """The CDC form's round buttons, printed by a viewer with a shaded ring that the blank
+    lacks: every unpressed one used to read as ticked, surely. Only the dot in the middle of
+    the ring is a mark."""
+    values = {"S1 1a:Yes": "no", "S1 1a:No": "yes", "S1 1a:Unknown": "no", "S1 2a:Yes": "no"}
+    fields, readings = _scanned_and_read(CDC, values, by_hand=False)
+
+    assert [readings[f.name].text for f in fields] == ["no", "yes", "no", "no"]
+    assert all(readings[f.name].confidence == 1.0 for f in fields)
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_checkbox_shaded_grey_all_over_is_not_a_tick() -> None:
+    """A box the scan greys over (a highlighter, a viewer's fill) holds no mark; a box with a
+    real tick beside it still reads ticked."""
+    values = {"S1 GF 12": "no", "S1 GF 13": "yes"}
+
+    def shaded(page: Image.Image) -> Image.Image:
+        x, y, w, h = (v * page.width / 215.9 for v in _widget(CDC, "S1 GF 12").box_mm)
+        ImageDraw.Draw(page).rectangle((x + 3, y + 3, x + w - 3, y + h - 3), fill=185)
+        return page
+
+    fields, readings = _scanned_and_read(CDC, values, by_hand=False, scanned=shaded)
+
+    assert _verdicts(CDC, fields, readings) == {"no": ("no", False), "yes": ("yes", False)}
+
+
+@pytest.mark.usefixtures("ocr_reader")
+@pytest.mark.parametrize("variant", ["noisy_turned", "jpeg60"])
+def test_a_typed_comb_misread_beside_a_dotted_divider_goes_to_a_person(variant: str) -> None:
+    """The IRS social security number's ``9`` sits against the dotted divider, and read in a
+    row it came out ``5`` (``265212635``), sure, and was never checked. Read cell by cell and
+    by the other recogniser too, it is now right or sent to a person."""
+    values = {"Page1[0].f1_06[0]": "269212635"}
+    fields, readings = _scanned_and_read(
+        IRS, values, by_hand=False, scanned=lambda page: scan_variant(page, variant, 2001)
+    )
+    (text, asked), *_ = _verdicts(IRS, fields, readings).values()
+
+    assert text == "269212635" or asked

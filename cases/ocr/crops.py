@@ -19,6 +19,7 @@ from PIL import Image
 from cases.catalogue import FormField
 
 __all__ = [
+    "INK_DELTA",
     "PAD_PX",
     "Gray",
     "Sheet",
@@ -34,7 +35,7 @@ Gray = NDArray[np.uint8]
 
 _INSET_MM = 0.6  # stay inside the printed frame
 PAD_PX = 4  # white margin kept around the ink; the recogniser reads tight crops worse
-_INK_DELTA = 28  # grey levels below the paper that count as ink (scanner noise is ~3-6)
+INK_DELTA = 28  # grey levels below the paper that count as ink (scanner noise is ~3-6)
 _MIN_SPECK_PX = 6  # connected ink smaller than this is noise, not a character
 _RULE_MM = 15.0  # ink running straight this long is ruling: handwritten "LL" joins up to ~6 mm
 _SLIVER_PX = 6  # ink touching the crop's edge no thicker than this is what is left of the frame
@@ -94,6 +95,7 @@ def cut_zone(
     field: FormField,
     *,
     inset_share: float = 0.0,
+    outset_mm: float = 0.0,
     clean: bool = True,
 ) -> Zone:
     """The field's box cut from the page, cleaned of what the form printed in it.
@@ -103,8 +105,12 @@ def cut_zone(
     it is not cut; the frame's sides that this takes in are ruling and are removed with it. It
     reaches a little below the box too (``_BELOW_MM``): a value written on a ruled line hangs its
     descenders (g, p, y) through and under the line, and a "g" without its tail reads "ci".
+    ``outset_mm`` cuts the box that much wider than drawn all round, its printed outline whole.
     """
     x, y, w, h = field.box_mm
+    if outset_mm:
+        grow = outset_mm + _INSET_MM
+        x, y, w, h = x - grow, y - grow, w + 2 * grow, h + 2 * grow
     side = -_INSET_MM
     if inset_share:
         inset = inset_share * min(w, h) - _INSET_MM
@@ -176,7 +182,7 @@ def _blank_around(sheet: Sheet, box: tuple[int, int, int, int], margin: int) -> 
 
 def ink_mask(crop: Gray, *, paper: float | None = None) -> Gray:
     paper = float(np.median(crop)) if paper is None else paper
-    return np.where(crop < paper - _INK_DELTA, 255, 0).astype(np.uint8)
+    return np.where(crop < paper - INK_DELTA, 255, 0).astype(np.uint8)
 
 
 def _remove_rules(crop: Gray, *, rule_px: int, tall_px: int) -> Gray:

@@ -21,6 +21,7 @@ from PIL import Image
 
 from cases.catalogue import FormField, FormLayout
 from cases.ocr.crops import (
+    INK_DELTA,
     PAD_PX,
     Gray,
     Sheet,
@@ -40,6 +41,11 @@ COMB_MISCOUNT_CONFIDENCE = 0.05
 _CHECKBOX_INSET = 0.18  # share of a checkbox's side left out at each edge: the printed frame
 _FRAME_SHARE = 0.8  # of a checkbox row or column inked: the frame, not a mark
 _TICK_SHARE = 0.03  # share of a checkbox's inside covered by ink above which it is ticked
+_CHECKBOX_OUTSET_MM = 0.5  # a checkbox is cut this much wider than drawn: its outline whole
+# A checkbox's inside is judged this far from its outline: a frame or ring is ~0.2-0.4 mm thick
+# and the shading a viewer draws inside a button's ring reaches ~0.3 mm further.
+_RIM_MM = 0.7
+_MIN_ENCLOSED_SHARE = 0.4  # of the box's area, enclosed by a printed outline for it to count
 BLOCK_CAPITALS_SHARE = 0.75  # of a page's written letters: handwriting ~0.85, typing ~0.35
 _LETTERS_TO_DECIDE = 20  # letters read before deciding: about a name and a business name
 # ...unless the share of capitals is in between (measured after 20 letters: typing <= 0.41,
@@ -216,18 +222,59 @@ def _punctuation(text: str) -> list[tuple[int, str]]:
 
 
 def _read_checkbox(sheet: Sheet, field: FormField, page: int) -> FieldReading:
-    """Ticked or not, by the share of ink inside the box; unsure when it is in between.
+    """Ticked or not, by the share of the box's inside that a dark mark covers; unsure when it
+    is in between.
+
+    The inside is what the box's printed outline encloses, whatever its shape (a square frame,
+    a radio button's ring), less a rim along the outline: a viewer draws a filled form's buttons
+    with a shaded ring that the blank does not hold, and that shading is not a mark. Only ink
+    at least half as dark as the darkest in the box counts, so grey shading spread over the box
+    is not a tick either. Where no closed outline is printed, the middle of the box is judged.
 
     A tick or cross covers 5-25% of the inside of the box; scanner noise and a stray speck stay
     well under 1%. The confidence falls to 0 halfway between, where a person must look.
     """
-    zone = cut_zone(sheet, field, inset_share=_CHECKBOX_INSET, clean=False)
-    ink = _without_frame(ink_mask(zone.image, paper=sheet.paper) > 0)
-    ratio = float(np.mean(ink)) if ink.size else 0.0
+    zone = cut_zone(sheet, field, outset_mm=_CHECKBOX_OUTSET_MM, clean=False)
+    _, _, w_mm, h_mm = field.box_mm
+    sx, sy = sheet.scale
+    rim_px = max(1, round(_RIM_MM * sx))
+    box_px = round(w_mm * sx * h_mm * sy)
+    inside = _inside_outline(zone.image, sheet.paper, box_px=box_px, rim_px=rim_px)
+    if inside is not None:
+        ink, where = _dark_ink(zone.image, sheet.paper), inside
+    else:
+        zone = cut_zone(sheet, field, inset_share=_CHECKBOX_INSET, clean=False)
+        ink = _without_frame(ink_mask(zone.image, paper=sheet.paper) > 0)
+        where = np.ones_like(ink)
+    ratio = float(np.mean(ink[where])) if where.any() else 0.0
     confidence = min(1.0, abs(ratio - _TICK_SHARE) / _TICK_SHARE)
     x1, y1 = zone.x0 + zone.image.shape[1], zone.y0 + zone.image.shape[0]
     text = "yes" if ratio > _TICK_SHARE else "no"
     return FieldReading(field.field, text, confidence, page, (zone.x0, zone.y0, x1, y1), ENGINE)
+
+
+def _dark_ink(crop: Gray, paper: float) -> NDArray[np.bool_]:
+    """Ink at least half as dark as the darkest in the crop: a pen's or a printer's mark, not
+    the grey shading a viewer draws inside a button."""
+    darkest = float(np.percentile(crop, 1))
+    return np.asarray(crop < paper - max(INK_DELTA, (paper - darkest) / 2))
+
+
+def _inside_outline(
+    crop: Gray, paper: float, *, box_px: int, rim_px: int
+) -> NDArray[np.bool_] | None:
+    """The pixels that a closed printed outline (a frame, a ring) encloses, at least ``rim_px``
+    away from it; None where it encloses less than a box of ``box_px`` pixels would (no outline
+    printed, or one the scan broke)."""
+    ink = _dark_ink(crop, paper).astype(np.uint8)
+    reached = np.pad(ink, 1)  # the crop's edge is paper all round
+    cv2.floodFill(reached, None, (0, 0), 2)
+    enclosed = (reached[1:-1, 1:-1] != 2).astype(np.uint8)  # the outline and all it holds
+    if enclosed.sum() < _MIN_ENCLOSED_SHARE * box_px:
+        return None
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim_px + 1, 2 * rim_px + 1))
+    inside = cv2.erode(enclosed, disc, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    return inside if inside.any() else None
 
 
 def _without_frame(ink: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -292,13 +339,36 @@ def _read_comb(sheet: Sheet, field: FormField, page: int) -> FieldReading:
         text = text.replace(" ", "")
     if len(text) != len(pieces):  # a character lost or made up: the cells say how many there are
         confidence = min(confidence, COMB_MISCOUNT_CONFIDENCE)
+    elif second is None:
+        second, confidence = _comb_checked(line, written, pieces, field, text, confidence)
     bbox = (boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3])
     return FieldReading(field.field, text, confidence, page, bbox, ENGINE, second)
 
 
+def _comb_checked(
+    line: Gray, written: Gray, pieces: list[Gray], field: FormField, text: str, confidence: float
+) -> tuple[str | None, float]:
+    """A comb reading of the right length, checked: the other reading (None where all agree)
+    and the confidence.
+
+    Each cell read alone too (one batched call): read in a row, a damaged character is
+    guessed from its neighbours, sure of itself (a ``9`` whose bowl touches a comb divider
+    read ``5``); alone, it is read unsure. The comb is as sure as its least sure cell, and
+    where the cells read alone, or the row read by the other recogniser, say something
+    else, a person checks it.
+    """
+    cells_text, cells_confidence = _recognise_cells(line, pieces, field.allowlist)
+    confidence = min(confidence, cells_confidence)
+    if cells_text != text:
+        return cells_text, confidence
+    other, _ = _recognise(written, field.allowlist, handwriting=True)
+    other = other.replace(" ", "")
+    return (other if other != text else None), confidence
+
+
 def _side_by_side(pieces: list[Gray]) -> Gray:
     height = max(piece.shape[0] for piece in pieces)
-    gap = max(2, height // 7)  # about the spacing of typed characters
+    gap = _gap(pieces)
     paper = np.uint8(np.median(np.concatenate([p.ravel() for p in pieces])))
     row: list[Gray] = []
     for piece in pieces:
@@ -306,6 +376,31 @@ def _side_by_side(pieces: list[Gray]) -> Gray:
         padded[: piece.shape[0], gap:] = piece
         row.append(padded)
     return np.hstack(row)
+
+
+def _gap(pieces: list[Gray]) -> int:
+    """The paper set before each cell's ink: about the spacing of typed characters."""
+    return max(2, max(int(piece.shape[0]) for piece in pieces) // 7)
+
+
+def _recognise_cells(line: Gray, pieces: list[Gray], allowlist: str | None) -> tuple[str, float]:
+    """The comb's cells, set side by side in ``line`` by ``_side_by_side``, each read alone: the
+    characters joined ("?" for a cell read as nothing) and the least sure cell's confidence."""
+    h, _ = line.shape
+    gap = _gap(pieces)
+    boxes, left = [], 0
+    for piece in pieces:
+        right = left + gap + piece.shape[1]
+        boxes.append([max(0, left + gap // 2), min(line.shape[1], right + gap // 2), 0, h])
+        left = right
+    with inference() as reader:
+        result: list[Any] = reader.recognize(
+            line, horizontal_list=boxes, free_list=[], allowlist=allowlist, detail=1
+        )
+    read = sorted((float(box[0][0]), str(text), float(conf)) for box, text, conf in result)
+    if len(read) != len(pieces):
+        return "", 0.0
+    return "".join(text.strip() or "?" for _, text, _ in read), min(c for _, _, c in read)
 
 
 def _recognise(

@@ -15,11 +15,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from cases.authoring.widgets import BlankForm, Widget
 
@@ -221,10 +223,34 @@ def printed_pages(blank_pdf: Path, fields: list[FilledField]) -> dict[int, Image
             values[filled.widget.name] = on[0] if on else "/1"
     for page in writer.pages:
         writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    _press_radio_buttons(writer, [f.widget.name for f in fields if f.value == "yes"])
     writer.set_need_appearances_writer(True)
     buffer = io.BytesIO()
     writer.write(buffer)
     return _render(buffer.getvalue(), sorted({f.widget.page for f in fields}))
+
+
+def _press_radio_buttons(writer: PdfWriter, names: list[str]) -> None:
+    """The buttons of radio groups among ``names`` (``GROUP:EXPORT``, as the importer names a
+    group's buttons) shown pressed: the form fill above cannot name one button of a group, and
+    a viewer draws the group's buttons from their own state (``/AS``), not from the group's."""
+    pressed: dict[str, set[str]] = {}  # two buttons of one group may both be chosen: both shown
+    for name in names:
+        title, _, export = name.rpartition(":")
+        if title:
+            pressed.setdefault(title, set()).add("/" + export)
+    for page in writer.pages:
+        for ref in page.get("/Annots", []) or []:
+            widget: Any = ref.get_object()
+            parent = widget.get("/Parent")
+            group: Any = parent.get_object() if parent is not None else None
+            if group is None or str(group.get("/T")) not in pressed:
+                continue
+            states = widget.get("/AP", {}).get("/N", {})
+            on = [state for state in states if state in pressed[str(group["/T"])]]
+            widget[NameObject("/AS")] = NameObject(on[0] if on else "/Off")
+            if on:
+                group[NameObject("/V")] = NameObject(on[0])
 
 
 def handwritten_pages(blank_pdf: Path, fields: list[FilledField]) -> dict[int, Image.Image]:
