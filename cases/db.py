@@ -109,6 +109,7 @@ def read_scope(engine: Engine | None = None) -> Iterator[Session]:
         try:
             yield session
         finally:
+            session.expunge_all()  # what was read stays readable, as after session_scope's commit
             session.rollback()
 
 

@@ -66,7 +66,8 @@ class InProcessRunner:
     def register(self) -> None:
         """Create or update the deployments (schedules, triggers) on the server."""
         for flow, deployment in self.deployments:
-            deployment_id = deployment.apply()
+            # synchronous even where this thread already runs an event loop
+            deployment_id = deployment.apply(_sync=True)  # type: ignore[call-arg]
             assert isinstance(deployment_id, UUID)  # the synchronous call
             self._flows[deployment_id] = flow
 

@@ -25,7 +25,7 @@ from uuid import UUID
 import pytest
 from sqlmodel import col, select
 
-from cases.db import session_scope, upgrade_database
+from cases.db import read_scope, session_scope, upgrade_database
 from cases.gates import decide
 from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, ExtractedField, Letter
@@ -59,7 +59,7 @@ def wait_for(condition: Callable[[], object], *, timeout: float, poll: float = 0
 
 
 def status(case_id: int) -> CaseStatus:
-    with session_scope() as session:
+    with read_scope() as session:  # a reader waits for no writer
         return CaseStatus(get_case(session, case_id).status)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from cases.catalogue import get_permit_type
-from cases.db import session_scope
+from cases.db import read_scope, session_scope
 from cases.letters.drafting import (
     check_unchanged,
     draft_letter,
@@ -61,7 +61,7 @@ def issue_letters(case_id: int) -> list[Letter]:
     the case is still as it was and to record the letters. A second click or a retried run that
     printed too finds the first run's letters and records none of its own.
     """
-    with session_scope() as session:
+    with read_scope() as session:  # no write lock while drafting (SQLite: writers carry on)
         case = get_case(session, case_id)
         if case.status not in runs_in(Stage.LETTER):
             return current_letters(session, case)
