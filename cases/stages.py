@@ -18,11 +18,12 @@ from cases.extraction import extract_case
 from cases.gates import propose_decision
 from cases.letters import issue_letters
 from cases.lifecycle import AUTOMATIC_STATUSES, STAGES, Stage, stage_for
-from cases.models import Case, utcnow
+from cases.models import ApprovalTask, Case, utcnow
 from cases.precedents import record_precedent
 from cases.processing_failures import gave_up_on
 from cases.repository import get_case
 from cases.review import review_case
+from cases.review.record import referral_findings
 
 __all__ = [
     "RUNNERS",
@@ -31,6 +32,11 @@ __all__ = [
     "run_stage",
     "stalled_cases",
 ]
+
+
+def propose(case_id: int) -> ApprovalTask | None:
+    """The decision gate, told which of the review's findings propose referral to a senior."""
+    return propose_decision(case_id, referrals=referral_findings)
 
 
 def _letters(case_id: int) -> object:
@@ -45,7 +51,7 @@ RUNNERS: Mapping[Stage, Callable[[int], object]] = {
     Stage.EXTRACT: extract_case,
     Stage.ELIGIBILITY: check_case_eligibility,
     Stage.REVIEW: review_case,
-    Stage.PROPOSE: propose_decision,
+    Stage.PROPOSE: propose,
     Stage.LETTER: _letters,
 }
 assert set(RUNNERS) == {step.stage for step in STAGES}, "every stage has one function"

@@ -165,12 +165,12 @@ def submit_sample(sample: SampleApplication) -> Case:
 def propose_from_checking(case_id: int) -> int:
     """Run the real eligibility, review and proposal stages; return the decide task's id."""
     from cases.eligibility import check_case_eligibility
-    from cases.gates import propose_decision
     from cases.review import review_case
+    from cases.stages import propose
 
     check_case_eligibility(case_id)
     review_case(case_id)
-    task = propose_decision(case_id)
+    task = propose(case_id)
     assert task is not None
     assert task.id is not None
     return task.id

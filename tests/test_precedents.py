@@ -14,7 +14,6 @@ from sqlmodel import select
 from cases.catalogue import get_permit_type, glossary_for
 from cases.db import session_scope
 from cases.facts import render
-from cases.gates import propose_decision
 from cases.lifecycle import CaseStatus, Stage
 from cases.models import (
     ApprovalTask,
@@ -37,7 +36,7 @@ from cases.precedents import (
 )
 from cases.precedents import index as precedent_index
 from cases.review import review_case
-from cases.stages import RUNNERS
+from cases.stages import RUNNERS, propose
 from tests.conftest import Invoke
 from tests.factories import FOOD, GOOD_FIELDS, checked_case
 from tests.precedent_cases import decided
@@ -215,7 +214,7 @@ def test_precedents_approving_what_the_rules_refuse_leave_the_refusal_to_a_perso
     (finding,) = _findings(case_id, "precedent_conflict")
     assert {c["case_id"] for c in finding["evidence"]["cases"]} == set(approved)  # type: ignore[index]
     assert finding["proposes_referral"] is False
-    propose_decision(case_id)
+    propose(case_id)
     with session_scope() as session:
         case = session.get(Case, case_id)
         task = session.exec(select(ApprovalTask).where(ApprovalTask.case_id == case_id)).one()

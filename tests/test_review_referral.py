@@ -16,12 +16,13 @@ from cases.access import Actor
 from cases.db import session_scope
 from cases.errors import PermissionDenied
 from cases.facts import render
-from cases.gates import decide, propose_decision
+from cases.gates import decide
 from cases.intake import Upload
 from cases.lifecycle import CaseStatus
 from cases.models import ApprovalTask, AuditEvent, Case, EligibilityResult, Role, TaskKind
 from cases.review import Finding, ReviewContext, review_case
 from cases.review import service as review_service
+from cases.stages import propose
 from cases.vocabulary import Decision, Outcome, Severity
 from tests.factories import FOOD, said, sample_application
 from tests.review_cases import GOOD_FIELDS, case_at_review
@@ -77,7 +78,7 @@ def _proposed(outcome: Outcome) -> tuple[int, ApprovalTask]:
         ).one()
     assert result.outcome == outcome
     review_case(case_id)
-    task = propose_decision(case_id)
+    task = propose(case_id)
     assert task is not None
     return case_id, task
 

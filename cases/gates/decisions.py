@@ -14,6 +14,9 @@ pair of eyes when the policy says so).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
 from sqlmodel import Session, col, select
 
 from cases.access import ROLE_RANK, Actor
@@ -21,20 +24,38 @@ from cases.audit import append_event
 from cases.catalogue import get_permit_type
 from cases.db import session_scope
 from cases.errors import InvalidInput
+from cases.facts import Fact
 from cases.gates import reasons
 from cases.gates.tasks import close_task, create_task, get_task, open_task
 from cases.lifecycle import CaseStatus, Stage, runs_in
 from cases.models import ApprovalTask, Case, EligibilityResult, Review, Role, TaskKind
 from cases.repository import get_case, transition
-from cases.review.base import Finding
-from cases.review.record import referral_findings
 from cases.vocabulary import Decision, Outcome, parse_decision
 
 __all__ = ["decide", "propose_decision"]
 
 
-def propose_decision(case_id: int) -> ApprovalTask | None:
-    """Open the decision gate once the rules and the review are done (idempotent)."""
+class Referral(Protocol):
+    """A review finding that proposes referral to a senior officer (``cases.review`` says which:
+    the gate comes before the review in the wings' order, so it is told, never asks)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def reviewer(self) -> str: ...
+    @property
+    def fact(self) -> Fact: ...
+
+
+def _no_referrals(_review: Review | None) -> Sequence[Referral]:
+    return ()
+
+
+def propose_decision(
+    case_id: int, referrals: Callable[[Review | None], Sequence[Referral]] = _no_referrals
+) -> ApprovalTask | None:
+    """Open the decision gate once the rules and the review are done (idempotent);
+    ``referrals(review)`` names the review's findings that send the decision to a senior."""
     with session_scope() as session:
         case = get_case(session, case_id, for_update=True)
         if case.status not in runs_in(Stage.PROPOSE):
@@ -48,7 +69,7 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
             Decision.REFUSE if eligibility.outcome == Outcome.REFUSE else Decision.APPROVE
         )
         role = Role(rule.role) if rule else Role.CASEWORKER
-        referral = referral_findings(review)
+        referral = list(referrals(review))
         if referral:
             role = _refer_to_senior(session, case, role, referral)
         task = create_task(
@@ -74,7 +95,7 @@ def propose_decision(case_id: int) -> ApprovalTask | None:
         return task
 
 
-def _refer_to_senior(session: Session, case: Case, role: Role, referral: list[Finding]) -> Role:
+def _refer_to_senior(session: Session, case: Case, role: Role, referral: list[Referral]) -> Role:
     """The role the decision task needs when the review proposes referral: a senior caseworker,
     or the policy's role if that is higher; audited with the findings that asked for it."""
     senior = max(role, Role.SENIOR_CASEWORKER, key=lambda r: ROLE_RANK.get(r, 99))
