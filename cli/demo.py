@@ -151,11 +151,13 @@ def _complete_gate(case_id: int) -> str | None:
         return "fields-verified"
     if decision is not None and decision.id is not None:
         outcome = Decision.REFUSE if proposed == Outcome.REFUSE else Decision.APPROVE
+        # a decision the review referred to a senior is taken in the role the task asks for
+        role = Role(decision.required_role) if decision.required_role else Role.CASEWORKER
         decide(
             decision.id,
             outcome,
             f"Demo caseworker accepted the proposal ({proposed}).",
-            actor=actor,
+            actor=Actor(DEMO_CASEWORKER, role),
         )
         return "decided"
     return None
