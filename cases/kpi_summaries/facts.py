@@ -1,72 +1,36 @@
-"""The KPIs' compact data, kept in step with the cases: a summary per case (:class:`CaseKpi`)
-and the sums of the summaries per permit type and day or month (:class:`KpiSum`).
-
-A case's summary is a list of *facts* ``(figure, day, key, n, total)``: what the case adds to
-each sum ("one decision task done, waited 7,200 s, on the day it was submitted"). It is worked
-out from the stored rows alone (:func:`summaries_of`), and kept in one place: after every flush
-that touched a case's rows (the case, its tasks, requests, fields, eligibility result and
-event, review and verdicts), and around every bulk UPDATE or DELETE of those tables, the
-touched cases' summaries are worked out again in the same transaction and the sums move by the
-difference (:func:`refresh_case_kpis`). The migration that made the tables and the bench
-seeder, which writes rows past the ORM, call the same function over every case.
-
-The facts, by figure (``n`` counts; ``total`` sums seconds, or epoch seconds for "open since"):
-
-- ``received``, ``stage`` (key: status), ``turnaround`` (key: whole days), ``decided`` (on the
-  day of the decision), ``evaluated`` and ``failed_rule`` (key: rule id);
-- ``gate_tasks``, ``gate_done``, ``gate_wait``, ``gate_work``, ``gate_open`` (key: the gate),
-  ``request_answered``, ``request_answer``, ``request_open`` (the applicant's gate);
-- ``sl_tasks``, ``sl_done``, ``sl_late``, ``sl_open``, ``sl_due`` (key: an open task's due day);
-- ``ocr_read``, ``ocr_checked``, ``ocr_corrected`` (key: field);
-- ``finding``, ``finding_confirmed``, ``finding_dismissed`` (key: finding code).
-"""
+"""One case's KPI facts, worked out from its stored rows alone (see the package's docstring
+for the figures)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, event, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Connection, case, func, select
 
 from cases.models import (
     ApprovalTask,
     AuditEvent,
     Case,
-    CaseKpi,
     EligibilityResult,
     ExtractedField,
     FieldStatus,
     FindingVerdict,
     InformationRequest,
-    KpiSum,
     RequestResolution,
     Review,
     TaskKind,
     TaskStatus,
 )
 
-__all__ = [
-    "EVALUATED",
-    "CaseSummary",
-    "Fact",
-    "case_ids_touched",
-    "month_of",
-    "refresh_all_case_kpis",
-    "refresh_case_kpis",
-    "summaries_of",
-]
-
 EVALUATED = "eligibility.evaluated"
 Fact = tuple[str, str, str, int, float]  # figure, day (ISO), key, n, total
-_CHUNK = 500
-_TRACKED: tuple[type[Any], ...] = (
+CHUNK = 500  # cases a statement reads or writes at once
+TRACKED: tuple[type[Any], ...] = (
     ApprovalTask,
     InformationRequest,
     ExtractedField,
@@ -131,26 +95,26 @@ class _Rows:
     failed: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
 
-def _columns(model: Any) -> Any:
+def columns(model: Any) -> Any:
     return model.__table__.c
 
 
 def _load_work(connection: Connection, ids: list[int], rows: _Rows) -> None:
     """The cases, their gate tasks and their requests for information."""
-    c = _columns(Case)
+    c = columns(Case)
     for case_row in connection.execute(
         select(c.id, c.permit_type, c.status, c.submitted_at, c.decided_outcome).where(
             c.id.in_(ids)
         )
     ):
         rows.cases[case_row[0]] = case_row
-    t = _columns(ApprovalTask)
+    t = columns(ApprovalTask)
     times = (t.created_at, t.claimed_at, t.completed_at, t.due_at)
     for row in connection.execute(
         select(t.case_id, t.kind, t.step, t.status, t.decision, *times).where(t.case_id.in_(ids))
     ):
         rows.tasks[row[0]].append(row)
-    r = _columns(InformationRequest)
+    r = columns(InformationRequest)
     for row in connection.execute(
         select(r.case_id, r.resolution, r.requested_at, r.resolved_at).where(r.case_id.in_(ids))
     ):
@@ -159,7 +123,7 @@ def _load_work(connection: Connection, ids: list[int], rows: _Rows) -> None:
 
 def _load_documents(connection: Connection, ids: list[int], rows: _Rows) -> None:
     """Their fields (counted per name), review findings, verdicts and eligibility records."""
-    f = _columns(ExtractedField)
+    f = columns(ExtractedField)
     verified = func.sum(case((f.status == FieldStatus.VERIFIED, 1), else_=0))
     corrected = func.sum(case((f.original_value.is_not(None), 1), else_=0))
     for row in connection.execute(
@@ -168,25 +132,25 @@ def _load_documents(connection: Connection, ids: list[int], rows: _Rows) -> None
         .group_by(f.case_id, f.name)
     ):
         rows.fields[row[0]].append(row)
-    r = _columns(Review)
+    r = columns(Review)
     for case_id, findings in connection.execute(
         select(r.case_id, r.findings).where(r.case_id.in_(ids))
     ):
         for item in (findings or {}).get("findings") or []:
             rows.findings[case_id][str((item.get("fact") or {}).get("code"))] += 1
-    v = _columns(FindingVerdict)
+    v = columns(FindingVerdict)
     for row in connection.execute(
         select(v.case_id, v.code, v.verdict, func.count())
         .where(v.case_id.in_(ids))
         .group_by(v.case_id, v.code, v.verdict)
     ):
         rows.verdicts[row[0]].append(row)
-    e = _columns(EligibilityResult)
+    e = columns(EligibilityResult)
     for case_id, n in connection.execute(
         select(e.case_id, func.count()).where(e.case_id.in_(ids)).group_by(e.case_id)
     ):
         rows.evaluated[case_id] = int(n)
-    a = _columns(AuditEvent)
+    a = columns(AuditEvent)
     for case_id, payload in connection.execute(
         select(a.case_id, a.payload).where(a.action == EVALUATED, a.case_id.in_(ids))
     ):
@@ -319,158 +283,11 @@ def summaries_of(connection: Connection, case_ids: Iterable[int]) -> dict[int, C
     gone, or not submitted, has none)."""
     ids = sorted(set(case_ids))
     found: dict[int, CaseSummary] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         rows = _load(connection, chunk)
         for case_id in chunk:
             summary = _summary(rows, case_id)
             if summary is not None:
                 found[case_id] = summary
     return found
-
-
-# --- keeping the summaries and sums ---------------------------------------------------------------
-
-_SumKey = tuple[str, str, dt.date, str, str]  # figure, grain, day, permit type, key
-
-
-def _stored(connection: Connection, ids: list[int]) -> dict[int, tuple[str, list[Fact]]]:
-    table = CaseKpi.__table__  # type: ignore[attr-defined]
-    statement = select(table.c.case_id, table.c.permit_type, table.c.facts).where(
-        table.c.case_id.in_(ids)
-    )
-    return {
-        case_id: (permit_type, [tuple(fact) for fact in facts or []])
-        for case_id, permit_type, facts in connection.execute(statement.with_for_update())
-    }
-
-
-def _move(
-    sums: dict[_SumKey, list[float]], permit_type: str, facts: Iterable[Fact], sign: int
-) -> None:
-    for figure, day_text, key, n, total in facts:
-        day = dt.date.fromisoformat(day_text)
-        for grain, at in (("d", day), ("m", month_of(day))):
-            moved = sums.setdefault((figure, grain, at, permit_type, key), [0, 0.0])
-            moved[0] += sign * n
-            moved[1] += sign * total
-
-
-def _apply(connection: Connection, sums: Mapping[_SumKey, list[float]]) -> None:
-    """Add the differences to the sums (in key order: two writers lock rows in the same order)."""
-    table = KpiSum.__table__  # type: ignore[attr-defined]
-    rows = [
-        {
-            "figure": k[0],
-            "grain": k[1],
-            "day": k[2],
-            "permit_type": k[3],
-            "key": k[4],
-            "n": int(v[0]),
-            "total": v[1],
-        }
-        for k, v in sorted(sums.items())
-        if v[0] or v[1]
-    ]
-    if not rows:
-        return
-    statement: Any = (
-        postgresql_insert(table)
-        if connection.dialect.name == "postgresql"
-        else sqlite_insert(table)
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={
-            "n": table.c.n + statement.excluded.n,
-            "total": table.c.total + statement.excluded.total,
-        },
-    )
-    for start in range(0, len(rows), 5000):
-        connection.execute(statement, rows[start : start + 5000])
-
-
-def refresh_case_kpis(connection: Connection, case_ids: Iterable[int]) -> int:
-    """Work out these cases' summaries again; where one changed, store it and move the sums by
-    the difference. Returns how many changed. Runs inside the caller's transaction."""
-    ids = sorted(set(case_ids))
-    table = CaseKpi.__table__  # type: ignore[attr-defined]
-    sums: dict[_SumKey, list[float]] = {}
-    changed = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        old = _stored(connection, chunk)
-        new = summaries_of(connection, chunk)
-        stale, fresh = [], []
-        for case_id in chunk:
-            before, after = old.get(case_id), new.get(case_id)
-            if before == ((after.permit_type, list(after.facts)) if after else None):
-                continue
-            if before:
-                _move(sums, before[0], before[1], -1)
-                stale.append(case_id)
-            if after:
-                _move(sums, after.permit_type, after.facts, 1)
-                fresh.append(after.row())
-        if stale:
-            connection.execute(delete(table).where(table.c.case_id.in_(stale)))
-        if fresh:
-            connection.execute(insert(table), fresh)
-        changed += len(set(stale) | {row["case_id"] for row in fresh})
-    _apply(connection, sums)
-    return changed
-
-
-def refresh_all_case_kpis(connection: Connection) -> int:
-    """Every case's summary (the migration's backfill, the bench seeder)."""
-    ids = connection.execute(select(_columns(Case).id)).scalars().all()
-    return refresh_case_kpis(connection, ids)
-
-
-# --- where the summaries are kept: the session's flushes and bulk statements --------------------
-
-
-def case_ids_touched(objects: Iterable[Any]) -> set[int]:
-    """The cases whose KPI facts these new, changed or deleted rows may change."""
-    ids: set[int] = set()
-    for obj in objects:
-        if isinstance(obj, Case):
-            case_id = obj.id
-        elif isinstance(obj, _TRACKED) or (isinstance(obj, AuditEvent) and obj.action == EVALUATED):
-            case_id = obj.case_id
-        else:
-            continue
-        if case_id is not None:
-            ids.add(case_id)
-    return ids
-
-
-@event.listens_for(Session, "after_flush")
-def after_flush(session: Session, _context: Any = None) -> None:
-    """After every flush (of any session: cases.db imports this module) that touched a case."""
-    touched = case_ids_touched([*session.new, *session.dirty, *session.deleted])
-    if touched:
-        refresh_case_kpis(session.connection(), touched)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def around_bulk_statement(state: ORMExecuteState) -> Any:
-    """An ORM UPDATE or DELETE of a case's rows: note which cases it reaches, run it, refresh
-    them. Anything else runs as it is (None)."""
-    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
-        return None
-    model = state.bind_mapper.class_
-    if model is Case:
-        column = Case.__table__.c.id  # type: ignore[attr-defined]
-    elif model in _TRACKED:
-        column = model.__table__.c.case_id
-    else:
-        return None
-    where = getattr(state.statement, "whereclause", None)
-    query = select(column) if where is None else select(column).where(where)
-    connection = state.session.connection()
-    touched = set(connection.execute(query).scalars())
-    result = state.invoke_statement()
-    if touched:
-        refresh_case_kpis(connection, touched)
-    return result
