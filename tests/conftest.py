@@ -31,6 +31,21 @@ from cases.settings import get_settings
 from cli.main import app
 
 Invoke = Callable[..., Result]
+
+
+def _share_the_cores_among_workers() -> None:
+    """Give this xdist worker's torch (and the OCR workers its tests start) its share of the
+    cores, before torch loads: each worker sizing torch for every core oversubscribes them, and
+    torch's threads then wait on each other (cores // workers, at least 1; unchanged by -n 0 or
+    when PERMITS_OCR_THREADS is set)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and "PERMITS_OCR_THREADS" not in os.environ:
+        threads = str(max(1, len(os.sched_getaffinity(0)) // workers))
+        os.environ["PERMITS_OCR_THREADS"] = threads
+        os.environ.setdefault("OMP_NUM_THREADS", threads)
+
+
+_share_the_cores_among_workers()
 UseStore = Callable[[dict[str, str]], None]
 
 

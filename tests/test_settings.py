@@ -80,7 +80,10 @@ def test_a_trusted_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> No
         Settings(data_dir=tmp_path, trusted_proxies="10.0.0.5, proxy.local")
 
 
-def test_ocr_threads_default_to_the_cores_given_shared_among_the_workers(tmp_path: Path) -> None:
+def test_ocr_threads_default_to_the_cores_given_shared_among_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PERMITS_OCR_THREADS", raising=False)  # an xdist worker's share (conftest)
     cores = len(os.sched_getaffinity(0))
     assert Settings(data_dir=tmp_path).effective_ocr_threads == cores
     assert Settings(data_dir=tmp_path, ocr_workers=cores * 2).effective_ocr_threads == 1
