@@ -46,6 +46,14 @@ def _share_the_cores_among_workers() -> None:
 
 
 _share_the_cores_among_workers()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests (real Prefect servers, OCR, killed processes) run first, the
+    rest after them in their usual order. xdist hands a worker a file at a time in this order:
+    a slow file started last would leave the other workers idle until it ends."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)  # stable: each file's tests keep theirs
 UseStore = Callable[[dict[str, str]], None]
 
 
