@@ -31,6 +31,7 @@ from cases.settings import get_settings
 from cli.main import app
 
 Invoke = Callable[..., Result]
+UseStore = Callable[[dict[str, str]], None]
 
 
 def _share_the_cores_among_workers() -> None:
@@ -54,7 +55,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     a slow file started last would leave the other workers idle until it ends."""
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)  # stable: each file's tests keep theirs
-UseStore = Callable[[dict[str, str]], None]
 
 
 def _worker_database(url: str) -> str:
