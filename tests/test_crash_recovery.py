@@ -1,7 +1,7 @@
 """Killing processes for real: the OCR worker during a read, a flow-run process after the
-eligibility check, the whole `permits up` while a letter is printed. Each case is picked up again
-and finishes with one set of fields, one letter per decision and language, and no duplicate audit
-events.
+eligibility check, the whole `permits up` while a letter is printed, then the supervisor of the
+restarted one alone. Each case is picked up again and finishes with one set of fields, one letter
+per decision and language, and no duplicate audit events; no service outlives its supervisor.
 
 The services are started as `permits up` starts them (same code, supervisor included), on a new
 data folder; processes are killed with SIGKILL, which no handler can soften.
@@ -10,6 +10,7 @@ data folder; processes are killed with SIGKILL, which no handler can soften.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -31,9 +32,10 @@ from cases.lifecycle import CaseStatus
 from cases.models import AuditEvent, ExtractedField, Letter
 from cases.processes import pid_alive
 from cases.repository import get_case
-from cases.settings import get_settings
+from cases.settings import Settings, get_settings
 from cli.demo import wait_until_settled
 from cli.services import Services
+from cli.supervision import clear_leftovers
 from flows.deployments import create_case_run, start_case_flow
 from tests.factories import CASEWORKER, decided_case, sample_application, submit_sample
 from tests.services import embedded_services, free_port
@@ -223,9 +225,39 @@ def up_folder(data_dir: Path, tmp_path: Path) -> Iterator[tuple[Path, dict[str, 
     get_settings.cache_clear()
 
 
+def _supervisor_killed_alone_takes_every_service_down(
+    up: subprocess.Popen[bytes], folder: Path, environment: dict[str, str]
+) -> None:
+    """SIGKILL to `permits up`'s supervisor alone (no handler of it runs): every service it
+    started (Prefect server, case-flow runner, OCR worker, web app, drop box) dies with it, and
+    nothing of it is left to block the next `permits up` of the folder."""
+    import httpx
+
+    state_file = folder / "services.json"
+    pids: dict[str, int] = json.loads(state_file.read_text())["pids"]
+    assert {"prefect-server", "deployments", "ocr-worker", "web", "dropbox"} <= set(pids)
+    assert all(pid_alive(pid) for pid in pids.values())
+    up.kill()
+    up.wait(timeout=10)
+
+    def alive() -> dict[str, int]:
+        return {name: pid for name, pid in pids.items() if pid_alive(pid)}
+
+    with contextlib.suppress(AssertionError):  # timed out: the assertion below names them
+        wait_for(lambda: not alive(), timeout=60)
+    assert alive() == {}
+    assert clear_leftovers(state_file, Settings(data_dir=folder).prefect_home) == []
+    port = environment["PERMITS_PREFECT_PORT"]
+    with pytest.raises(httpx.HTTPError):  # the server's port is free
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+
+
 def test_permits_up_killed_while_a_letter_is_printed_finishes_it_once_after_a_restart(
     up_folder: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
+    """The whole process group killed mid-letter; then, the letter issued by the restarted
+    `permits up`, its supervisor alone killed (one start shared by the two scenarios: a start
+    costs tens of seconds)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     folder, environment = up_folder
@@ -247,10 +279,12 @@ def test_permits_up_killed_while_a_letter_is_printed_finishes_it_once_after_a_re
             up = _permits_up(folder, environment)
             wait_for(lambda: resumed(case_id), timeout=120, poll=2)
             wait_for(lambda: status(case_id) == CaseStatus.LETTER_ISSUED, timeout=300, poll=1)
+        _supervisor_killed_alone_takes_every_service_down(up, folder, environment)
     finally:
-        os.kill(up.pid, signal.SIGINT)  # Ctrl-C: it stops its services
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            up.wait(timeout=60)
+        if up.poll() is None:  # the test failed before the last kill
+            os.kill(up.pid, signal.SIGINT)  # Ctrl-C: it stops its services
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                up.wait(timeout=60)
         with contextlib.suppress(ProcessLookupError):
             _kill_group(up.pid)  # whatever did not stop
     assert_done_once(case_id)
