@@ -1,15 +1,15 @@
 """The KPIs' compact data, kept in step with the cases: a summary per case (:class:`CaseKpi`)
 and the sums of the summaries per permit type and day or month (:class:`KpiSum`).
 
-A case's summary is a list of *facts* ``(figure, day, key, n, total)``: what the case adds to
-each sum ("one decision task done, waited 7,200 s, on the day it was submitted"). It is worked
-out from the stored rows alone (:func:`summaries_of`), and kept in one place: every flush that
-touched a case's rows (the case, its tasks, requests, fields, eligibility result and event,
-review and verdicts), and every bulk UPDATE or DELETE of those tables, notes the cases it
-touched; just before the transaction commits (or a read of the KPI tables in the same session),
-those cases' summaries are worked out again, once each, and the sums move by the difference
-(:func:`settle_case_kpis`, :func:`refresh_case_kpis`). The migration that made the tables and the bench
-seeder, which writes rows past the ORM, call the same function over every case.
+A case's summary is a list of *facts* ``(figure, day, key, n, total)``: what the case adds to each
+sum ("one decision task done, waited 7,200 s, on the day it was submitted"). It is worked out from
+the stored rows alone (:func:`summaries_of`), and kept in one place: every flush that touched a
+case's rows (the case, its tasks, requests, fields, eligibility result and event, review and
+verdicts), and every bulk UPDATE or DELETE of those tables, notes the cases it touched; just before
+the transaction commits (or a read of the KPI tables in the same session), those cases' summaries
+are worked out again, once each, and the sums move by the difference (:func:`settle_case_kpis`,
+:func:`refresh_case_kpis`). The migration that made the tables and the bench seeder, which writes
+rows past the ORM, call the same function over every case.
 
 The facts, by figure (``n`` counts; ``total`` sums seconds, or epoch seconds for "open since"):
 

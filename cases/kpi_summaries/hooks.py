@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Table, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from cases.kpi_summaries.facts import EVALUATED, TRACKED
@@ -81,7 +82,10 @@ def after_transaction_end(session: Session, transaction: SessionTransaction) -> 
 
 
 def _reads_summaries(state: ORMExecuteState) -> bool:
-    tables = find_tables(state.statement, include_joins=True, include_aliases=True)
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return False
+    tables = find_tables(statement, include_joins=True, include_aliases=True)
     return not _SUMMARY_TABLES.isdisjoint(tables)
 
 
