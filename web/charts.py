@@ -116,7 +116,7 @@ def _bars(
         y = top + row * group
         name = escape(_fitted(label, shape.name_room))
         if shape.stacked:
-            body.append(f'<text x="{left}" y="{y + 14}" {_FONT}>{name}</text>')
+            body.append(f'<text x="{left + 4}" y="{y + 14}" {_FONT}>{name}</text>')
         else:
             body.append(
                 f'<text x="{left - 8}" y="{y + bar * len(series) / 2 + 5}" '
