@@ -236,6 +236,12 @@ def bench_kpi_command(
         str | None,
         typer.Option(help="Measure on this throw-away PostgreSQL database instead (emptied)"),
     ] = None,
+    keep_postgres: Annotated[
+        bool,
+        typer.Option(
+            help="Do not empty --postgres-url: seed it once and reuse its cases on later runs"
+        ),
+    ] = False,
 ) -> None:
     """KPI dashboard response times (p50/p95, cold and as served) over 100,000 seeded cases."""
     from tools.bench.kpi import bench_kpi
@@ -246,6 +252,7 @@ def bench_kpi_command(
         requests=requests,
         keep=keep,
         postgres_url=postgres_url,
+        keep_postgres=keep_postgres,
         progress=_say,
     )
     _show(result, as_json, _print_bench_kpi)

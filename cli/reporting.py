@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from cli.output import console, err, friendly, option_date
@@ -42,11 +43,24 @@ def _print_table(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]
         numeric = any(isinstance(row[n], int | float) for row in rows)
         # The first column names the row: whole; the numbers' headers wrap instead.
         table.add_column(
-            column.replace("_", " "), justify="right" if numeric else "left", no_wrap=n == 0
+            column.replace("_", " "),
+            justify="right" if numeric else "left",
+            no_wrap=n == 0,
+            overflow="fold",
         )
     for row in rows:
         table.add_row(*(_shown(v, c) for v, c in zip(row, columns, strict=True)))
-    console.print(table if rows else f"{name.replace('_', ' ')}: nothing to count yet")
+    if not rows:
+        console.print(f"{name.replace('_', ' ')}: nothing to count yet")
+        return
+    # Never narrower than the table's words and numbers: an 80-column terminal cut "3,712" to
+    # "3,7…"; wider than the terminal, the lines run on instead of hiding a figure.
+    needed = 2 + sum(
+        4 + max(max(len(_shown(row[n], c)) for row in rows), *map(len, c.split("_")))
+        for n, c in enumerate(columns)
+    )
+    out = console if needed <= console.width else Console(file=console.file, width=needed)
+    out.print(table)
 
 
 def kpi(

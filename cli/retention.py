@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Column, Table
 
-from cli.output import console, err, friendly
+from cli.output import console, friendly
+from cli.progress import progress
 
 __all__ = ["retention_app"]
 
@@ -21,18 +21,10 @@ retention_app = typer.Typer(help="Removing what the retention period no longer a
 
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A bar with counts and time left on a terminal; a plain line now and then elsewhere."""
-    if not err.is_terminal:
-        yield (
-            lambda done, total: (
-                err.print(f"{label}: {done}/{total}") if done == total or done % 100 == 0 else None
-            )
-        )
-        return
-    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(f"{label}", *columns, console=err, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+    """The CLI's one progress display (a bar with counts and time left on a terminal, plain
+    lines with time left elsewhere), for the purge's ``progress(done, total)``."""
+    with progress() as steps:
+        yield lambda done, total: steps(label, done, total)
 
 
 @retention_app.command("run")

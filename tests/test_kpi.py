@@ -232,3 +232,17 @@ def test_a_long_reading_corrected_by_a_person_is_stored_and_counted(session: Ses
     session.add(field)
     session.commit()
     assert ("business_name", 2, 1, 1, 0.5, 1.0) in _rows(session, "ocr_corrections")
+
+
+def test_permits_kpi_shows_every_figure_whole_on_an_80_column_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cli.reporting import _print_table
+
+    columns = ("permit_type", "decided", "p50_days", "p90_days", "mean_days")
+    columns += ("days_0_2", "days_3_7", "days_8_14", "days_15_30", "days_31_plus")
+    _print_table("turnaround", columns, [(FOOD, 33582, 2, 4, 1.9, 24318, 9264, 0, 0, 0)])
+    shown = capsys.readouterr().out
+    assert "…" not in shown
+    for number in ("33,582", "24,318", "9,264", FOOD):
+        assert number in shown

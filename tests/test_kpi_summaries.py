@@ -163,3 +163,35 @@ def test_migration_0021_summarises_the_cases_stored_before_it(db: str) -> None:
     assert after["tables"] == before["tables"]
     assert len(_stored(db)) == 4
     assert _stored(db) == _afresh(db)
+
+
+def _close_one(session: Session) -> m.Case:
+    case = session.exec(select(m.Case).where(col(m.Case.status) != CaseStatus.CLOSED)).first()
+    assert case is not None
+    case.status = CaseStatus.CLOSED
+    session.add(case)
+    session.flush()
+    return case
+
+
+def test_a_change_shows_in_the_same_transactions_figures_and_a_savepoint_undone_is_undone(
+    db: str,
+) -> None:
+    seed_cases(get_engine(db), 20, seed=5, now=AT)
+    before = _figures(db)
+    with session_scope() as session:
+        _close_one(session)
+        # the figures read inside the transaction already count the case as closed
+        stages = compute_dashboard(session, KpiFilters(), now=AT).as_json()["tables"]
+        assert stages != before[0]
+        _close_one(session)  # not read yet: summarised inside the savepoint below
+        savepoint = session.begin_nested()
+        _close_one(session)
+        compute_dashboard(session, KpiFilters(), now=AT)
+        savepoint.rollback()  # the first stays closed, the second does not
+    assert _stored(db) == _afresh(db)
+    assert _sums(db) == _sums_of_summaries(db)
+    with session_scope() as session:
+        _close_one(session)
+        session.rollback()
+    assert _stored(db) == _afresh(db)

@@ -1,14 +1,15 @@
 """The KPIs' compact data, kept in step with the cases: a summary per case (:class:`CaseKpi`)
 and the sums of the summaries per permit type and day or month (:class:`KpiSum`).
 
-A case's summary is a list of *facts* ``(figure, day, key, n, total)``: what the case adds to
-each sum ("one decision task done, waited 7,200 s, on the day it was submitted"). It is worked
-out from the stored rows alone (:func:`summaries_of`), and kept in one place: after every flush
-that touched a case's rows (the case, its tasks, requests, fields, eligibility result and
-event, review and verdicts), and around every bulk UPDATE or DELETE of those tables, the
-touched cases' summaries are worked out again in the same transaction and the sums move by the
-difference (:func:`refresh_case_kpis`). The migration that made the tables and the bench
-seeder, which writes rows past the ORM, call the same function over every case.
+A case's summary is a list of *facts* ``(figure, day, key, n, total)``: what the case adds to each
+sum ("one decision task done, waited 7,200 s, on the day it was submitted"). It is worked out from
+the stored rows alone (:func:`summaries_of`), and kept in one place: every flush that touched a
+case's rows (the case, its tasks, requests, fields, eligibility result and event, review and
+verdicts), and every bulk UPDATE or DELETE of those tables, notes the cases it touched; just before
+the transaction commits (or a read of the KPI tables in the same session), those cases' summaries
+are worked out again, once each, and the sums move by the difference (:func:`settle_case_kpis`,
+:func:`refresh_case_kpis`). The migration that made the tables and the bench seeder, which writes
+rows past the ORM, call the same function over every case.
 
 The facts, by figure (``n`` counts; ``total`` sums seconds, or epoch seconds for "open since"):
 
@@ -24,7 +25,10 @@ The facts, by figure (``n`` counts; ``total`` sums seconds, or epoch seconds for
 from __future__ import annotations
 
 from cases.kpi_summaries.facts import EVALUATED, CaseSummary, Fact, month_of, summaries_of
-from cases.kpi_summaries.hooks import case_ids_touched  # and its session hooks, registered
+from cases.kpi_summaries.hooks import (  # and its session hooks, registered
+    case_ids_touched,
+    settle_case_kpis,
+)
 from cases.kpi_summaries.sums import refresh_all_case_kpis, refresh_case_kpis
 
 __all__ = [
@@ -35,5 +39,6 @@ __all__ = [
     "month_of",
     "refresh_all_case_kpis",
     "refresh_case_kpis",
+    "settle_case_kpis",
     "summaries_of",
 ]

@@ -30,8 +30,9 @@ def same_database(url: str, other: str) -> bool:
     )
 
 
-def fresh_postgres(url: str) -> None:
-    """Create the bench database if missing, then drop its tables and migrate it from scratch."""
+def fresh_postgres(url: str, *, empty: bool = True) -> None:
+    """Create the bench database if missing, then drop its tables (unless ``empty`` is False:
+    a bench that reuses what it seeded) and migrate it."""
     if same_database(url, get_settings().resolved_database_url):
         raise BenchRefused(
             f"{make_url(url).render_as_string(hide_password=True)} is the configured database; "
@@ -55,9 +56,10 @@ def fresh_postgres(url: str) -> None:
                 connection.execute(text(f"CREATE DATABASE {quoted}"))
     finally:
         server.dispose()
-    with get_engine(url).begin() as connection:
-        SQLModel.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    if empty:
+        with get_engine(url).begin() as connection:
+            SQLModel.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade_database(url)
 
 

@@ -2,11 +2,12 @@
 
 The cases are seeded as ``permits bench inbox`` seeds them (:func:`tools.bench.seed.seed_cases`),
 into a throw-away SQLite file, or into ``--keep FILE``, which a later run reuses instead of seeding
-again (seeding 100,000 cases takes minutes). A senior caseworker logged in through the real login
-form then asks the real app, in-process, for ``/kpi`` with the filters people use (everything, one
-permit type, a quarter). Two numbers per page: **cold**, the figures recomputed for every request
-(what the first manager to look after a change waits), and **as served**, where the page reuses
-figures under a minute old while the audit chain has not moved
+again (seeding 100,000 cases takes minutes); on PostgreSQL ``--keep-postgres`` does the same with
+the ``--postgres-url`` database, which is then not emptied. A senior caseworker logged in through
+the real login form then asks the real app, in-process, for ``/kpi`` with the filters people use
+(everything, one permit type, a quarter). Two numbers per page: **cold**, the figures recomputed
+for every request (what the first manager to look after a change waits), and **as served**, where
+the page reuses figures under a minute old while the audit chain has not moved
 (:func:`cases.reporting.current_dashboard`). Each response is checked (status 200, every chart
 drawn), so a fast error page cannot pass for a fast page.
 """
@@ -125,6 +126,7 @@ def bench_kpi(
     requests: int = 40,
     keep: Path | None = None,
     postgres_url: str | None = None,
+    keep_postgres: bool = False,
     progress: Say | None = None,
     steps: Steps | None = None,
 ) -> dict[str, Any]:
@@ -132,7 +134,7 @@ def bench_kpi(
     say = progress or (lambda _message: None)
     with tempfile.TemporaryDirectory(prefix="permits-bench-kpi-") as folder:
         if postgres_url:
-            fresh_postgres(postgres_url)
+            fresh_postgres(postgres_url, empty=not keep_postgres)
             return {"postgres": _measure(postgres_url, Path(folder), cases, requests, say, steps)}
         url = f"sqlite:///{keep or Path(folder) / 'bench.db'}"
         try:
