@@ -195,3 +195,23 @@ def test_a_database_at_an_older_revision_is_still_refused(new_folder: Path, cli:
     assert result.exit_code == 1
     assert "is at revision 0004" in said
     assert "Run: permits db upgrade" in said
+
+
+def test_a_machine_told_of_a_prefect_server_submits_without_a_local_permits_up(
+    new_folder: Path,
+    cli: Invoke,
+    health_only: str,
+    submitted_files: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's other machines set PERMITS_PREFECT_API_URL and run no `permits up`: their
+    `permits submit` goes to that server instead of asking for a `permits up` of their own."""
+    monkeypatch.setenv("PERMITS_PREFECT_API_URL", health_only)
+    get_settings.cache_clear()
+    assert cli("db", "upgrade").exit_code == 0
+
+    result = cli("submit", *submitted_files)
+
+    assert "start them with: permits up" not in one_line(result.output)
+    [case] = _cases()
+    assert f"case {case.reference} is saved" in one_line(result.output)  # the stand-in refuses
