@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -135,7 +136,10 @@ def approve_gates(
             problems[case_id] = str(exc)
             continue
         if reason is not None:
-            start(case_id, reason)
+            # A busy database or orchestrator: the gate's act is saved and the resume sweep
+            # starts the case, as it does for a lost trigger.
+            with contextlib.suppress(Exception):
+                start(case_id, reason)
             moved.append(case_id)
     return moved
 

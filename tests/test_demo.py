@@ -53,3 +53,23 @@ def test_a_case_whose_run_crashed_once_is_waited_for_until_the_operator_queue_ta
     assert _settled(case_id)
     [row] = summarise([case_id], time.monotonic())
     assert row.problem == "processing failed; see the case's audit trail"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_flow_start_that_fails_does_not_abort_the_demo() -> None:
+    """SQLite busy past its timeout while the demo started a decided case's flow aborted the
+    whole `permits demo --approve-all` with a traceback and no summary; the decision is saved
+    and the resume sweep starts the case, so the demo goes on."""
+    first, _ = _case_at_decision()
+    second, _ = _case_at_decision()
+    started: list[int] = []
+
+    def busy_then_fine(case_id: int, _reason: str) -> None:
+        if case_id == first:
+            raise RuntimeError("(sqlite3.OperationalError) database is locked")
+        started.append(case_id)
+
+    assert approve_gates([first, second], {}, start=busy_then_fine) == [first, second]
+    assert started == [second]
+    rows = {row.case_id: row for row in summarise([first, second], time.monotonic())}
+    assert rows[first].status == "decided"
