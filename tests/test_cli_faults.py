@@ -197,12 +197,9 @@ def test_a_database_at_an_older_revision_is_still_refused(new_folder: Path, cli:
     assert "Run: permits db upgrade" in said
 
 
+@pytest.mark.usefixtures("new_folder")
 def test_a_machine_told_of_a_prefect_server_submits_without_a_local_permits_up(
-    new_folder: Path,
-    cli: Invoke,
-    health_only: str,
-    submitted_files: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    cli: Invoke, health_only: str, submitted_files: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The README's other machines set PERMITS_PREFECT_API_URL and run no `permits up`: their
     `permits submit` goes to that server instead of asking for a `permits up` of their own."""
