@@ -11,6 +11,8 @@ which stage comes next all queued behind each other's writes for the lock).
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,13 +27,14 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from cases.errors import DatabaseNotMigrated
+from cases.errors import DatabaseNotMigrated, StorageUnavailable
 from cases.settings import PROJECT_ROOT, get_settings
 
 __all__ = [
     "alembic_config",
     "ensure_migrated",
     "get_engine",
+    "prepare_data_folder",
     "read_scope",
     "session_scope",
     "set_busy_timeout",
@@ -40,6 +43,9 @@ __all__ = [
 
 
 _busy_timeout_ms = 30_000
+#: SQLite's unix file layer opens no file whose full name is this long or longer ("unable to open
+#: database file"), though the file system would take it.
+SQLITE_MAX_PATHNAME = 512
 #: The execution option a reading session's engine carries (see ``read_scope``).
 _READ_ONLY = "permits_read_only"
 
@@ -128,6 +134,25 @@ def upgrade_database(url: str | None = None) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
+
+
+def prepare_data_folder() -> None:
+    """Make the data folder and Prefect's home in it; a path the file system, or SQLite for the
+    embedded databases, cannot take is one line saying to choose a shorter one (not a traceback
+    from whichever part met it first)."""
+    settings = get_settings()
+    folder = settings.resolved_data_dir
+    try:
+        settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        raise StorageUnavailable("path_too_long", folder) from None
+    embedded = [folder / "permits.db"] if settings.database_url is None else []
+    if settings.prefect_database_url is None:
+        embedded.append(settings.prefect_home / "prefect.db")
+    if any(len(os.fsencode(path)) >= SQLITE_MAX_PATHNAME for path in embedded):
+        raise StorageUnavailable("path_too_long", folder)
 
 
 def ensure_migrated(engine: Engine | None = None, *, create_if_new: bool = False) -> None:

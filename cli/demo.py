@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -17,7 +18,7 @@ from cases.gates import decide, open_task, verify_fields
 from cases.intake import Upload, submit_application
 from cases.lifecycle import AUTOMATIC_STATUSES, CaseStatus
 from cases.models import Letter, Role, TaskKind, User
-from cases.processing_failures import failures_since_last_move
+from cases.processing_failures import gave_up_on
 from cases.repository import get_case
 from cases.vocabulary import Decision, Outcome
 from cli.progress import Steps
@@ -91,10 +92,12 @@ def submit_samples(count: int, *, seed: int, steps: Steps = _quiet) -> list[int]
 
 
 def _settled(case_id: int) -> bool:
-    """At a gate, finished, or its last run failed (the audit trail says why)."""
+    """At a gate, finished, or in the operator queue (the audit trail says why). A case whose run
+    failed fewer than ``max_failed_runs`` times is not settled: the sweep starts it again (a
+    killed OCR worker or runner costs a retry, not the case)."""
     with read_scope() as session:
         status = CaseStatus(get_case(session, case_id).status)
-        return status not in AUTOMATIC_STATUSES or failures_since_last_move(session, case_id) > 0
+        return status not in AUTOMATIC_STATUSES or gave_up_on(session, case_id)
 
 
 def wait_until_settled(
@@ -133,7 +136,10 @@ def approve_gates(
             problems[case_id] = str(exc)
             continue
         if reason is not None:
-            start(case_id, reason)
+            # A busy database or orchestrator: the gate's act is saved and the resume sweep
+            # starts the case, as it does for a lost trigger.
+            with contextlib.suppress(Exception):
+                start(case_id, reason)
             moved.append(case_id)
     return moved
 
@@ -171,7 +177,7 @@ def summarise(
         for case_id in case_ids:
             case = get_case(session, case_id)
             letter = session.exec(select(Letter).where(Letter.case_id == case_id)).first()
-            failed = failures_since_last_move(session, case_id) > 0
+            failed = gave_up_on(session, case_id)
             problem = (problems or {}).get(case_id) or (
                 "processing failed; see the case's audit trail" if failed else None
             )

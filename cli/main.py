@@ -54,7 +54,11 @@ app.add_typer(review_app, name="review")
 
 
 @app.callback()
+@friendly
 def _main() -> None:
+    from cases.db import prepare_data_folder
+
+    prepare_data_folder()  # a data path too long is one line, before anything else meets it
     configure_prefect()
 
 

@@ -264,12 +264,18 @@ def start_services(
 
 
 def running_services(settings: Settings | None = None) -> dict[str, object] | None:
-    """The services another ``permits up`` runs on this data folder, if they still answer."""
+    """The services another ``permits up`` runs on this data folder, if they still answer; on a
+    machine told of an existing Prefect server (``PERMITS_PREFECT_API_URL``, the README's other
+    machines), that server, whose workers may run anywhere."""
     settings = settings or get_settings()
     state_file = settings.resolved_data_dir / "services.json"
-    if not state_file.exists():
+    state: dict[str, object]
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+    elif settings.prefect_api_url is not None:
+        state = {"prefect_api_url": settings.prefect_api_url, "pids": {}}
+    else:
         return None
-    state: dict[str, object] = json.loads(state_file.read_text())
     try:
         healthy = httpx.get(f"{state['prefect_api_url']}/health", timeout=2).status_code == 200
     except httpx.HTTPError:

@@ -195,3 +195,45 @@ def test_a_database_at_an_older_revision_is_still_refused(new_folder: Path, cli:
     assert result.exit_code == 1
     assert "is at revision 0004" in said
     assert "Run: permits db upgrade" in said
+
+
+@pytest.mark.usefixtures("new_folder")
+def test_a_machine_told_of_a_prefect_server_submits_without_a_local_permits_up(
+    cli: Invoke, health_only: str, submitted_files: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's other machines set PERMITS_PREFECT_API_URL and run no `permits up`: their
+    `permits submit` goes to that server instead of asking for a `permits up` of their own."""
+    monkeypatch.setenv("PERMITS_PREFECT_API_URL", health_only)
+    get_settings.cache_clear()
+    assert cli("db", "upgrade").exit_code == 0
+
+    result = cli("submit", *submitted_files)
+
+    assert "start them with: permits up" not in one_line(result.output)
+    [case] = _cases()
+    assert f"case {case.reference} is saved" in one_line(result.output)  # the stand-in refuses
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        pytest.param(["x" * 300], id="a-name-no-file-system-takes"),
+        pytest.param(["d" * 200] * 3, id="a-path-sqlite-cannot-open"),
+    ],
+)
+def test_a_data_folder_path_too_long_is_one_line_for_any_command(
+    tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, parts: list[str]
+) -> None:
+    monkeypatch.setenv("PERMITS_DATA_DIR", str(tmp_path.joinpath(*parts)))
+    monkeypatch.delenv("PERMITS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PERMITS_PREFECT_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+
+    result = cli("db", "upgrade")
+
+    assert result.exit_code == 1
+    assert "is too long for its file system; set PERMITS_DATA_DIR to a shorter folder" in (
+        one_line(result.output)
+    )
+    assert isinstance(result.exception, SystemExit)  # said, not raised
+    get_settings.cache_clear()

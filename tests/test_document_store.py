@@ -23,6 +23,7 @@ from cases.documents import (
     stored_location,
     stored_path,
 )
+from cases.documents.storage import document_store
 from cases.errors import StorageUnavailable
 from cases.letters import issue_letters
 from cases.models import Document, Letter
@@ -82,6 +83,25 @@ def test_an_s3_store_writes_each_content_once_and_removes_it(
     assert not document_exists(digest)
     with pytest.raises(FileNotFoundError):
         read_document(digest)
+
+
+def test_an_object_store_takes_an_upload_in_one_request(
+    use_store: UseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object store's upload is atomic and a name only ever holds its own bytes: no existence
+    check (a second round trip to the bucket per file) before the write."""
+    use_store({"PERMITS_DOCUMENT_STORE": "memory://one-request/docs"})
+    fs = document_store().fs
+    asked: list[str] = []
+    monkeypatch.setattr(fs, "exists", lambda path, **_: asked.append(path) or False)
+    monkeypatch.setattr(fs, "info", lambda path, **_: asked.append(path) or {})
+
+    digest = store_bytes(b"a floor plan sent twice")
+    assert store_bytes(b"a floor plan sent twice") == digest
+
+    assert asked == []
+    assert read_document(digest) == b"a floor plan sent twice"
+    remove_document(digest)
 
 
 @on_sqlite

@@ -85,10 +85,12 @@ class DocumentStore:
     def put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         key = self.key(digest)
-        if self.fs.exists(key):
-            return digest
         if self.atomic_put:
+            # One request, no existence check first: the object appears whole or not at all, and
+            # the same name only ever holds the same bytes, so writing it again changes nothing.
             self.fs.pipe_file(key, data)
+            return digest
+        if self.fs.exists(key):
             return digest
         parent = key.rsplit("/", 1)[0]
         incoming = f"{parent}/.incoming-{uuid.uuid4().hex}"
