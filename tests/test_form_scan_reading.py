@@ -160,3 +160,18 @@ def test_a_typed_comb_misread_beside_a_dotted_divider_goes_to_a_person(variant: 
     (text, asked), *_ = _verdicts(IRS, fields, readings).values()
 
     assert text == "269212635" or asked
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_typed_one_crossed_by_a_comb_divider_keeps_its_flag() -> None:
+    """The IRS social security number's dotted divider runs through the flag of the ``1`` in
+    its fifth cell. Painting the divider out a pixel wider than drawn cut the flag from the stem,
+    and the comb was read with a character too many (``2652*12635``); the writing across the
+    divider is now kept, so the ``1`` is one character again."""
+    values = {"Page1[0].f1_06[0]": "269212635"}
+    fields, readings = _scanned_and_read(IRS, values, by_hand=False)
+    (text, asked), *_ = _verdicts(IRS, fields, readings).values()
+
+    assert len(text) == 9
+    assert text[3:] == "212635"
+    assert text == "269212635" or asked
