@@ -175,3 +175,19 @@ def test_a_typed_one_crossed_by_a_comb_divider_keeps_its_flag() -> None:
     assert len(text) == 9
     assert text[3:] == "212635"
     assert text == "269212635" or asked
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_handwriting_the_handwriting_recogniser_is_unsure_of_is_read_by_print_too() -> None:
+    """``TOMAS`` written in block capitals was read ``TONAS`` by the handwriting recogniser,
+    squeezed or not, and not sent to a person; ``7711`` was read ``7791``. An unsure line is
+    now read by the print recogniser as well: the two differ, so a person checks, and the surer
+    reading (here the right one) is the one shown."""
+    values = {"S1 GF 11": "Tomas Garcia\n2217 Oak Street", "S1 GF 28": "7711 Maple Avenue"}
+    fields, readings = _scanned_and_read(
+        CDC, values, by_hand=True, scanned=lambda page: scan_variant(page, "handwritten", 2001)
+    )
+    verdicts = _verdicts(CDC, fields, readings)
+
+    assert verdicts["Tomas Garcia\n2217 Oak Street"] == ("TOMAS GARCIA 2217 OAK STREET", True)
+    assert verdicts["7711 Maple Avenue"] == ("7711 MAPLE AVENUE", True)
