@@ -63,6 +63,10 @@ _NUMBER_CHARACTERS = string.digits + " ,./-:"
 #: What a comb's cells hold, unless the layout says otherwise: a letter or a digit each.
 _COMB_CHARACTERS = string.ascii_letters + string.digits
 _BRACKETS = "()[]"
+# A handwritten number grouped in threes by points: a comma written small reads as a point, and
+# no amount is written to three decimals. Read as thousands; unless the print recogniser saw
+# the commas too, the reading with points stays beside it, so a person checks.
+_THOUSANDS_WITH_POINTS = re.compile(r"\d{1,3}(\.\d{3})+")
 ENGINE = ENGINE_VERSION
 
 
@@ -201,6 +205,8 @@ def _read_handwritten_line(
         printed, printed_confidence = _recognise(line, numbers)
         if _punctuation(printed) == _punctuation(text) and printed_confidence > confidence:
             text, confidence, printed = printed, printed_confidence, text
+        if _THOUSANDS_WITH_POINTS.fullmatch(text):  # "48.959": a pen's comma read as a point
+            text, printed = text.replace(".", ","), printed if printed != text else text
         second = printed if printed != text else None
     elif text and not sure:
         text, confidence, second = _read_by_print_too(line, allowlist, text, confidence)
