@@ -191,3 +191,21 @@ def test_handwriting_the_handwriting_recogniser_is_unsure_of_is_read_by_print_to
 
     assert verdicts["Tomas Garcia\n2217 Oak Street"] == ("TOMAS GARCIA 2217 OAK STREET", True)
     assert verdicts["7711 Maple Avenue"] == ("7711 MAPLE AVENUE", True)
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_handwritten_amount_grouped_in_thousands_keeps_its_comma() -> None:
+    """A pen's small comma was read as a point by both recognisers, sure (``48.959`` for
+    ``48,959``), and not sent to a person. A number grouped in threes by points is read as
+    thousands."""
+    values = {
+        "Pt1Line1a_FamilyName[0]": "GARCIA",
+        "Pt1Line1b_GivenName[0]": "LINDA",
+        "Line2_CompanyName[0]": "PATEL KITCHEN SUPPLY",
+        "Line6h_Province[0]": "48,959",
+    }
+    fields, readings = _scanned_and_read(
+        USCIS, values, by_hand=True, scanned=lambda page: scan_variant(page, "handwritten", 3001)
+    )
+
+    assert _verdicts(USCIS, fields, readings)["48,959"][0] == "48,959"
