@@ -209,3 +209,31 @@ def test_a_handwritten_amount_grouped_in_thousands_keeps_its_comma() -> None:
     )
 
     assert _verdicts(USCIS, fields, readings)["48,959"][0] == "48,959"
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_typed_comma_read_as_a_semicolon_is_read_again_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``5757 Oak Street, Madison`` typed on the CDC form was read ``Street; Madison`` in every
+    scan of seed 3's bench page, sure, and not sent to a person. A reading with a semicolon is
+    read again without one; the first reading stays beside it, so a person checks."""
+    from cases.ocr import zonal
+
+    said = iter([("5757 Oak Street; Madison", 0.93), ("5757 Oak Street, Madison", 0.9)])
+    allowed: list[str | None] = []
+
+    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
+        allowed.append(allowlist)
+        return next(said)
+
+    monkeypatch.setattr(zonal, "_recognise", recognise)
+    values = {"S1 GF 29": "5757 Oak Street, Madison"}
+    fields, readings = _scanned_and_read(CDC, values, by_hand=False)
+
+    assert allowed[0] is None
+    assert allowed[1] is not None and ";" not in allowed[1] and "," in allowed[1]
+    assert _verdicts(CDC, fields, readings)["5757 Oak Street, Madison"] == (
+        "5757 Oak Street, Madison",
+        True,
+    )

@@ -172,7 +172,15 @@ def _read_line(
     if capitals:
         return _read_handwritten_line(line, field, page, bbox)
     text, confidence = _recognise(line, field.allowlist)
-    return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION)
+    second = None
+    if ";" in text and (field.allowlist is None or ";" in field.allowlist):
+        # Nobody fills a box with a semicolon; a typed comma read as one (``Street; Madison``)
+        # is sure of itself. Read again without it, the first reading kept beside it: a person
+        # checks the field.
+        second = text
+        allowlist = "".join(ch for ch in field.allowlist or _ANY_CHARACTER if ch != ";")
+        text, confidence = _recognise(line, allowlist)
+    return FieldReading(field.field, text, confidence, page, bbox, ENGINE_VERSION, second)
 
 
 def _read_handwritten_line(
