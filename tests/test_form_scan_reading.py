@@ -65,6 +65,23 @@ def _verdicts(
     return {f.value: (verdicts[f.name].text, verdicts[f.name].reason is not None) for f in fields}
 
 
+def _recogniser_says(
+    monkeypatch: pytest.MonkeyPatch, said: list[tuple[str, float]]
+) -> list[str | None]:
+    """The recogniser made to read ``said``, one reading a call; the allowlists it was given."""
+    from cases.ocr import zonal
+
+    readings = iter(said)
+    allowed: list[str | None] = []
+
+    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
+        allowed.append(allowlist)
+        return next(readings)
+
+    monkeypatch.setattr(zonal, "_recognise", recognise)
+    return allowed
+
+
 @pytest.mark.usefixtures("ocr_reader")
 def test_comb_digits_beside_a_dotted_divider_are_read() -> None:
     """The IRS dependents' social security number: nine cells, a dotted divider after the third
@@ -100,16 +117,7 @@ def test_a_comb_read_with_punctuation_in_a_cell_goes_to_a_person(
 ) -> None:
     """No cell of a comb holds a comma: a reading with one is read again within what cells
     hold, and the first reading kept beside it, so a person checks the field."""
-    from cases.ocr import zonal
-
-    said = iter([("081,32", 0.9), ("08132", 0.9)])
-    allowed: list[str | None] = []
-
-    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
-        allowed.append(allowlist)
-        return next(said)
-
-    monkeypatch.setattr(zonal, "_recognise", recognise)
+    allowed = _recogniser_says(monkeypatch, [("081,32", 0.9), ("08132", 0.9)])
     fields, readings = _scanned_and_read(IRS, {"Row1[0].f1_21[0]": "08432"}, by_hand=True)
     (verdict,) = field_verdicts([bench_permit(IRS.stem, fields).fields[0]], readings)
 
@@ -218,21 +226,15 @@ def test_a_typed_comma_read_as_a_semicolon_is_read_again_and_checked(
     """``5757 Oak Street, Madison`` typed on the CDC form was read ``Street; Madison`` in every
     scan of seed 3's bench page, sure, and not sent to a person. A reading with a semicolon is
     read again without one; the first reading stays beside it, so a person checks."""
-    from cases.ocr import zonal
-
-    said = iter([("5757 Oak Street; Madison", 0.93), ("5757 Oak Street, Madison", 0.9)])
-    allowed: list[str | None] = []
-
-    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
-        allowed.append(allowlist)
-        return next(said)
-
-    monkeypatch.setattr(zonal, "_recognise", recognise)
+    said = [("5757 Oak Street; Madison", 0.93), ("5757 Oak Street, Madison", 0.9)]
+    allowed = _recogniser_says(monkeypatch, said)
     values = {"S1 GF 29": "5757 Oak Street, Madison"}
     fields, readings = _scanned_and_read(CDC, values, by_hand=False)
 
     assert allowed[0] is None
-    assert allowed[1] is not None and ";" not in allowed[1] and "," in allowed[1]
+    assert allowed[1] is not None
+    assert ";" not in allowed[1]
+    assert "," in allowed[1]
     assert _verdicts(CDC, fields, readings)["5757 Oak Street, Madison"] == (
         "5757 Oak Street, Madison",
         True,
