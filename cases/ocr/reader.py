@@ -75,7 +75,8 @@ class FieldReading:
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels
     engine: str
     #: The same box read a second way (handwriting, a comb, a doubtful character), or None:
-    #: two readings that disagree mark a field the recogniser is unsure of better than its own confidence does.
+    #: two readings that disagree mark a field the recogniser is unsure of better than its own
+    #: confidence does.
     second_text: str | None = None
 
 
