@@ -65,6 +65,23 @@ def _verdicts(
     return {f.value: (verdicts[f.name].text, verdicts[f.name].reason is not None) for f in fields}
 
 
+def _recogniser_says(
+    monkeypatch: pytest.MonkeyPatch, said: list[tuple[str, float]]
+) -> list[str | None]:
+    """The recogniser made to read ``said``, one reading a call; the allowlists it was given."""
+    from cases.ocr import zonal
+
+    readings = iter(said)
+    allowed: list[str | None] = []
+
+    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
+        allowed.append(allowlist)
+        return next(readings)
+
+    monkeypatch.setattr(zonal, "_recognise", recognise)
+    return allowed
+
+
 @pytest.mark.usefixtures("ocr_reader")
 def test_comb_digits_beside_a_dotted_divider_are_read() -> None:
     """The IRS dependents' social security number: nine cells, a dotted divider after the third
@@ -100,16 +117,7 @@ def test_a_comb_read_with_punctuation_in_a_cell_goes_to_a_person(
 ) -> None:
     """No cell of a comb holds a comma: a reading with one is read again within what cells
     hold, and the first reading kept beside it, so a person checks the field."""
-    from cases.ocr import zonal
-
-    said = iter([("081,32", 0.9), ("08132", 0.9)])
-    allowed: list[str | None] = []
-
-    def recognise(_line: object, allowlist: str | None, **_: object) -> tuple[str, float]:
-        allowed.append(allowlist)
-        return next(said)
-
-    monkeypatch.setattr(zonal, "_recognise", recognise)
+    allowed = _recogniser_says(monkeypatch, [("081,32", 0.9), ("08132", 0.9)])
     fields, readings = _scanned_and_read(IRS, {"Row1[0].f1_21[0]": "08432"}, by_hand=True)
     (verdict,) = field_verdicts([bench_permit(IRS.stem, fields).fields[0]], readings)
 
@@ -160,3 +168,74 @@ def test_a_typed_comb_misread_beside_a_dotted_divider_goes_to_a_person(variant: 
     (text, asked), *_ = _verdicts(IRS, fields, readings).values()
 
     assert text == "269212635" or asked
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_typed_one_crossed_by_a_comb_divider_keeps_its_flag() -> None:
+    """The IRS social security number's dotted divider runs through the flag of the ``1`` in
+    its fifth cell. Painting the divider out a pixel wider than drawn cut the flag from the stem,
+    and the comb was read with a character too many (``2652*12635``); the writing across the
+    divider is now kept, so the ``1`` is one character again."""
+    values = {"Page1[0].f1_06[0]": "269212635"}
+    fields, readings = _scanned_and_read(IRS, values, by_hand=False)
+    (text, asked), *_ = _verdicts(IRS, fields, readings).values()
+
+    assert len(text) == 9
+    assert text[3:] == "212635"
+    assert text == "269212635" or asked
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_handwriting_the_handwriting_recogniser_is_unsure_of_is_read_by_print_too() -> None:
+    """``TOMAS`` written in block capitals was read ``TONAS`` by the handwriting recogniser,
+    squeezed or not, and not sent to a person; ``7711`` was read ``7791``. An unsure line is
+    now read by the print recogniser as well: the two differ, so a person checks, and the surer
+    reading (here the right one) is the one shown."""
+    values = {"S1 GF 11": "Tomas Garcia\n2217 Oak Street", "S1 GF 28": "7711 Maple Avenue"}
+    fields, readings = _scanned_and_read(
+        CDC, values, by_hand=True, scanned=lambda page: scan_variant(page, "handwritten", 2001)
+    )
+    verdicts = _verdicts(CDC, fields, readings)
+
+    assert verdicts["Tomas Garcia\n2217 Oak Street"] == ("TOMAS GARCIA 2217 OAK STREET", True)
+    assert verdicts["7711 Maple Avenue"] == ("7711 MAPLE AVENUE", True)
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_handwritten_amount_grouped_in_thousands_keeps_its_comma() -> None:
+    """A pen's small comma was read as a point by both recognisers, sure (``48.959`` for
+    ``48,959``), and not sent to a person. A number grouped in threes by points is read as
+    thousands."""
+    values = {
+        "Pt1Line1a_FamilyName[0]": "GARCIA",
+        "Pt1Line1b_GivenName[0]": "LINDA",
+        "Line2_CompanyName[0]": "PATEL KITCHEN SUPPLY",
+        "Line6h_Province[0]": "48,959",
+    }
+    fields, readings = _scanned_and_read(
+        USCIS, values, by_hand=True, scanned=lambda page: scan_variant(page, "handwritten", 3001)
+    )
+
+    assert _verdicts(USCIS, fields, readings)["48,959"][0] == "48,959"
+
+
+@pytest.mark.usefixtures("ocr_reader")
+def test_a_typed_comma_read_as_a_semicolon_is_read_again_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``5757 Oak Street, Madison`` typed on the CDC form was read ``Street; Madison`` in every
+    scan of seed 3's bench page, sure, and not sent to a person. A reading with a semicolon is
+    read again without one; the first reading stays beside it, so a person checks."""
+    said = [("5757 Oak Street; Madison", 0.93), ("5757 Oak Street, Madison", 0.9)]
+    allowed = _recogniser_says(monkeypatch, said)
+    values = {"S1 GF 29": "5757 Oak Street, Madison"}
+    fields, readings = _scanned_and_read(CDC, values, by_hand=False)
+
+    assert allowed[0] is None
+    assert allowed[1] is not None
+    assert ";" not in allowed[1]
+    assert "," in allowed[1]
+    assert _verdicts(CDC, fields, readings)["5757 Oak Street, Madison"] == (
+        "5757 Oak Street, Madison",
+        True,
+    )

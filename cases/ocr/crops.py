@@ -44,6 +44,9 @@ _BELOW_MM = 0.8  # ...and this much lower than drawn
 _RULE_HEIGHT_SHARE = 0.9  # of a box's height: a vertical line this long is ruling, not a letter
 _LINE_GAP_PX = 2  # rows without ink at least this tall part two written lines
 _SHIFT_MM = 1.0  # how far the blank may sit from the registered scan inside one box
+# A printed mark's width in pixels, with the pixel either side taken out with it: writing on
+# both sides of a slit no wider than this runs through the mark and is put back across it.
+_MARK_PX = 2
 
 
 @dataclass(frozen=True)
@@ -140,14 +143,9 @@ def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int, tal
     dividers) is left to ``_remove_rules``, which follows the ruling where the scan has it, so
     writing that touches a divider keeps its strokes.
 
-    Registration is good to about a millimetre, so the blank is first slid (up to
-    ``sheet.shift`` pixels each way) to where its ink covers the scan's best, then its marks are
-    taken out a pixel wider than drawn. The fit is made over the box and a margin around it,
-    frame included: a printed mark alone can fit writing better than itself (a dotted comb
-    divider slid onto the stem of a ``1`` beside it takes the ``1`` out and leaves the dots,
-    read ``*``), the ruling around the box fits only where the blank truly lies. Writing that
-    crosses a printed stroke loses only that stroke's width. A box with nothing printed inside
-    (most of them) is left as it is.
+    The blank is laid where it fits the scan best (``_fitted_blank``), then its marks are taken
+    out a pixel wider than drawn, except where writing runs across them (``_crossing_strokes``).
+    A box with nothing printed inside (most of them) is left as it is.
     """
     if sheet.blank is None or crop.size == 0:
         return crop
@@ -157,19 +155,56 @@ def _less_blank(sheet: Sheet, crop: Gray, x0: int, y0: int, *, rule_px: int, tal
     printed[_rules(printed, rule_px=rule_px, tall_px=tall_px) > 0] = 0
     if not printed.any() or not ink_mask(crop).any():
         return crop
+    dx, dy = _blank_fit(sheet, (x0, y0, x0 + w, y0 + h))
+    under = cv2.dilate(printed[dy : dy + h, dx : dx + w], np.ones((3, 3), np.uint8)) > 0
+    cleaned = crop.copy()
+    cleaned[under & ~_crossing_strokes(crop, under)] = np.uint8(np.median(crop))
+    return cleaned
+
+
+def _blank_fit(sheet: Sheet, box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """Where the blank lies under the page pixels ``box``: the offset (0 to twice
+    ``sheet.shift`` each way, ``sheet.shift`` where registration put it) of
+    ``_blank_around(sheet, box, sheet.shift)`` at which its ink covers the scan's best.
+
+    Registration is good to about a millimetre, so the blank is slid over the box and a margin
+    around it, frame included: a printed mark alone can fit writing better than itself (a
+    dotted comb divider slid onto the stem of a ``1`` beside it takes the ``1`` out and leaves
+    the dots, read ``*``), the ruling around the box fits only where the blank truly lies.
+    """
+    reach = sheet.shift
+    x0, y0, x1, y1 = box
     page_h, page_w = sheet.gray.shape
     cy0, cx0 = max(0, y0 - reach), max(0, x0 - reach)
-    cy1, cx1 = min(page_h, y0 + h + reach), min(page_w, x0 + w + reach)
+    cy1, cx1 = min(page_h, y1 + reach), min(page_w, x1 + reach)
     scanned = ink_mask(sheet.gray[cy0:cy1, cx0:cx1])  # the box and its frame, as scanned
     context = ink_mask(_blank_around(sheet, (cx0, cy0, cx1, cy1), reach))
     score = cv2.matchTemplate(context.astype(np.float32), scanned.astype(np.float32), cv2.TM_CCORR)
     _, best, _, (dx, dy) = cv2.minMaxLoc(score)
     if best <= 0:  # no printed stroke meets the scan's ink: the blank where registration put it
-        dx = dy = reach
-    under = cv2.dilate(printed[dy : dy + h, dx : dx + w], np.ones((3, 3), np.uint8))
-    cleaned = crop.copy()
-    cleaned[under > 0] = np.uint8(np.median(crop))
-    return cleaned
+        return reach, reach
+    return int(dx), int(dy)
+
+
+def _crossing_strokes(crop: Gray, under: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The scan's ink under the printed marks ``under`` that writing runs through: ink on both
+    sides of the mark, across it (a stroke of a ``9`` or the flag of a ``1`` over a dotted comb
+    divider), within a mark's width.
+
+    Taking every pixel of a printed mark out (a pixel wider than drawn, for registration's
+    slack) cuts a slit through whatever is written over it: a ``9`` whose bowl a divider runs
+    through is read ``5``. What is written on both sides of the slit is put back across it; a
+    printed mark with writing on one side only (a divider's dots beside a ``1``) is still taken
+    out whole.
+    """
+    ink = ink_mask(crop) > 0
+    kept = (ink & ~under).astype(np.uint8)
+    reach = 2 * _MARK_PX + 1
+    bridged = np.zeros_like(under)
+    for size in ((reach, 1), (1, reach)):  # (width, height): across a vertical mark, a level one
+        shape = cv2.getStructuringElement(cv2.MORPH_RECT, size)
+        bridged |= cv2.morphologyEx(kept, cv2.MORPH_CLOSE, shape) > 0
+    return np.asarray(bridged & under & ink, dtype=np.bool_)
 
 
 def _blank_around(sheet: Sheet, box: tuple[int, int, int, int], margin: int) -> Gray:
@@ -190,13 +225,15 @@ def _remove_rules(crop: Gray, *, rule_px: int, tall_px: int) -> Gray:
 
     Lines are found by morphological opening with a long thin kernel; a character's strokes are
     far shorter than the kernel so they survive. Works on a skew of a degree or two, because a
-    thin line stays within a pixel or two over the kernel's length.
+    thin line stays within a pixel or two over the kernel's length. Writing that runs across a
+    line keeps its stroke across it (``_crossing_strokes``): the flag of a ``1`` typed over a
+    comb's divider used to come away from its stem, read ``*``.
     """
     if crop.size == 0:
         return crop
-    rules = _rules(ink_mask(crop), rule_px=rule_px, tall_px=tall_px)
+    rules = _rules(ink_mask(crop), rule_px=rule_px, tall_px=tall_px) > 0
     cleaned = crop.copy()
-    cleaned[rules > 0] = np.uint8(np.median(crop))
+    cleaned[rules & ~_crossing_strokes(crop, rules)] = np.uint8(np.median(crop))
     return cleaned
 
 

@@ -74,8 +74,9 @@ class FieldReading:
     page: int
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels
     engine: str
-    #: The same box read a second way (handwriting only), or None: two readings that disagree
-    #: mark a field the recogniser is unsure of better than its own confidence does.
+    #: The same box read a second way (handwriting, a comb, a doubtful character), or None:
+    #: two readings that disagree mark a field the recogniser is unsure of better than its own
+    #: confidence does.
     second_text: str | None = None
 
 

@@ -66,7 +66,15 @@ class _Tally:
     seconds: list[float] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, spec: FieldSpec, truth: str, read: str, flagged: bool, where: str) -> None:
+    def add(
+        self,
+        spec: FieldSpec,
+        truth: str,
+        read: str,
+        flagged: bool,
+        where: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         right = comparable(spec, read) == comparable(spec, truth)
         self.fields += 1
         self.right += right
@@ -83,6 +91,7 @@ class _Tally:
                     "truth": truth,
                     "read": read,
                     "flagged": flagged,
+                    **(detail or {}),
                 }
             )
 
@@ -223,10 +232,19 @@ def _score(
     specs = [form.permit.field(f.name) for f in on_page]
     capitals = variant == "handwritten"
     truths = {f.name: f.truth.upper() if capitals else f.truth for f in on_page}
+    kinds = {f.name: f.widget.kind for f in on_page}
     for verdict in field_verdicts(specs, readings):
         flagged = verdict.reason is not None
         where = f"{form.name} {variant}"
-        tally.add(verdict.spec, truths[verdict.spec.name], verdict.text, flagged, where)
+        reading = verdict.reading
+        detail = {
+            "page": page,
+            "kind": kinds[verdict.spec.name],
+            "confidence": round(reading.confidence, 3) if reading else None,
+            "second": reading.second_text if reading else None,
+            "reason": verdict.reason["code"] if verdict.reason else None,
+        }
+        tally.add(verdict.spec, truths[verdict.spec.name], verdict.text, flagged, where, detail)
 
 
 def _bench_form(
